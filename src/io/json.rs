@@ -1,0 +1,237 @@
+//! JSON text to `serde_json::Value`, for files nobody vetted.
+//!
+//! On top of serde_json this handles byte-order marks and UTF-16 text, turns parser errors
+//! into messages with line and column, and reports duplicate keys (serde_json silently keeps the
+//! last one). Nesting is bounded by serde_json's recursion limit (128 levels), so a file of
+//! 100,000 open brackets fails fast with a clear message instead of overflowing the stack.
+
+use std::cell::RefCell;
+use std::fmt;
+
+use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use super::{Diagnostic, Place, ReadError};
+
+/// Duplicate keys reported one by one before the rest are only counted.
+const MAX_DUPLICATES_LISTED: usize = 20;
+
+/// Bytes to text: UTF-8 (with or without a BOM) or UTF-16 (with a BOM, or recognised by the
+/// zero bytes of ASCII text). RFC 8259 asks for UTF-8, so other encodings get a note.
+pub(crate) fn decode(bytes: &[u8], diags: &mut Vec<Diagnostic>) -> Result<String, ReadError> {
+    let utf16 = match bytes {
+        [0xFF, 0xFE, ..] => Some((true, &bytes[2..])),
+        [0xFE, 0xFF, ..] => Some((false, &bytes[2..])),
+        [a, 0, ..] if *a != 0 => Some((true, bytes)),
+        [0, b, ..] if *b != 0 => Some((false, bytes)),
+        _ => None,
+    };
+    if let Some((little_endian, body)) = utf16 {
+        diags.push(Diagnostic::info(Place::File, "the file is UTF-16; JSON should be UTF-8"));
+        let units = body.chunks(2).map(|pair| match (pair, little_endian) {
+            ([lo, hi], true) => u16::from_le_bytes([*lo, *hi]),
+            ([hi, lo], false) => u16::from_be_bytes([*hi, *lo]),
+            _ => 0xD800, // an odd trailing byte: an unpaired surrogate, reported below
+        });
+        let mut text = String::with_capacity(body.len() / 2);
+        for ch in char::decode_utf16(units) {
+            match ch {
+                Ok(c) => text.push(c),
+                Err(_) => {
+                    let (line, column) = line_column(&text, text.len());
+                    return Err(ReadError::Encoding { encoding: "UTF-16", line, column });
+                }
+            }
+        }
+        return Ok(text);
+    }
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    match std::str::from_utf8(body) {
+        Ok(text) => Ok(text.to_owned()),
+        Err(e) => {
+            let valid = std::str::from_utf8(&body[..e.valid_up_to()]).unwrap_or_default();
+            let (line, column) = line_column(valid, valid.len());
+            Err(ReadError::Encoding { encoding: "UTF-8", line, column })
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+/// Parses JSON text, noting duplicate keys as warnings placed by JSON Pointer.
+pub(crate) fn parse(text: &str, diags: &mut Vec<Diagnostic>) -> Result<Value, ReadError> {
+    let duplicates = RefCell::new(Duplicates::default());
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = ValueSeed { path: &Path::Root, duplicates: &duplicates }
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v))
+        .map_err(json_error)?;
+    let duplicates = duplicates.into_inner();
+    for pointer in duplicates.listed {
+        diags.push(Diagnostic::warning(
+            Place::Member(pointer),
+            "duplicate key; the last value is used",
+        ));
+    }
+    if duplicates.more > 0 {
+        diags.push(Diagnostic::warning(
+            Place::File,
+            format!("{} more duplicate keys; the last value of each is used", duplicates.more),
+        ));
+    }
+    Ok(value)
+}
+
+fn json_error(e: serde_json::Error) -> ReadError {
+    let full = e.to_string();
+    let detail = full.rsplit_once(" at line ").map_or(full.as_str(), |(msg, _)| msg);
+    let message = match e.classify() {
+        serde_json::error::Category::Eof => format!("the text ends early ({detail}); is the file truncated?"),
+        _ if detail == "recursion limit exceeded" => {
+            "arrays and objects are nested more than 128 levels deep".to_owned()
+        }
+        _ => detail.to_owned(),
+    };
+    ReadError::Json { line: e.line(), column: e.column(), message }
+}
+
+#[derive(Default)]
+struct Duplicates {
+    listed: Vec<String>,
+    more: usize,
+}
+
+/// Where a value sits in the document, built on the stack as the parser descends, and turned
+/// into a JSON Pointer only when a duplicate key is found.
+enum Path<'a> {
+    Root,
+    Key(&'a str, &'a Path<'a>),
+    Index(usize, &'a Path<'a>),
+}
+
+impl Path<'_> {
+    fn pointer(&self) -> String {
+        let mut parts = Vec::new();
+        let mut at = self;
+        loop {
+            match at {
+                Path::Root => break,
+                Path::Key(k, up) => {
+                    parts.push(k.replace('~', "~0").replace('/', "~1"));
+                    at = up;
+                }
+                Path::Index(i, up) => {
+                    parts.push(i.to_string());
+                    at = up;
+                }
+            }
+        }
+        parts.iter().rev().fold(String::new(), |acc, p| acc + "/" + p)
+    }
+}
+
+/// Builds a `Value` like serde_json's own, and remembers duplicate keys.
+struct ValueSeed<'a> {
+    path: &'a Path<'a>,
+    duplicates: &'a RefCell<Duplicates>,
+}
+
+impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
+    type Value = Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ValueSeed<'_> {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        // serde_json rejects NaN, Infinity and out-of-range numbers before they get here.
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        loop {
+            let path = Path::Index(items.len(), self.path);
+            let seed = ValueSeed { path: &path, duplicates: self.duplicates };
+            match seq.next_element_seed(seed)? {
+                Some(item) => items.push(item),
+                None => break,
+            }
+        }
+        Ok(Value::Array(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut members = Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let path = Path::Key(&key, self.path);
+            let value = map.next_value_seed(ValueSeed { path: &path, duplicates: self.duplicates })?;
+            if members.contains_key(&key) {
+                let mut dups = self.duplicates.borrow_mut();
+                if dups.listed.len() < MAX_DUPLICATES_LISTED {
+                    dups.listed.push(path.pointer());
+                } else {
+                    dups.more += 1;
+                }
+            }
+            members.insert(key, value);
+        }
+        Ok(Value::Object(members))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointer_escapes_slash_and_tilde() {
+        let root = Path::Root;
+        let a = Path::Key("a/b~c", &root);
+        let b = Path::Index(3, &a);
+        assert_eq!(b.pointer(), "/a~1b~0c/3");
+    }
+
+    #[test]
+    fn line_column_counts_characters() {
+        assert_eq!(line_column("ab\nцd", "ab\nц".len()), (2, 2));
+    }
+}

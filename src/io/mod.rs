@@ -1,0 +1,140 @@
+//! Readers and writers, one file per format.
+//!
+//! Every reader returns the data it could read plus a list of [`Diagnostic`]s; it fails as a
+//! whole ([`ReadError`]) only when nothing at all can be read (not a file, not text, not JSON).
+//! Readers face hostile files: no panics, bounded nesting, bounded memory per byte read.
+
+pub mod case_file;
+pub mod case_tables;
+mod diagnostic;
+pub mod geojson;
+mod json;
+
+use std::path::Path;
+
+pub use diagnostic::{Diagnostic, Place, Severity};
+
+use crate::model::Layer;
+
+/// Files larger than this are refused before reading: the reader holds the whole text in
+/// memory, and a few gigabytes of GeoJSON would not fit on the machines we target anyway.
+pub const MAX_FILE_BYTES: u64 = 2 << 30;
+
+/// What a reader gives back: the layer plus whatever was wrong with the file.
+#[derive(Debug)]
+pub struct Loaded {
+    pub layer: Layer,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Loaded {
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+    }
+}
+
+/// Why a file could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("cannot read the file: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("this is a directory, not a file")]
+    IsDirectory,
+    #[error("the file is empty")]
+    Empty,
+    #[error("the file is {bytes} bytes; the limit is {MAX_FILE_BYTES} bytes")]
+    TooLarge { bytes: u64 },
+    #[error("the text is not valid {encoding} at line {line} column {column}")]
+    Encoding { encoding: &'static str, line: usize, column: usize },
+    #[error("not valid JSON at line {line} column {column}: {message}")]
+    Json { line: usize, column: usize, message: String },
+    #[error("not GeoJSON: {0}")]
+    NotGeoJson(String),
+    #[error("unknown file type {0:?}: Portolan reads .geojson and .json")]
+    UnknownFormat(String),
+}
+
+impl ReadError {
+    /// The error as a diagnostic, with its line and column when it has them.
+    pub fn to_diagnostic(&self) -> Diagnostic {
+        let place = match *self {
+            ReadError::Encoding { line, column, .. } | ReadError::Json { line, column, .. } => {
+                Place::Text { line, column }
+            }
+            _ => Place::File,
+        };
+        Diagnostic::error(place, self.to_string())
+    }
+}
+
+/// Reads a file of any format Portolan knows, chosen by its extension.
+pub fn read_path(path: &Path) -> Result<Loaded, ReadError> {
+    let bytes = read_bounded(path)?;
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let mut loaded = match ext.as_str() {
+        "geojson" | "json" | "" => geojson::read_bytes(&bytes)?,
+        other => return Err(ReadError::UnknownFormat(other.to_owned())),
+    };
+    if loaded.layer.name.is_empty() {
+        loaded.layer.name = layer_name(path);
+    }
+    Ok(loaded)
+}
+
+/// The file name without its extensions (`case.portolan.geojson` → `case`).
+pub fn layer_name(path: &Path) -> String {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("layer");
+    name.split('.').next().filter(|s| !s.is_empty()).unwrap_or(name).to_owned()
+}
+
+fn read_bounded(path: &Path) -> Result<Vec<u8>, ReadError> {
+    let meta = std::fs::metadata(path)?;
+    if meta.is_dir() {
+        return Err(ReadError::IsDirectory);
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(ReadError::TooLarge { bytes: meta.len() });
+    }
+    let bytes = std::fs::read(path)?;
+    if bytes.is_empty() {
+        return Err(ReadError::Empty);
+    }
+    Ok(bytes)
+}
+
+/// Writes a file so that it is never half-written: the bytes go to a temporary file in the
+/// same directory, which is then renamed over the target.
+pub fn save_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    // The temporary file is private (0600); give the saved file the permissions of the one it
+    // replaces, or the usual ones for a new document.
+    let permissions = match std::fs::metadata(path) {
+        Ok(meta) => meta.permissions(),
+        Err(_) => default_permissions(tmp.as_file())?,
+    };
+    tmp.as_file().set_permissions(permissions)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn default_permissions(_: &std::fs::File) -> std::io::Result<std::fs::Permissions> {
+    use std::os::unix::fs::PermissionsExt;
+    Ok(std::fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn default_permissions(file: &std::fs::File) -> std::io::Result<std::fs::Permissions> {
+    Ok(file.metadata()?.permissions())
+}

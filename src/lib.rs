@@ -1,0 +1,8 @@
+//! Portolan: a desktop map viewer for logistics investigations.
+//!
+//! The library holds everything that does not need a window: the data model, the file readers
+//! and writers with their diagnostics. The binary (`main.rs`) adds the command line and the
+//! egui front end. See `ARCHITECTURE.md` for the code map.
+
+pub mod io;
+pub mod model;

@@ -1,0 +1,141 @@
+//! Features and layers.
+
+use geo::{BoundingRect, Geometry, Rect};
+use serde_json::{Map, Value};
+
+use super::Case;
+
+/// A feature id as GeoJSON allows it: a string or a number.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FeatureId {
+    Text(String),
+    Number(serde_json::Number),
+}
+
+impl std::fmt::Display for FeatureId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FeatureId::Text(s) => f.write_str(s),
+            FeatureId::Number(n) => write!(f, "{n}"),
+        }
+    }
+}
+
+/// What a feature stands for in a case, from its `kind` property.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum FeatureKind {
+    Site,
+    SeaRoute,
+    RailCorridor,
+    Area,
+    /// Any other `kind` value, or none (`""`): plain GIS data.
+    Other(String),
+}
+
+impl FeatureKind {
+    pub fn parse(kind: &str) -> Self {
+        match kind {
+            "site" => Self::Site,
+            "sea_route" => Self::SeaRoute,
+            "rail_corridor" => Self::RailCorridor,
+            "area" => Self::Area,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Site => "site",
+            Self::SeaRoute => "sea_route",
+            Self::RailCorridor => "rail_corridor",
+            Self::Area => "area",
+            Self::Other(s) if s.is_empty() => "feature",
+            Self::Other(s) => s,
+        }
+    }
+}
+
+/// One GeoJSON feature: geometry in lon/lat degrees (WGS84), properties, and any foreign
+/// members kept as they were read so that a save gives them back.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Feature {
+    pub id: Option<FeatureId>,
+    pub geometry: Option<Geometry<f64>>,
+    pub properties: Map<String, Value>,
+    pub foreign: Map<String, Value>,
+}
+
+impl Feature {
+    /// The id used to cross-reference: the `id` property if there is one, else the feature id.
+    pub fn key(&self) -> Option<String> {
+        match self.str_prop("id") {
+            Some(id) => Some(id.to_owned()),
+            None => self.id.as_ref().map(ToString::to_string),
+        }
+    }
+
+    pub fn kind(&self) -> FeatureKind {
+        FeatureKind::parse(self.str_prop("kind").unwrap_or(""))
+    }
+
+    pub fn name(&self) -> Option<&str> {
+        self.str_prop("name")
+    }
+
+    pub fn str_prop(&self, key: &str) -> Option<&str> {
+        self.properties.get(key).and_then(Value::as_str)
+    }
+
+    pub fn f64_prop(&self, key: &str) -> Option<f64> {
+        self.properties.get(key).and_then(Value::as_f64)
+    }
+
+    /// A property holding a list of strings (`source_ids`, `alt_names`, ...). A single string
+    /// counts as a list of one.
+    pub fn list_prop(&self, key: &str) -> Vec<&str> {
+        match self.properties.get(key) {
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+            Some(Value::String(s)) if !s.is_empty() => vec![s.as_str()],
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// A set of features read from one file. A case file is a layer that also carries a `Case`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Layer {
+    pub name: String,
+    pub features: Vec<Feature>,
+    /// The evidence, when the file is a Portolan case file.
+    pub case: Option<Case>,
+    /// Top-level foreign members other than `portolan`, kept for a lossless save.
+    pub foreign: Map<String, Value>,
+}
+
+impl Layer {
+    /// The bounding box of every geometry, in lon/lat degrees.
+    pub fn extent(&self) -> Option<Rect<f64>> {
+        self.features
+            .iter()
+            .filter_map(|f| f.geometry.as_ref()?.bounding_rect())
+            .reduce(|a, b| {
+                Rect::new(
+                    (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
+                    (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
+                )
+            })
+    }
+
+    /// Number of features per kind, in kind order.
+    pub fn count_by_kind(&self) -> Vec<(FeatureKind, usize)> {
+        let mut counts = std::collections::BTreeMap::new();
+        for f in &self.features {
+            *counts.entry(f.kind()).or_insert(0) += 1;
+        }
+        counts.into_iter().collect()
+    }
+
+    pub fn feature_by_key(&self, key: &str) -> Option<&Feature> {
+        self.features.iter().find(|f| f.key().as_deref() == Some(key))
+    }
+}

@@ -1,0 +1,10 @@
+//! Plain data: layers of features with f64 geometry, and the evidence of a case.
+//!
+//! No I/O and no GUI here. Readers in `io` build these values; the map, the side panel and the
+//! export read them.
+
+mod case;
+mod feature;
+
+pub use case::{Case, Event, Figure, Source, Vessel};
+pub use feature::{Feature, FeatureId, FeatureKind, Layer};
