@@ -269,13 +269,21 @@ fn routes(dir: &Path) -> Result<Vec<Feature>, TablesError> {
         p.insert("kind".into(), kind.into());
         p.insert("name".into(), r.take("name").into());
         p.insert("mode".into(), mode.into());
-        // The case format knows four statuses; the research tables say "indicative" for
-        // lines drawn between known points, which the format calls inferred.
-        if status.starts_with("indicative") {
-            p.insert("status".into(), "inferred".into());
-            p.insert("status_detail".into(), status.into());
-        } else {
-            p.insert("status".into(), status.into());
+        // The case format knows four statuses. The research tables refine them
+        // ("schematic_context") or say "indicative" for lines drawn between known points,
+        // which the format calls inferred; the table's wording is kept as status_detail.
+        let base = ["observed", "reported", "schematic", "inferred"]
+            .into_iter()
+            .find(|s| status.starts_with(s))
+            .or(status.starts_with("indicative").then_some("inferred"));
+        match base {
+            Some(base) if base != status => {
+                p.insert("status".into(), base.into());
+                p.insert("status_detail".into(), status.into());
+            }
+            _ => {
+                p.insert("status".into(), status.into());
+            }
         }
         if let Some(ais) = r.take_opt("ais") {
             p.insert("ais".into(), ais.into());

@@ -44,9 +44,9 @@ pub enum ReadError {
     Empty,
     #[error("the file is {bytes} bytes; the limit is {MAX_FILE_BYTES} bytes")]
     TooLarge { bytes: u64 },
-    #[error("the text is not valid {encoding} at line {line} column {column}")]
+    #[error("the text is not valid {encoding}")]
     Encoding { encoding: &'static str, line: usize, column: usize },
-    #[error("not valid JSON at line {line} column {column}: {message}")]
+    #[error("not valid JSON: {message}")]
     Json { line: usize, column: usize, message: String },
     #[error("not GeoJSON: {0}")]
     NotGeoJson(String),

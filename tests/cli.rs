@@ -1,0 +1,63 @@
+//! `portolan check` as a user runs it.
+
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_portolan");
+const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sample_data/dprk-russia-2023.portolan.geojson");
+
+fn run(args: &[&str]) -> (i32, String) {
+    let out = Command::new(BIN).args(args).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn check_reports_the_sample_counts_and_exits_0() {
+    let (code, out) = run(&["check", SAMPLE]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("features: 24 (16 site, 3 sea_route, 4 rail_corridor, 1 area)"), "{out}");
+    assert!(out.contains("evidence: 55 sources, 4 vessels, 38 events"), "{out}");
+    assert!(out.contains("extent: lon 39.6300 .. 135.0700, lat 42.1500 .. 57.1500"), "{out}");
+    assert!(out.contains("ok: no errors, no warnings"), "{out}");
+}
+
+#[test]
+fn check_on_broken_files_names_the_place_loads_the_rest_and_exits_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.geojson");
+    std::fs::write(
+        &broken,
+        r#"{"type":"FeatureCollection","features":[
+  {"type":"Feature","id":"good","properties":{},"geometry":{"type":"Point","coordinates":[131.9,43.1]}},
+  {"type":"Feature","id":"bad","properties":{},"geometry":{"type":"LineString","coordinates":[[1,2]]}}]}"#,
+    )
+    .unwrap();
+    let truncated = dir.path().join("truncated.geojson");
+    std::fs::write(&truncated, "{\"type\":\"FeatureCollection\",\n\"features\":[").unwrap();
+    let (code, out) = run(&["check", broken.to_str().unwrap(), truncated.to_str().unwrap(), SAMPLE]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("features: 1 (1 feature)"), "{out}");
+    assert!(out.contains(r#"broken.geojson: feature 1 (id "bad"): error: skipped: a line needs at least 2 positions"#), "{out}");
+    assert!(out.contains("truncated.geojson: line 2 column 12: error: not valid JSON: the text ends early"), "{out}");
+    assert!(out.contains("ok: no errors, no warnings"), "the sample after the broken files still loads: {out}");
+    assert!(!out.contains("panicked"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(run(&["check"]).0, 2);
+    assert_eq!(run(&["--no-such-flag"]).0, 2);
+}
+
+#[test]
+fn build_case_rebuilds_the_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("case.geojson");
+    let tables = concat!(env!("CARGO_MANIFEST_DIR"), "/sample_data/tables");
+    let (code, text) = run(&["build-case", tables, "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(std::fs::read(&out).unwrap(), std::fs::read(SAMPLE).unwrap());
+    let (code, text) = run(&["build-case", "/nonexistent", "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(text.contains("/nonexistent/case.json"), "{text}");
+}

@@ -1,0 +1,159 @@
+//! The GeoJSON reader on the forms RFC 7946 allows, and on broken features.
+
+mod common;
+
+use common::{of, read};
+use geo::{Geometry, Winding};
+use portolan::io::{self, Place, ReadError, Severity};
+use portolan::model::FeatureId;
+
+#[test]
+fn feature_collection_with_ids_properties_and_foreign_members() {
+    let l = read(r#"{"type":"FeatureCollection","name":"ports","bbox":[0,0,1,1],"custom":{"a":1},
+        "features":[
+          {"type":"Feature","id":"a","properties":{"name":"A"},"geometry":{"type":"Point","coordinates":[130.28,42.22]},"style":"red"},
+          {"type":"Feature","id":7,"properties":null,"geometry":{"type":"Point","coordinates":[1,2]}}
+        ]}"#);
+    assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+    assert_eq!(l.layer.name, "ports");
+    assert_eq!(l.layer.features.len(), 2);
+    let [a, b] = &l.layer.features[..] else { unreachable!() };
+    assert_eq!(a.id, Some(FeatureId::Text("a".into())));
+    assert_eq!(a.name(), Some("A"));
+    assert_eq!(a.foreign["style"], "red");
+    assert_eq!(b.id.as_ref().map(ToString::to_string).as_deref(), Some("7"));
+    assert!(b.properties.is_empty());
+    assert_eq!(l.layer.foreign["custom"]["a"], 1);
+}
+
+#[test]
+fn single_feature_and_bare_geometry() {
+    let f = read(r#"{"type":"Feature","properties":{"k":1},"geometry":{"type":"LineString","coordinates":[[0,0],[1,1]]}}"#);
+    assert_eq!(f.layer.features.len(), 1);
+    assert!(matches!(f.layer.features[0].geometry, Some(Geometry::LineString(_))));
+    let g = read(r#"{"type":"MultiPoint","coordinates":[[0,0],[1,1]]}"#);
+    assert!(matches!(g.layer.features[0].geometry, Some(Geometry::MultiPoint(ref m)) if m.0.len() == 2));
+}
+
+#[test]
+fn geometry_collection_nested() {
+    let l = read(r#"{"type":"GeometryCollection","geometries":[
+        {"type":"Point","coordinates":[1,1]},
+        {"type":"GeometryCollection","geometries":[{"type":"LineString","coordinates":[[0,0],[2,2]]}]}]}"#);
+    let Some(Geometry::GeometryCollection(gc)) = &l.layer.features[0].geometry else { panic!() };
+    assert_eq!(gc.0.len(), 2);
+}
+
+#[test]
+fn null_and_empty_geometries_load_as_unlocated_features() {
+    let l = read(r#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","properties":{"n":1},"geometry":null},
+        {"type":"Feature","properties":{"n":2},"geometry":{"type":"Point","coordinates":[]}},
+        {"type":"Feature","properties":{"n":3},"geometry":{"type":"Polygon","coordinates":[]}},
+        {"type":"Feature","properties":{"n":4},"geometry":{"type":"GeometryCollection","geometries":[]}}]}"#);
+    assert_eq!(of(&l, Severity::Error), Vec::<&io::Diagnostic>::new());
+    assert_eq!(l.layer.features.len(), 4);
+    assert!(l.layer.features[..3].iter().all(|f| f.geometry.is_none()));
+    assert_eq!(l.layer.extent(), None);
+}
+
+#[test]
+fn heights_are_dropped_with_a_note() {
+    let l = read(r#"{"type":"LineString","coordinates":[[10,20,100],[11,21,200.5]]}"#);
+    let Some(Geometry::LineString(line)) = &l.layer.features[0].geometry else { panic!() };
+    assert_eq!(line.0[1].x, 11.0);
+    let notes = of(&l, Severity::Info);
+    assert_eq!(notes.len(), 1);
+    assert!(notes[0].message.contains("2 positions had heights"));
+}
+
+#[test]
+fn clockwise_polygon_is_rewound_and_holes_stay_holes() {
+    // Exterior clockwise, hole counter-clockwise: both the wrong way round for RFC 7946.
+    let l = read(r#"{"type":"Polygon","coordinates":[
+        [[0,0],[0,10],[10,10],[10,0],[0,0]],
+        [[2,2],[4,2],[4,4],[2,4],[2,2]]]}"#);
+    let Some(Geometry::Polygon(p)) = &l.layer.features[0].geometry else { panic!() };
+    assert!(p.exterior().is_ccw());
+    assert_eq!(p.interiors().len(), 1);
+    assert!(p.interiors()[0].is_cw());
+    assert!(of(&l, Severity::Info)[0].message.contains("1 polygons were wound clockwise"));
+}
+
+#[test]
+fn antimeridian_cut_multipolygon_keeps_both_halves() {
+    let l = read(r#"{"type":"MultiPolygon","coordinates":[
+        [[[170,40],[180,40],[180,50],[170,50],[170,40]]],
+        [[[-180,40],[-170,40],[-170,50],[-180,50],[-180,40]]]]}"#);
+    assert!(l.diagnostics.is_empty(), "{:?}", l.diagnostics);
+    let extent = l.layer.extent().unwrap();
+    assert_eq!((extent.min().x, extent.max().x), (-180.0, 180.0));
+}
+
+#[test]
+fn bad_geometry_skips_that_feature_and_loads_the_rest() {
+    let l = read(r#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","id":"ok1","properties":{},"geometry":{"type":"Point","coordinates":[1,2]}},
+        {"type":"Feature","id":"short","properties":{},"geometry":{"type":"LineString","coordinates":[[1,2]]}},
+        {"type":"Feature","id":"ring","properties":{},"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[0,0]]]}},
+        {"type":"Feature","id":"swapped","properties":{},"geometry":{"type":"Point","coordinates":[42.2,130.3]}},
+        {"type":"Feature","id":"kind","properties":{},"geometry":{"type":"Circle","coordinates":[1,2]}},
+        {"type":"Feature","id":"pos","properties":{},"geometry":{"type":"Point","coordinates":[1]}},
+        {"type":"Feature","id":"str","properties":{},"geometry":{"type":"Point","coordinates":["a","b"]}},
+        "not a feature",
+        {"type":"Feature","id":"ok2","properties":{},"geometry":{"type":"Point","coordinates":[3,4]}}]}"#);
+    let ids: Vec<String> = l.layer.features.iter().filter_map(|f| f.key()).collect();
+    assert_eq!(ids, ["ok1", "ok2"]);
+    let errors = of(&l, Severity::Error);
+    assert_eq!(errors.len(), 7, "{errors:#?}");
+    let at = |i: usize| errors.iter().find(|d| matches!(d.place, Place::Feature { index, .. } if index == i)).unwrap();
+    assert_eq!(at(1).place, Place::Feature { index: 1, id: Some("short".into()) });
+    assert!(at(1).message.contains("at least 2 positions"));
+    assert!(at(2).message.contains("ring 0 has 3 positions"));
+    assert!(at(3).message.contains("latitude 130.3") && at(3).message.contains("swapped"));
+    assert!(at(4).message.contains("Circle"));
+    assert!(at(5).message.contains("two or more elements"));
+    assert!(at(7).message.contains("must be an object"));
+    assert_eq!(at(1).to_string(), r#"feature 1 (id "short"): error: skipped: a line needs at least 2 positions, this one has 1"#);
+}
+
+#[test]
+fn unclosed_ring_is_closed_with_a_warning() {
+    let l = read(r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1]]]}"#);
+    let Some(Geometry::Polygon(p)) = &l.layer.features[0].geometry else { panic!() };
+    assert_eq!(p.exterior().0.first(), p.exterior().0.last());
+    assert!(of(&l, Severity::Warning)[0].message.contains("not closed"));
+}
+
+#[test]
+fn not_geojson_fails_with_one_clear_message() {
+    for (text, expect) in [
+        ("[1,2,3]", "the top level is an array"),
+        (r#"{"a":1}"#, "no \"type\""),
+        (r#"{"type":"Topology"}"#, "unknown type \"Topology\""),
+        (r#"{"type":"FeatureCollection","features":{}}"#, "\"features\" is an object"),
+        ("hello, world", "expected value"),
+    ] {
+        let err = io::geojson::read_str(text).unwrap_err();
+        assert!(err.to_string().contains(expect), "{text}: {err}");
+    }
+    let err = io::geojson::read_str("{\n  \"type\": \"Feature\",\n  oops\n}").unwrap_err();
+    assert!(matches!(err, ReadError::Json { line: 3, column: 3, .. }), "{err:?}");
+}
+
+#[test]
+fn odd_ids_and_properties_are_warnings() {
+    let l = read(r#"{"type":"Feature","id":{"x":1},"properties":[1],"geometry":null}"#);
+    assert_eq!(l.layer.features.len(), 1);
+    assert_eq!(of(&l, Severity::Warning).len(), 2);
+}
+
+#[test]
+fn every_committed_fixture_reads_as_documented() {
+    // tests/data holds small files as other tools write them.
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+    let qgis = io::read_path(&std::path::Path::new(dir).join("qgis-export.geojson")).unwrap();
+    assert!(of(&qgis, Severity::Error).is_empty() && of(&qgis, Severity::Warning).is_empty());
+    assert_eq!(qgis.layer.features.len(), 3);
+    assert_eq!(qgis.layer.name, "ports_qgis");
+}
