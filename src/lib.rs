@@ -4,5 +4,6 @@
 //! and writers with their diagnostics. The binary (`main.rs`) adds the command line and the
 //! egui front end. See `ARCHITECTURE.md` for the code map.
 
+pub mod basemap; pub mod projection;
 pub mod io;
 pub mod model;

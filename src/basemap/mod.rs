@@ -1,0 +1,236 @@
+//! The offline basemap: Natural Earth layers shipped inside the executable, drawn locally into
+//! raster tiles, with the place names as data for the UI to draw on top.
+//!
+//! * [`pack`]: the compact binary file (`resources/basemap.bin`) and its checked decoder.
+//! * [`layer`]: layer kinds, tiers and attributes; decoded layers in world coordinates with an
+//!   R-tree per layer.
+//! * [`render`]: tiles (or any view) drawn with tiny-skia; [`style`]: colours and widths as
+//!   plain data; [`labels`]: names to show, ranked.
+//! * [`source`]: Natural Earth properties → pack attributes, for the packer
+//!   (`examples/pack_basemap.rs`).
+//!
+//! Layers are decoded lazily, each the first time it is drawn (the low tier for zoom 0–5
+//! decodes in a few milliseconds; the high tier only when the user zooms in), or all at once
+//! with [`Basemap::decode_all`] on a background thread.
+//!
+//! This module knows no GUI type (egui, eframe, walkers) and no screen: it works in world
+//! coordinates (see [`crate::projection`]) and pixmap pixels.
+
+mod clip;
+pub mod labels;
+pub mod layer;
+pub mod pack;
+pub mod render;
+pub mod source;
+pub mod style;
+
+use std::sync::OnceLock;
+
+pub use labels::{Label, LabelKind};
+pub use layer::{LayerKind, Tier};
+pub use pack::{LayerInfo, PackError};
+pub use render::RenderView;
+
+use layer::LayerData;
+use pack::PackBytes;
+
+use crate::projection::WorldRect;
+
+/// The credit to show wherever the offline basemap is shown (Natural Earth asks for it).
+pub const ATTRIBUTION: &str = "Made with Natural Earth";
+
+/// The pack built by `examples/pack_basemap.rs` from `../shared/basemap`.
+static EMBEDDED_PACK: &[u8] = include_bytes!("../../resources/basemap.bin");
+
+/// The basemap: a pack's directory, and each layer decoded on first use.
+pub struct Basemap {
+    bytes: PackBytes,
+    slots: Vec<Slot>,
+    /// Why the pack could not be opened at all, for [`Basemap::embedded`] (which never fails).
+    open_error: Option<PackError>,
+}
+
+struct Slot {
+    info: LayerInfo,
+    block: std::ops::Range<usize>,
+    decoded: OnceLock<Result<LayerData, PackError>>,
+}
+
+impl std::fmt::Debug for Basemap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Basemap")
+            .field("bytes", &self.bytes.len())
+            .field(
+                "layers",
+                &self.slots.iter().map(|s| s.info).collect::<Vec<_>>(),
+            )
+            .field("open_error", &self.open_error)
+            .finish()
+    }
+}
+
+impl Basemap {
+    /// The basemap built into the executable. Opening it checks only the directory (fast);
+    /// layers decode when first drawn. Never fails: a damaged pack (which the tests rule out)
+    /// gives a basemap that draws only the sea, and [`Basemap::decode_all`] reports why.
+    pub fn embedded() -> &'static Basemap {
+        static EMBEDDED: OnceLock<Basemap> = OnceLock::new();
+        EMBEDDED.get_or_init(|| {
+            Basemap::from_bytes(EMBEDDED_PACK).unwrap_or_else(|e| Basemap {
+                bytes: PackBytes::Borrowed(&[]),
+                slots: Vec::new(),
+                open_error: Some(e),
+            })
+        })
+    }
+
+    /// The bytes of the pack built into the executable (`resources/basemap.bin`).
+    pub fn embedded_bytes() -> &'static [u8] {
+        EMBEDDED_PACK
+    }
+
+    /// Opens a pack: checks the header and directory. Layer blocks are checked when decoded.
+    pub fn from_bytes(
+        bytes: impl Into<std::borrow::Cow<'static, [u8]>>,
+    ) -> Result<Basemap, PackError> {
+        let bytes = bytes.into();
+        let dir = pack::read_directory(&bytes)?;
+        let slots = dir
+            .layers
+            .into_iter()
+            .map(|(info, block)| Slot {
+                info,
+                block,
+                decoded: OnceLock::new(),
+            })
+            .collect();
+        Ok(Basemap {
+            bytes,
+            slots,
+            open_error: None,
+        })
+    }
+
+    /// Decodes every layer not decoded yet (two threads) and returns the first error. Call it
+    /// on a background thread at start-up to have every zoom ready, or in tests to check a
+    /// pack completely.
+    pub fn decode_all(&self) -> Result<(), PackError> {
+        if let Some(e) = &self.open_error {
+            return Err(e.clone());
+        }
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let work = || {
+            loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(slot) = self.slots.get(i) else { break };
+                let _ = self.decoded(slot);
+            }
+        };
+        std::thread::scope(|s| {
+            s.spawn(work);
+            work();
+        });
+        for slot in &self.slots {
+            if let Err(e) = self.decoded(slot) {
+                return Err(e.clone());
+            }
+        }
+        Ok(())
+    }
+
+    /// The layers in the pack, from its directory (counts as written by the packer and checked
+    /// against the data when a layer is decoded).
+    pub fn layers(&self) -> Vec<LayerInfo> {
+        self.slots.iter().map(|s| s.info).collect()
+    }
+
+    /// The number of features of a decoded layer (decoding it if needed), `None` if the pack
+    /// has no such layer, or the decoding error.
+    pub fn feature_count(&self, kind: LayerKind, tier: Tier) -> Option<Result<usize, PackError>> {
+        let slot = self
+            .slots
+            .iter()
+            .find(|s| s.info.kind == kind && s.info.tier == tier)?;
+        Some(
+            self.decoded(slot)
+                .as_ref()
+                .map(|l| l.features.len())
+                .map_err(Clone::clone),
+        )
+    }
+
+    fn decoded<'a>(&'a self, slot: &'a Slot) -> &'a Result<LayerData, PackError> {
+        slot.decoded.get_or_init(|| {
+            let block = self.bytes.get(slot.block.clone()).unwrap_or(&[]);
+            pack::decode_layer(&slot.info, block)
+        })
+    }
+
+    /// The layer to draw `kind` from at `tier`: that tier's, else the other one's (urban areas
+    /// and country labels exist only in the low tier). `None` if absent or undecodable.
+    pub(crate) fn layer_for(&self, kind: LayerKind, tier: Tier) -> Option<&LayerData> {
+        let find = |t: Tier| {
+            self.slots
+                .iter()
+                .find(|s| s.info.kind == kind && s.info.tier == t)
+        };
+        let other = if tier == Tier::Low {
+            Tier::High
+        } else {
+            Tier::Low
+        };
+        let slot = find(tier).or_else(|| find(other))?;
+        self.decoded(slot).as_ref().ok()
+    }
+
+    /// Renders the XYZ tile `(z, x, y)` as a `size_px` × `size_px` pixmap (256, or 512 for
+    /// HiDPI screens: lines are then twice as wide, in twice as many pixels). `x` wraps around
+    /// the world; a `y` outside the pyramid gives plain sea. `size_px` is clamped to 1..=4096.
+    pub fn render_tile(&self, z: u8, x: u32, y: u32, size_px: u32) -> tiny_skia::Pixmap {
+        let size_px = size_px.clamp(1, 4096);
+        // Cannot fail: tiny-skia refuses only zero or overflowing sizes.
+        let mut pixmap =
+            tiny_skia::Pixmap::new(size_px, size_px).expect("1..=4096 px is a valid pixmap size");
+        let n = crate::projection::tiles_per_axis(z);
+        if f64::from(y) >= n {
+            pixmap.fill(render_color(style::DEFAULT.sea));
+            return pixmap;
+        }
+        let x = if f64::from(x) >= n {
+            (f64::from(x) % n) as u32
+        } else {
+            x
+        };
+        let view = RenderView::tile(z, x, y, size_px);
+        render::render(self, &style::DEFAULT, &mut pixmap.as_mut(), &view);
+        pixmap
+    }
+
+    /// Renders any view (the export uses this): `view` places the pixmap on the world.
+    pub fn render_view(
+        &self,
+        pixmap: &mut tiny_skia::PixmapMut,
+        view: &RenderView,
+        style: &style::BasemapStyle,
+    ) {
+        render::render(self, style, pixmap, view);
+    }
+
+    /// The labels to show in `view_world` at `zoom`, most important first: country names,
+    /// places (from the tier of that zoom) and ports, each only from the zoom Natural Earth
+    /// suggests for it. The UI places them in this order and drops those that collide.
+    pub fn labels(&self, view_world: WorldRect, zoom: f64) -> Vec<Label> {
+        let tier = labels::places_tier(zoom);
+        labels::collect(
+            self.layer_for(LayerKind::Places, tier),
+            self.layer_for(LayerKind::Ports, tier),
+            self.layer_for(LayerKind::CountryLabels, tier),
+            &view_world,
+            zoom,
+        )
+    }
+}
+
+fn render_color(c: style::Rgba) -> tiny_skia::Color {
+    tiny_skia::Color::from_rgba8(c.r(), c.g(), c.b(), c.a())
+}
