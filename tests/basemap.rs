@@ -171,6 +171,34 @@ fn vladivostok_tile_has_land_sea_and_coastline() {
 }
 
 #[test]
+fn tiles_match_one_big_render() {
+    // Four z8 tiles over Peter the Great Gulf side by side against the same area drawn as one
+    // 512-pixel view: no seams, no dash or tie restarting at tile edges, no lines ending short.
+    let basemap = Basemap::embedded();
+    let (x0, y0) = (220, 93);
+    let mut big = tiny_skia::Pixmap::new(512, 512).expect("pixmap");
+    basemap.render_view(
+        &mut big.as_mut(),
+        &RenderView::tile(8, x0, y0, 256),
+        &style::DEFAULT,
+    );
+    let mut differ = 0;
+    for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
+        let tile = basemap.render_tile(8, x0 + dx, y0 + dy, 256);
+        for y in 0..256 {
+            for x in 0..256 {
+                let (a, b) = (px(&tile, x, y), px(&big, dx * 256 + x, dy * 256 + y));
+                let d = (0..3).map(|i| a[i].abs_diff(b[i])).max().unwrap_or(0);
+                if d > 24 {
+                    differ += 1;
+                }
+            }
+        }
+    }
+    assert!(differ < 100, "{differ} pixels differ");
+}
+
+#[test]
 fn hidpi_tile_is_twice_the_size_and_agrees() {
     let basemap = Basemap::embedded();
     let (x, y) = tile_from_lonlat(5, 131.9, 43.1);

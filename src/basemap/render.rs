@@ -18,7 +18,7 @@ use tiny_skia::{
 use super::Basemap;
 use super::clip::{PxRect, WorldToPx, clip_polyline, clip_ring, project_thinned};
 use super::layer::{
-    BoundaryClass, FeatureAttrs, LayerData, LayerKind, RailClass, RiverClass, Tier,
+    BoundaryClass, FeatureAttrs, GeometryKind, LayerData, LayerKind, RailClass, RiverClass, Tier,
 };
 use super::style::{BasemapStyle, LineStyle, Rgba};
 use crate::projection::WorldRect;
@@ -102,7 +102,11 @@ pub(crate) fn render(
     }
     if zoom >= f64::from(style.urban_min_zoom) {
         if let Some(urban) = layer(LayerKind::UrbanAreas) {
-            r.fill(pixmap, urban, style.urban, |a| a.min_zoom() <= zoom);
+            let opacity = style.urban_opacity.at(zoom).clamp(0.0, 1.0);
+            let alpha = (f32::from(style.urban.a()) * opacity).round() as u8;
+            r.fill(pixmap, urban, style.urban.with_alpha(alpha), |a| {
+                a.min_zoom() <= zoom
+            });
         }
     }
     if let Some(lakes) = layer(LayerKind::Lakes) {
@@ -112,7 +116,6 @@ pub(crate) fn render(
             pixmap,
             lakes,
             &[r.line(&style.lake_outline, LineCap::Round)],
-            true,
             |a| visible(a).then_some(0),
         );
     }
@@ -132,7 +135,7 @@ pub(crate) fn render(
                 b
             })
             .collect();
-        r.stroke(pixmap, rivers, &batches, true, |a| {
+        r.stroke(pixmap, rivers, &batches, |a| {
             let river = RiverClass::from_code(a.class) == RiverClass::River;
             (river && a.min_zoom() <= zoom).then_some(usize::from(a.scalerank.min(10)))
         });
@@ -142,7 +145,6 @@ pub(crate) fn render(
             pixmap,
             coast,
             &[r.line(&style.coastline, LineCap::Round)],
-            true,
             |a| (a.min_zoom() <= zoom + 1.0).then_some(0),
         );
     }
@@ -152,7 +154,6 @@ pub(crate) fn render(
                 pixmap,
                 admin1,
                 &[r.line(&style.admin1, LineCap::Butt)],
-                true,
                 |_| Some(0),
             );
         }
@@ -163,7 +164,7 @@ pub(crate) fn render(
             r.line(&style.maritime, LineCap::Round),
             r.line(&style.border_casing, LineCap::Round),
         ];
-        r.stroke(pixmap, borders, &batches, false, |a| {
+        r.stroke(pixmap, borders, &batches, |a| {
             if !visible(a) {
                 return None;
             }
@@ -177,7 +178,7 @@ pub(crate) fn render(
             r.line(&style.border_disputed, LineCap::Butt),
             r.line(&style.border, LineCap::Round),
         ];
-        r.stroke(pixmap, borders, &batches, false, |a| {
+        r.stroke(pixmap, borders, &batches, |a| {
             if !visible(a) {
                 return None;
             }
@@ -208,12 +209,10 @@ pub(crate) fn render(
             r.line(&style.rail, LineCap::Round),
             r.line(&style.rail_trunk, LineCap::Round),
         ];
-        r.stroke(pixmap, rails, &batches, true, class);
+        r.stroke(pixmap, rails, &batches, class);
         if zoom >= f64::from(style.rail_ties.min_zoom) {
             let ties = [r.line(&style.rail_ties, LineCap::Butt)];
-            r.stroke(pixmap, rails, &ties, true, |a| {
-                (class(a) >= Some(1)).then_some(0)
-            });
+            r.stroke(pixmap, rails, &ties, |a| (class(a) >= Some(1)).then_some(0));
         }
     }
     if zoom >= f64::from(style.port.min_zoom) {
@@ -334,14 +333,12 @@ impl Renderer {
     }
 
     /// Strokes the visible features of `layer`, each in the batch `class` picks (or none),
-    /// batches drawn in order. `thin` lets vertices be thinned (borders keep theirs, so that
-    /// their dashes match on both sides of a tile edge even at high zoom).
+    /// batches drawn in order.
     fn stroke(
         &mut self,
         pixmap: &mut PixmapMut,
         layer: &LayerData,
         batches: &[Batch],
-        thin: bool,
         class: impl Fn(&FeatureAttrs) -> Option<usize>,
     ) {
         let max_width = batches
@@ -360,8 +357,8 @@ impl Renderer {
             y1: self.clip.y1 + margin,
         };
         let mut builders: Vec<PathBuilder> = batches.iter().map(|_| PathBuilder::new()).collect();
-        let min_step = if thin { LOD_MIN_STEP_PX } else { 0.0 };
         let mut piece = Vec::new();
+        let closed = layer.kind.geometry() == GeometryKind::Polygon;
         for (i, wrap) in self.visible(layer, margin) {
             let Some(feature) = layer.features.get(i) else {
                 continue;
@@ -378,7 +375,14 @@ impl Renderer {
             let to_px = self.to_px(wrap);
             for part in layer.parts(feature) {
                 let pts = &mut self.scratch.pts;
-                project_thinned(part, &to_px, min_step, true, pts);
+                project_thinned(part, &to_px, LOD_MIN_STEP_PX, !closed, pts);
+                if closed {
+                    // Rings are stored without their closing vertex.
+                    match pts.first().copied() {
+                        Some(first) if pts.len() >= 3 => pts.push(first),
+                        _ => continue,
+                    }
+                }
                 clip_polyline(pts, &clip, &mut piece, |line, start_px| {
                     match &batch.dash_px {
                         None => push_polyline(pb, line),

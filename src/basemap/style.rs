@@ -135,6 +135,9 @@ pub struct BasemapStyle {
     pub sea: Rgba,
     pub land: Rgba,
     pub urban: Rgba,
+    /// Opacity of the urban fill by zoom: Natural Earth's 1:50m urban areas are coarse
+    /// blobs, which fade out at street scales where they would mislead.
+    pub urban_opacity: ZoomCurve,
     pub urban_min_zoom: f32,
     /// Lake fill: the sea colour, so that water reads as one thing.
     pub lake: Rgba,
@@ -166,6 +169,7 @@ pub const DEFAULT: BasemapStyle = BasemapStyle {
     sea: Rgba::rgb(0xd3, 0xdf, 0xe6),
     land: Rgba::rgb(0xf4, 0xf2, 0xec),
     urban: Rgba::rgb(0xe6, 0xe0, 0xd5),
+    urban_opacity: ZoomCurve(&[(9.0, 1.0), (12.0, 0.35)]),
     urban_min_zoom: 4.0,
     lake: Rgba::rgb(0xd3, 0xdf, 0xe6),
     lake_outline: LineStyle {
@@ -175,7 +179,7 @@ pub const DEFAULT: BasemapStyle = BasemapStyle {
         min_zoom: 4.0,
     },
     river: RiverStyle {
-        color: Rgba::rgb(0xa9, 0xc2, 0xd1),
+        color: Rgba::rgb(0x9e, 0xbb, 0xcc),
         width: ZoomCurve(&[
             (0.0, 0.5),
             (4.0, 0.9),
@@ -205,13 +209,13 @@ pub const DEFAULT: BasemapStyle = BasemapStyle {
         min_zoom: 4.0,
     },
     border: LineStyle {
-        color: Rgba::rgb(0x9a, 0x8a, 0xa0),
+        color: Rgba::rgb(0x9d, 0x87, 0xa8),
         width: ZoomCurve(&[(0.0, 0.5), (3.0, 0.7), (6.0, 1.0), (10.0, 1.4)]),
         dash: None,
         min_zoom: 0.0,
     },
     border_disputed: LineStyle {
-        color: Rgba::rgb(0x9a, 0x8a, 0xa0),
+        color: Rgba::rgb(0x9d, 0x87, 0xa8),
         width: ZoomCurve(&[(0.0, 0.5), (3.0, 0.7), (6.0, 1.0), (10.0, 1.4)]),
         dash: Some(&[4.0, 2.5]),
         min_zoom: 0.0,
@@ -229,8 +233,8 @@ pub const DEFAULT: BasemapStyle = BasemapStyle {
         min_zoom: 3.0,
     },
     rail_trunk: LineStyle {
-        color: Rgba::rgb(0x8a, 0x8a, 0x8a),
-        width: ZoomCurve(&[(3.0, 0.6), (6.0, 0.9), (8.0, 1.2), (12.0, 1.5)]),
+        color: Rgba::rgb(0x8e, 0x8e, 0x8e),
+        width: ZoomCurve(&[(3.0, 0.4), (5.0, 0.65), (6.0, 0.9), (8.0, 1.2), (12.0, 1.5)]),
         dash: None,
         min_zoom: 3.0,
     },
