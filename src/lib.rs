@@ -7,3 +7,6 @@
 pub mod basemap; pub mod projection;
 pub mod io;
 pub mod model;
+pub mod scene;
+pub mod tiles;
+pub mod ui;

@@ -13,6 +13,22 @@ struct Cli {
     command: Option<Command>,
     /// Case or GeoJSON files to open (default: the built-in sample case).
     files: Vec<PathBuf>,
+    /// Save a PNG of the window once the map is drawn, then quit (for tests and docs).
+    #[arg(long, value_name = "OUT.png")]
+    screenshot: Option<PathBuf>,
+    /// Start at LON,LAT,ZOOM instead of fitting the view to the data.
+    #[arg(long, value_name = "LON,LAT,ZOOM", value_parser = parse_view, allow_hyphen_values = true)]
+    view: Option<(f64, f64, f64)>,
+}
+
+fn parse_view(s: &str) -> Result<(f64, f64, f64), String> {
+    let parts: Vec<f64> = s.split(',').map(|p| p.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|e| e.to_string())?;
+    match parts[..] {
+        [lon, lat, zoom] if (-180.0..=180.0).contains(&lon) && (-85.0..=85.0).contains(&lat) && (0.0..=20.0).contains(&zoom) => {
+            Ok((lon, lat, zoom))
+        }
+        _ => Err("expected LON,LAT,ZOOM with lon in -180..180, lat in -85..85, zoom in 0..20".into()),
+    }
 }
 
 #[derive(Subcommand)]
@@ -41,10 +57,14 @@ fn main() -> ExitCode {
         Some(Command::Check { files }) => check(&files),
         Some(Command::BuildCase { tables, out }) => build_case(&tables, &out),
         None => {
-            use clap::CommandFactory;
-            // The map window arrives with the next milestone; until then, say what there is.
-            let _ = Cli::command().print_help();
-            ExitCode::SUCCESS
+            let options = portolan::ui::Options { files: cli.files, screenshot: cli.screenshot, view: cli.view };
+            match portolan::ui::run(options) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
         }
     }
 }

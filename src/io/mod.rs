@@ -67,6 +67,20 @@ impl ReadError {
     }
 }
 
+/// The built-in sample case (North Korean munitions to Russia, 2023–2024), compiled into the
+/// program so that it opens with no files and no network.
+pub fn sample_case() -> Loaded {
+    const TEXT: &str = include_str!("../../sample_data/dprk-russia-2023.portolan.geojson");
+    match geojson::read_str(TEXT) {
+        Ok(mut loaded) => {
+            loaded.layer.name = "dprk-russia-2023".into();
+            loaded
+        }
+        // The sample is checked by the tests; this only happens if it was edited by hand.
+        Err(e) => Loaded { layer: Layer::default(), diagnostics: vec![e.to_diagnostic()] },
+    }
+}
+
 /// Reads a file of any format Portolan knows, chosen by its extension.
 pub fn read_path(path: &Path) -> Result<Loaded, ReadError> {
     let bytes = read_bounded(path)?;

@@ -139,3 +139,10 @@ impl Layer {
         self.features.iter().find(|f| f.key().as_deref() == Some(key))
     }
 }
+
+/// Which feature of which open layer: indexes into the app's list of layers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+pub struct FeatureRef {
+    pub layer: usize,
+    pub feature: usize,
+}

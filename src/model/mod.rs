@@ -7,4 +7,4 @@ mod case;
 mod feature;
 
 pub use case::{Case, Event, Figure, Source, Vessel};
-pub use feature::{Feature, FeatureId, FeatureKind, Layer};
+pub use feature::{Feature, FeatureId, FeatureKind, FeatureRef, Layer};

@@ -1,0 +1,415 @@
+//! Builds the primitives for one view of the open layers.
+
+use geo::{Coord, Geometry, LineString, Polygon};
+
+use super::style::{self, ARROW_SIZE_PX, ARROW_SPACING_PX};
+use super::{Anchor, Primitive, Px, Rgba, ScreenTransform, Stroke};
+use crate::model::{Feature, FeatureKind, FeatureRef, Layer};
+
+/// Everything to paint for one view, back to front: the basemap's place names first, then
+/// the case, each primitive tagged with its feature.
+#[derive(Debug, Default)]
+pub struct Scene {
+    pub background: Vec<Primitive>,
+    pub items: Vec<(FeatureRef, Primitive)>,
+}
+
+/// The layers in drawing order, with what the viewer chose for each.
+pub struct LayerInput<'a> {
+    pub index: usize,
+    pub layer: &'a Layer,
+    /// 0 (invisible) to 1.
+    pub opacity: f32,
+}
+
+/// The state that changes how features look.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Highlight {
+    pub selected: Option<FeatureRef>,
+    pub hovered: Option<FeatureRef>,
+}
+
+/// Draw passes, back to front: fills under lines under markers under labels.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Pass {
+    Fill,
+    Circle,
+    Line,
+    Marker,
+    Label,
+}
+
+/// Builds the scene for a viewport of `size` pixels, with the basemap's place names.
+pub fn build(layers: &[LayerInput], t: &ScreenTransform, size: Px, highlight: Highlight, place_names: &[PlaceName]) -> Scene {
+    let mut items: Vec<(Pass, FeatureRef, Primitive)> = Vec::new();
+    let mut labels: Vec<Label> = Vec::new();
+    let view = [[-64.0f32, -64.0], [size[0] + 64.0, size[1] + 64.0]];
+    for input in layers.iter().filter(|l| l.opacity > 0.0) {
+        for (i, f) in input.layer.features.iter().enumerate() {
+            let Some(geometry) = &f.geometry else { continue };
+            let at = FeatureRef { layer: input.index, feature: i };
+            let mut out = Emitter { t, at, fade: input.opacity, items: &mut items, view };
+            let selected = highlight.selected == Some(at);
+            let hovered = highlight.hovered == Some(at);
+            out.feature(f, geometry, selected, hovered);
+            if f.kind() == FeatureKind::Site
+                && let Some(p) = first_point(geometry)
+            {
+                let anchor = t.screen_from_lonlat(p.x, p.y);
+                if inside(view, anchor) {
+                    let priority = if selected || hovered { 3 } else if style::is_certain(f) { 1 } else { 0 };
+                    labels.push(Label { at, anchor, text: f.name().unwrap_or_default().to_owned(), priority, fade: input.opacity });
+                }
+            }
+        }
+    }
+    let mut taken = place_labels(&mut labels, &mut items);
+    let background = place_names_in_view(place_names, t, size, &mut taken);
+    items.sort_by_key(|(pass, _, _)| *pass);
+    Scene { background, items: items.into_iter().map(|(_, at, p)| (at, p)).collect() }
+}
+
+/// A basemap name to place: the text, an optional second line in another script, where, how
+/// it looks and how important it is.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlaceName {
+    pub text: String,
+    pub secondary: Option<String>,
+    pub lon: f64,
+    pub lat: f64,
+    pub style: style::PlaceStyle,
+    pub priority: i32,
+}
+
+impl PlaceName {
+    /// The names the offline basemap shows in a view, styled by what they name.
+    pub fn from_basemap(labels: Vec<crate::basemap::Label>) -> Vec<PlaceName> {
+        use crate::basemap::LabelKind;
+        labels
+            .into_iter()
+            .map(|l| PlaceName {
+                style: match l.kind {
+                    LabelKind::Country => style::COUNTRY_NAME,
+                    LabelKind::Capital => style::CAPITAL_NAME,
+                    LabelKind::RegionCapital | LabelKind::City => style::CITY_NAME,
+                    LabelKind::Town => style::TOWN_NAME,
+                    LabelKind::Port => style::PORT_NAME,
+                },
+                text: if l.kind == LabelKind::Country { l.text.to_uppercase() } else { l.text },
+                secondary: l.secondary,
+                lon: l.lon,
+                lat: l.lat,
+                priority: l.priority,
+            })
+            .collect()
+    }
+}
+
+/// Places basemap names that do not collide with what is placed already, most important
+/// first, each with its dot when it has one.
+fn place_names_in_view(names: &[PlaceName], t: &ScreenTransform, size: Px, taken: &mut Vec<[Px; 2]>) -> Vec<Primitive> {
+    let mut order: Vec<&PlaceName> = names.iter().collect();
+    order.sort_by(|a, b| b.priority.cmp(&a.priority));
+    let mut out = Vec::new();
+    for name in order {
+        let p = t.screen_from_lonlat(name.lon, name.lat);
+        if !inside([[0.0, 0.0], size], p) {
+            continue;
+        }
+        let s = name.style;
+        let (align, anchor) = if s.dot_radius > 0.0 { (Anchor::Left, [p[0] + s.dot_radius + 4.0, p[1]]) } else { (Anchor::Center, p) };
+        let second = name.secondary.as_deref().filter(|t| !t.is_empty());
+        let w = text_width_estimate(&name.text, s.size).max(second.map_or(0.0, |t| text_width_estimate(t, s.size * 0.85)));
+        let h = s.size * if second.is_some() { 2.1 } else { 1.2 };
+        let x0 = if align == Anchor::Left { anchor[0] } else { anchor[0] - w / 2.0 };
+        let y0 = anchor[1] - s.size * 0.6;
+        let rect = [[x0 - 2.0, y0 - 1.0], [x0 + w + 2.0, y0 + h + 1.0]];
+        if rect[0][0] < 0.0 || rect[1][0] > size[0] || rect[0][1] < 0.0 || rect[1][1] > size[1] || overlaps(taken, rect) {
+            continue;
+        }
+        taken.push(rect);
+        if s.dot_radius > 0.0 {
+            out.push(Primitive::Circle { center: p, radius: s.dot_radius, fill: s.color, stroke: Some(Stroke::solid(style::WHITE, 1.0)) });
+        }
+        out.push(Primitive::Text { anchor, align, text: name.text.clone(), size: s.size, color: s.color, halo: style::LABEL_HALO });
+        if let Some(second) = second {
+            let below = [anchor[0], anchor[1] + s.size * 1.05];
+            out.push(Primitive::Text { anchor: below, align, text: second.to_owned(), size: s.size * 0.85, color: s.color.faded(0.8), halo: style::LABEL_HALO });
+        }
+    }
+    out
+}
+
+fn overlaps(taken: &[[Px; 2]], r: [Px; 2]) -> bool {
+    taken.iter().any(|t| r[0][0] < t[1][0] && r[1][0] > t[0][0] && r[0][1] < t[1][1] && r[1][1] > t[0][1])
+}
+
+fn inside(view: [Px; 2], p: Px) -> bool {
+    p[0] >= view[0][0] && p[1] >= view[0][1] && p[0] <= view[1][0] && p[1] <= view[1][1]
+}
+
+fn first_point(g: &Geometry) -> Option<Coord> {
+    match g {
+        Geometry::Point(p) => Some(p.0),
+        Geometry::MultiPoint(mp) => mp.0.first().map(|p| p.0),
+        Geometry::GeometryCollection(gc) => gc.0.iter().find_map(first_point),
+        _ => None,
+    }
+}
+
+struct Emitter<'a, 'b> {
+    t: &'a ScreenTransform,
+    at: FeatureRef,
+    fade: f32,
+    items: &'b mut Vec<(Pass, FeatureRef, Primitive)>,
+    view: [Px; 2],
+}
+
+impl Emitter<'_, '_> {
+    fn push(&mut self, pass: Pass, p: Primitive) {
+        self.items.push((pass, self.at, fade(p, self.fade)));
+    }
+
+    fn feature(&mut self, f: &Feature, g: &Geometry, selected: bool, hovered: bool) {
+        match g {
+            Geometry::Point(p) => self.point(f, p.0, selected, hovered),
+            Geometry::MultiPoint(mp) => mp.0.iter().for_each(|p| self.point(f, p.0, selected, hovered)),
+            Geometry::LineString(l) => self.line(f, l, selected, hovered),
+            Geometry::MultiLineString(ml) => ml.0.iter().for_each(|l| self.line(f, l, selected, hovered)),
+            Geometry::Polygon(p) => self.polygon(f, p, selected, hovered),
+            Geometry::MultiPolygon(mp) => mp.0.iter().for_each(|p| self.polygon(f, p, selected, hovered)),
+            Geometry::GeometryCollection(gc) => gc.0.iter().for_each(|g| self.feature(f, g, selected, hovered)),
+            Geometry::Line(l) => self.line(f, &LineString(vec![l.start, l.end]), selected, hovered),
+            Geometry::Rect(r) => self.polygon(f, &r.to_polygon(), selected, hovered),
+            Geometry::Triangle(tr) => self.polygon(f, &tr.to_polygon(), selected, hovered),
+        }
+    }
+
+    fn project(&self, line: &LineString) -> Vec<Px> {
+        line.0.iter().map(|c| self.t.screen_from_lonlat(c.x, c.y)).collect()
+    }
+
+    fn visible(&self, pts: &[Px]) -> bool {
+        let (mut lo, mut hi) = ([f32::MAX; 2], [f32::MIN; 2]);
+        for p in pts {
+            lo = [lo[0].min(p[0]), lo[1].min(p[1])];
+            hi = [hi[0].max(p[0]), hi[1].max(p[1])];
+        }
+        lo[0] <= self.view[1][0] && lo[1] <= self.view[1][1] && hi[0] >= self.view[0][0] && hi[1] >= self.view[0][1]
+    }
+
+    fn point(&mut self, f: &Feature, c: Coord, selected: bool, hovered: bool) {
+        let center = self.t.screen_from_lonlat(c.x, c.y);
+        let (fill, stroke, radius) = match f.kind() {
+            FeatureKind::Site => {
+                if let Some(precision) = f.f64_prop("precision_m").filter(|m| *m > 0.0) {
+                    let r = (precision * self.t.px_per_metre(c.y)) as f32;
+                    let (cfill, cstroke) = style::uncertainty_circle();
+                    if r >= style::MIN_UNCERTAINTY_RADIUS_PX && r < 1e5 {
+                        self.push(Pass::Circle, Primitive::Circle { center, radius: r, fill: cfill, stroke: Some(cstroke) });
+                    }
+                }
+                style::site_marker(f)
+            }
+            _ => style::plain_point(),
+        };
+        if !inside(self.view, center) {
+            return;
+        }
+        if selected || hovered {
+            let halo = if selected { style::SELECTION_HALO } else { style::SELECTION_HALO.with_alpha(140) };
+            self.push(Pass::Marker, Primitive::Circle { center, radius: radius + 4.0, fill: halo, stroke: None });
+        }
+        let stroke = if hovered { Stroke { width: stroke.width + 1.0, ..stroke } } else { stroke };
+        self.push(Pass::Marker, Primitive::Circle { center, radius, fill, stroke: Some(stroke) });
+    }
+
+    fn line(&mut self, f: &Feature, l: &LineString, selected: bool, hovered: bool) {
+        let pts = self.project(l);
+        if pts.len() < 2 || !self.visible(&pts) {
+            return;
+        }
+        let kind = f.kind();
+        let stroke = match kind {
+            FeatureKind::SeaRoute => style::sea_route(f),
+            FeatureKind::RailCorridor => style::rail_corridor(f),
+            _ => style::plain_line(),
+        };
+        if selected || hovered {
+            let alpha = if selected { 255 } else { 140 };
+            let halo = Stroke::solid(style::SELECTION_HALO.with_alpha(alpha), style::halo_width(stroke.width));
+            self.push(Pass::Line, Primitive::Line { points: pts.clone(), stroke: halo });
+        }
+        if kind == FeatureKind::RailCorridor {
+            for tie in ties(&pts) {
+                let s = Stroke::solid(stroke.color, style::TIE_WIDTH_PX);
+                self.push(Pass::Line, Primitive::Line { points: tie.to_vec(), stroke: s });
+            }
+        }
+        if kind == FeatureKind::SeaRoute {
+            for tri in arrows(&pts) {
+                self.push(Pass::Line, Primitive::Triangle { points: tri, fill: stroke.color.with_alpha(255) });
+            }
+        }
+        self.push(Pass::Line, Primitive::Line { points: pts, stroke });
+    }
+
+    fn polygon(&mut self, f: &Feature, p: &Polygon, selected: bool, hovered: bool) {
+        let outline = self.project(p.exterior());
+        if outline.len() < 3 || !self.visible(&outline) {
+            return;
+        }
+        let mut rings = vec![outline];
+        rings.extend(p.interiors().iter().map(|r| self.project(r)));
+        let (fill, stroke) = match f.kind() {
+            FeatureKind::Area => style::area(f),
+            _ => style::plain_polygon(),
+        };
+        if selected || hovered {
+            let alpha = if selected { 255 } else { 140 };
+            let halo = Stroke::solid(style::SELECTION_HALO.with_alpha(alpha), style::halo_width(stroke.width));
+            for ring in &rings {
+                self.push(Pass::Fill, Primitive::Line { points: ring.clone(), stroke: halo });
+            }
+        }
+        self.push(Pass::Fill, Primitive::Polygon { rings, fill, stroke: Some(stroke) });
+    }
+}
+
+/// Applies a layer's opacity to a primitive.
+fn fade(mut p: Primitive, factor: f32) -> Primitive {
+    if factor >= 1.0 {
+        return p;
+    }
+    let f = |c: &mut Rgba| *c = c.faded(factor);
+    match &mut p {
+        Primitive::Line { stroke, .. } => f(&mut stroke.color),
+        Primitive::Polygon { fill, stroke, .. } | Primitive::Circle { fill, stroke, .. } => {
+            f(fill);
+            if let Some(s) = stroke {
+                f(&mut s.color);
+            }
+        }
+        Primitive::Triangle { fill, .. } => f(fill),
+        Primitive::Text { color, halo, .. } => {
+            f(color);
+            f(halo);
+        }
+    }
+    p
+}
+
+/// Walks a polyline and yields the position and unit direction every `spacing` pixels,
+/// starting half a spacing in.
+fn along(pts: &[Px], spacing: f32, mut visit: impl FnMut(Px, [f32; 2])) {
+    let mut next = spacing / 2.0;
+    let mut travelled = 0.0;
+    for w in pts.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let d = [b[0] - a[0], b[1] - a[1]];
+        let len = (d[0] * d[0] + d[1] * d[1]).sqrt();
+        if len <= f32::EPSILON {
+            continue;
+        }
+        let dir = [d[0] / len, d[1] / len];
+        while next <= travelled + len {
+            let s = next - travelled;
+            visit([a[0] + dir[0] * s, a[1] + dir[1] * s], dir);
+            next += spacing;
+        }
+        travelled += len;
+    }
+}
+
+/// Cross ties along a rail line.
+fn ties(pts: &[Px]) -> Vec<[Px; 2]> {
+    let half = style::TIE_LENGTH_PX / 2.0;
+    let mut out = Vec::new();
+    along(pts, style::TIE_SPACING_PX, |p, d| {
+        let n = [-d[1] * half, d[0] * half];
+        out.push([[p[0] - n[0], p[1] - n[1]], [p[0] + n[0], p[1] + n[1]]]);
+    });
+    out
+}
+
+/// Direction arrows along a sea route: triangles pointing the way the route runs. A route too
+/// short on screen for the usual spacing still gets one arrow, at its middle.
+fn arrows(pts: &[Px]) -> Vec<[Px; 3]> {
+    let (len, half) = (ARROW_SIZE_PX, ARROW_SIZE_PX * 0.45);
+    let total: f32 = pts.windows(2).map(|w| ((w[1][0] - w[0][0]).powi(2) + (w[1][1] - w[0][1]).powi(2)).sqrt()).sum();
+    if total < 3.0 * len {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    along(pts, ARROW_SPACING_PX.min(total), |p, d| {
+        let tip = [p[0] + d[0] * len * 0.5, p[1] + d[1] * len * 0.5];
+        let base = [p[0] - d[0] * len * 0.5, p[1] - d[1] * len * 0.5];
+        let n = [-d[1] * half, d[0] * half];
+        out.push([tip, [base[0] + n[0], base[1] + n[1]], [base[0] - n[0], base[1] - n[1]]]);
+    });
+    out
+}
+
+struct Label {
+    at: FeatureRef,
+    anchor: Px,
+    text: String,
+    priority: u8,
+    fade: f32,
+}
+
+/// Rough text width, the same for every backend so that they keep the same labels.
+pub fn text_width_estimate(text: &str, size: f32) -> f32 {
+    text.chars().count() as f32 * size * 0.56
+}
+
+/// Keeps the labels that do not overlap a more important one, right of their marker, and
+/// returns the space they take.
+fn place_labels(labels: &mut [Label], items: &mut Vec<(Pass, FeatureRef, Primitive)>) -> Vec<[Px; 2]> {
+    labels.sort_by(|a, b| b.priority.cmp(&a.priority));
+    let size = style::LABEL_SIZE;
+    let mut taken: Vec<[Px; 2]> = Vec::new();
+    for l in labels.iter().filter(|l| !l.text.is_empty()) {
+        let anchor = [l.anchor[0] + 10.0, l.anchor[1]];
+        let w = text_width_estimate(&l.text, size);
+        let rect = [[anchor[0] - 2.0, anchor[1] - size * 0.7], [anchor[0] + w + 2.0, anchor[1] + size * 0.7]];
+        if overlaps(&taken, rect) && l.priority < 3 {
+            continue;
+        }
+        taken.push(rect);
+        let text = Primitive::Text {
+            anchor,
+            align: Anchor::Left,
+            text: l.text.clone(),
+            size,
+            color: style::LABEL,
+            halo: style::LABEL_HALO,
+        };
+        items.push((Pass::Label, l.at, fade(text, l.fade)));
+    }
+    taken
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ties_are_spaced_and_perpendicular() {
+        let t = ties(&[[0.0, 0.0], [90.0, 0.0]]);
+        assert_eq!(t.len(), 10);
+        assert_eq!(t[0], [[4.5, -4.0], [4.5, 4.0]]);
+    }
+
+    #[test]
+    fn arrows_point_along_the_line() {
+        let a = arrows(&[[0.0, 0.0], [0.0, 300.0]]);
+        assert_eq!(a.len(), 2);
+        assert!(a[0][0][1] > a[0][1][1], "the tip is further down the line than the base");
+        // A short route gets one arrow in its middle; a tiny one none.
+        let short = arrows(&[[0.0, 0.0], [60.0, 0.0]]);
+        assert_eq!(short.len(), 1);
+        assert!((short[0][0][0] - 35.5).abs() < 0.01, "{short:?}");
+        assert!(arrows(&[[0.0, 0.0], [20.0, 0.0]]).is_empty());
+    }
+}

@@ -1,0 +1,111 @@
+//! What to draw: case layers turned into styled primitives in screen pixels.
+//!
+//! One symbology for every backend: the egui map view paints these primitives, and the PNG
+//! and SVG exports will paint the same ones. Nothing here knows about egui or files.
+
+mod build;
+mod hit;
+pub mod style;
+
+pub use build::{Highlight, LayerInput, PlaceName, Scene, build};
+pub use hit::hit_test;
+
+/// A colour, straight (not premultiplied) sRGB with alpha.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Rgba(pub [u8; 4]);
+
+impl Rgba {
+    pub const fn rgb(r: u8, g: u8, b: u8) -> Self {
+        Self([r, g, b, 255])
+    }
+
+    pub const fn with_alpha(self, a: u8) -> Self {
+        Self([self.0[0], self.0[1], self.0[2], a])
+    }
+
+    /// Scales the alpha, e.g. to dim what lies outside the time range.
+    pub fn faded(self, factor: f32) -> Self {
+        self.with_alpha((self.0[3] as f32 * factor).round() as u8)
+    }
+}
+
+/// A point in screen pixels (x right, y down).
+pub type Px = [f32; 2];
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Stroke {
+    pub color: Rgba,
+    pub width: f32,
+    /// Dash and gap lengths in pixels; `None` for a solid line.
+    pub dash: Option<[f32; 2]>,
+}
+
+impl Stroke {
+    pub const fn solid(color: Rgba, width: f32) -> Self {
+        Self { color, width, dash: None }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Anchor {
+    /// The text starts at the anchor, vertically centred.
+    Left,
+    /// The text is centred on the anchor.
+    Center,
+}
+
+/// One thing to paint, in screen pixels.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Primitive {
+    Line { points: Vec<Px>, stroke: Stroke },
+    /// Rings: the first is the outline, the rest are holes. Fill with the even-odd rule.
+    Polygon { rings: Vec<Vec<Px>>, fill: Rgba, stroke: Option<Stroke> },
+    Circle { center: Px, radius: f32, fill: Rgba, stroke: Option<Stroke> },
+    /// A filled triangle, for direction arrows.
+    Triangle { points: [Px; 3], fill: Rgba },
+    Text { anchor: Px, align: Anchor, text: String, size: f32, color: Rgba, halo: Rgba },
+}
+
+/// Maps Web Mercator world coordinates ([0, 1]², y down) to screen pixels:
+/// `screen = (world - world_origin) * px_per_world`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ScreenTransform {
+    /// The world point at the top-left corner of the screen.
+    pub world_origin: [f64; 2],
+    /// Pixels per world unit: 256 · 2^zoom for 256-pixel tiles.
+    pub px_per_world: f64,
+}
+
+impl ScreenTransform {
+    pub fn screen_from_world(&self, world: [f64; 2]) -> Px {
+        [
+            ((world[0] - self.world_origin[0]) * self.px_per_world) as f32,
+            ((world[1] - self.world_origin[1]) * self.px_per_world) as f32,
+        ]
+    }
+
+    pub fn world_from_screen(&self, px: Px) -> [f64; 2] {
+        [
+            self.world_origin[0] + px[0] as f64 / self.px_per_world,
+            self.world_origin[1] + px[1] as f64 / self.px_per_world,
+        ]
+    }
+
+    pub fn screen_from_lonlat(&self, lon: f64, lat: f64) -> Px {
+        let (x, y) = crate::projection::world_from_lonlat(lon, lat);
+        self.screen_from_world([x, y])
+    }
+
+    pub fn lonlat_from_screen(&self, px: Px) -> (f64, f64) {
+        let [x, y] = self.world_from_screen(px);
+        crate::projection::lonlat_from_world(x, y)
+    }
+
+    /// Pixels per metre of ground distance at a latitude.
+    pub fn px_per_metre(&self, lat: f64) -> f64 {
+        self.px_per_world / (EARTH_CIRCUMFERENCE_M * lat.to_radians().cos())
+    }
+}
+
+/// Equatorial circumference of the WGS84 ellipsoid, the length of one Web Mercator world unit.
+pub const EARTH_CIRCUMFERENCE_M: f64 = 40_075_016.686;

@@ -1,0 +1,118 @@
+//! The case symbology: how each kind of feature looks, shared by the screen and the export.
+//!
+//! Colours come from the Okabe–Ito palette, which stays distinguishable for the common forms
+//! of colour blindness.
+
+use super::{Rgba, Stroke};
+use crate::model::{Feature, FeatureKind};
+
+pub const VERMILLION: Rgba = Rgba::rgb(0xD5, 0x5E, 0x00);
+pub const BLUE: Rgba = Rgba::rgb(0x00, 0x72, 0xB2);
+pub const ORANGE: Rgba = Rgba::rgb(0xE6, 0x9F, 0x00);
+pub const GREEN: Rgba = Rgba::rgb(0x00, 0x9E, 0x73);
+pub const SKY: Rgba = Rgba::rgb(0x56, 0xB4, 0xE9);
+pub const PURPLE: Rgba = Rgba::rgb(0xCC, 0x79, 0xA7);
+pub const YELLOW: Rgba = Rgba::rgb(0xF0, 0xE4, 0x42);
+pub const INK: Rgba = Rgba::rgb(0x22, 0x22, 0x22);
+pub const WHITE: Rgba = Rgba::rgb(0xFF, 0xFF, 0xFF);
+
+/// Drawn under the selected feature.
+pub const SELECTION_HALO: Rgba = YELLOW;
+/// Site labels and their halo.
+pub const LABEL: Rgba = INK;
+pub const LABEL_HALO: Rgba = Rgba([255, 255, 255, 220]);
+pub const LABEL_SIZE: f32 = 13.0;
+
+/// Lines whose course is schematic or inferred are drawn lighter than observed ones.
+pub fn is_certain(f: &Feature) -> bool {
+    matches!(f.str_prop("status"), Some("observed" | "reported") | None)
+}
+
+fn certainty_alpha(f: &Feature) -> u8 {
+    if is_certain(f) { 255 } else { 185 }
+}
+
+/// Sea route: a line with direction arrows, dashed where the ship ran with AIS off.
+pub fn sea_route(f: &Feature) -> Stroke {
+    let dash = (f.str_prop("ais") == Some("off")).then_some([11.0, 6.0]);
+    Stroke { color: VERMILLION.with_alpha(certainty_alpha(f)), width: 3.0, dash }
+}
+
+pub const ARROW_SPACING_PX: f32 = 140.0;
+pub const ARROW_SIZE_PX: f32 = 11.0;
+
+/// Rail corridor: a line with cross ties, as railways are drawn on maps.
+pub fn rail_corridor(f: &Feature) -> Stroke {
+    Stroke::solid(BLUE.with_alpha(certainty_alpha(f)), 2.5)
+}
+
+pub const TIE_SPACING_PX: f32 = 9.0;
+pub const TIE_LENGTH_PX: f32 = 8.0;
+pub const TIE_WIDTH_PX: f32 = 1.5;
+
+/// Site marker: fill, outline, radius in pixels. Low-confidence sites are hollow.
+pub fn site_marker(f: &Feature) -> (Rgba, Stroke, f32) {
+    let low = f.str_prop("confidence").is_some_and(|c| c.starts_with("low"));
+    let fill = if low { WHITE } else { ORANGE };
+    (fill, Stroke::solid(INK, 1.5), 5.5)
+}
+
+/// The circle of a site's location uncertainty (`precision_m`).
+pub fn uncertainty_circle() -> (Rgba, Stroke) {
+    (ORANGE.with_alpha(38), Stroke { color: ORANGE.with_alpha(200), width: 1.2, dash: Some([4.0, 3.0]) })
+}
+
+/// Circles smaller than this (radius in pixels) are not drawn: the marker says it all.
+pub const MIN_UNCERTAINTY_RADIUS_PX: f32 = 8.0;
+
+/// Area polygon: translucent fill, outline dashed when the extent is inferred.
+pub fn area(f: &Feature) -> (Rgba, Stroke) {
+    let dash = (!is_certain(f)).then_some([7.0, 4.0]);
+    (GREEN.with_alpha(55), Stroke { color: GREEN, width: 2.0, dash })
+}
+
+/// Plain GeoJSON layers: a default per geometry type.
+pub fn plain_point() -> (Rgba, Stroke, f32) {
+    (PURPLE, Stroke::solid(WHITE, 1.5), 4.5)
+}
+
+pub fn plain_line() -> Stroke {
+    Stroke::solid(SKY, 2.0)
+}
+
+pub fn plain_polygon() -> (Rgba, Stroke) {
+    (SKY.with_alpha(50), Stroke::solid(SKY, 1.5))
+}
+
+/// Line width of the selection halo for a stroke of the given width.
+pub fn halo_width(width: f32) -> f32 {
+    width + 7.0
+}
+
+/// Human name of a kind, for legends and tooltips.
+pub fn kind_label(kind: &FeatureKind) -> &str {
+    match kind {
+        FeatureKind::Site => "site",
+        FeatureKind::SeaRoute => "sea route",
+        FeatureKind::RailCorridor => "rail corridor",
+        FeatureKind::Area => "area",
+        FeatureKind::Other(s) if s.is_empty() => "feature",
+        FeatureKind::Other(s) => s,
+    }
+}
+
+/// How a basemap place name looks.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PlaceStyle {
+    pub size: f32,
+    pub color: Rgba,
+    /// A dot at the place, left of the name; 0 for none (the name is centred on the place).
+    pub dot_radius: f32,
+}
+
+/// Basemap names are grey and quiet, so that the case reads first.
+pub const COUNTRY_NAME: PlaceStyle = PlaceStyle { size: 13.0, color: Rgba::rgb(0x6b, 0x6b, 0x78), dot_radius: 0.0 };
+pub const CAPITAL_NAME: PlaceStyle = PlaceStyle { size: 13.0, color: Rgba::rgb(0x33, 0x33, 0x3a), dot_radius: 3.2 };
+pub const CITY_NAME: PlaceStyle = PlaceStyle { size: 12.0, color: Rgba::rgb(0x3a, 0x3a, 0x42), dot_radius: 2.6 };
+pub const TOWN_NAME: PlaceStyle = PlaceStyle { size: 11.0, color: Rgba::rgb(0x4a, 0x4a, 0x52), dot_radius: 2.0 };
+pub const PORT_NAME: PlaceStyle = PlaceStyle { size: 10.5, color: Rgba::rgb(0x2f, 0x5d, 0x86), dot_radius: 2.0 };

@@ -1,0 +1,284 @@
+//! The map: walkers for the tiles and gestures, the case drawn on top, hover and selection.
+
+use egui::{Align2, Key, Pos2, Rect, Vec2};
+use walkers::{Map, MapMemory, Projector};
+
+use std::sync::Arc;
+
+use super::app::OpenLayer;
+use super::paint;
+use super::tiles::LocalTiles;
+use crate::model::FeatureRef;
+use crate::tiles::{TileFetcher, XyzSource};
+use crate::projection::{WorldRect, lonlat_from_world, world_from_lonlat};
+use crate::scene::{self, Highlight, LayerInput, PlaceName, ScreenTransform};
+
+/// Pixels around the pointer within which a click or hover finds a feature.
+pub const HIT_TOLERANCE_PX: f32 = 6.0;
+
+/// What the map remembers between frames.
+pub struct MapState {
+    pub memory: MapMemory,
+    /// The offline basemap.
+    pub tiles: LocalTiles,
+    /// Online tiles the user chose instead, if any.
+    pub online: Option<OnlineLayer>,
+    /// The custom XYZ dialog, while it is open.
+    pub xyz_dialog: Option<XyzDialog>,
+    pub selected: Option<FeatureRef>,
+    pub hovered: Option<FeatureRef>,
+    pub pointer_lonlat: Option<(f64, f64)>,
+    /// Fit the view to the data on the next frame (at start, or on "Fit to data").
+    pub fit_pending: bool,
+    /// Where the map was drawn last frame, in screen points, and how the world mapped onto it.
+    pub rect: Option<Rect>,
+    pub transform: Option<ScreenTransform>,
+}
+
+impl MapState {
+    pub fn new(memory: MapMemory, tiles: LocalTiles, fit_pending: bool) -> Self {
+        Self { memory, tiles, online: None, xyz_dialog: None, selected: None, hovered: None, pointer_lonlat: None, fit_pending, rect: None, transform: None }
+    }
+
+    /// Where a place was drawn last frame, in screen points.
+    pub fn screen_from_lonlat(&self, lon: f64, lat: f64) -> Option<Pos2> {
+        let (rect, t) = (self.rect?, self.transform?);
+        let [x, y] = t.screen_from_lonlat(lon, lat);
+        Some(rect.min + Vec2::new(x, y))
+    }
+
+    /// Zooms and centres so that every visible layer fits in `rect`.
+    pub fn fit(&mut self, layers: &[OpenLayer], rect: Rect) {
+        let extent = layers
+            .iter()
+            .filter(|l| l.visible)
+            .filter_map(|l| l.layer.extent())
+            .reduce(|a, b| {
+                geo::Rect::new(
+                    (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
+                    (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
+                )
+            });
+        let Some(extent) = extent else { return };
+        let (x0, y1) = world_from_lonlat(extent.min().x, extent.min().y);
+        let (x1, y0) = world_from_lonlat(extent.max().x, extent.max().y);
+        let margin = 40.0;
+        let (w, h) = ((rect.width() - 2.0 * margin).max(50.0) as f64, (rect.height() - 2.0 * margin).max(50.0) as f64);
+        let (dx, dy) = ((x1 - x0).max(1e-9), (y1 - y0).max(1e-9));
+        let zoom = (w / (dx * 256.0)).min(h / (dy * 256.0)).log2().clamp(1.0, 16.0);
+        let (lon, lat) = lonlat_from_world((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+        self.memory.center_at(walkers::lon_lat(lon, lat));
+        let _ = self.memory.set_zoom(zoom);
+    }
+}
+
+/// Online tiles: a fetcher, and tiles drawn from it (or from the offline basemap when a tile
+/// cannot be fetched).
+pub struct OnlineLayer {
+    pub fetcher: Arc<TileFetcher>,
+    pub tiles: LocalTiles,
+}
+
+impl OnlineLayer {
+    pub fn new(ctx: &egui::Context, source: XyzSource, cache_root: Option<std::path::PathBuf>) -> Self {
+        let fetcher = Arc::new(TileFetcher::new(source, cache_root));
+        let basemap = crate::basemap::Basemap::embedded();
+        let f = fetcher.clone();
+        let render = Arc::new(move |z, x, y, size| {
+            f.fetch_pixmap(z, x, y, size).unwrap_or_else(|_| basemap.render_tile(z, x, y, size))
+        });
+        let attribution = walkers::sources::Attribution { text: "", url: "", logo_light: None, logo_dark: None };
+        // Tile servers ask for few parallel connections; two is polite and enough.
+        Self { fetcher, tiles: LocalTiles::new(ctx.clone(), render, attribution, 2) }
+    }
+}
+
+/// The fields of the custom XYZ dialog.
+#[derive(Default)]
+pub struct XyzDialog {
+    pub template: String,
+    pub attribution: String,
+    pub error: Option<String>,
+}
+
+/// The "Tiles" menu: offline basemap, OpenStreetMap, or a custom XYZ server.
+fn tiles_menu_ui(ui: &mut egui::Ui, map: &mut MapState) {
+    let current = map.online.as_ref().map(|o| o.fetcher.source.name.clone());
+    ui.menu_button("Tiles", |ui| {
+        if ui.radio(current.is_none(), "Offline basemap (Natural Earth)").clicked() {
+            map.online = None;
+            ui.close();
+        }
+        if ui.radio(current.as_deref() == Some("OpenStreetMap"), "OpenStreetMap (online)").clicked() {
+            map.online = Some(OnlineLayer::new(ui.ctx(), XyzSource::openstreetmap(), crate::tiles::default_cache_dir()));
+            ui.close();
+        }
+        let custom = current.as_deref().is_some_and(|n| n != "OpenStreetMap");
+        if ui.radio(custom, "Custom XYZ server…").clicked() {
+            map.xyz_dialog = Some(XyzDialog::default());
+            ui.close();
+        }
+    });
+}
+
+/// The dialog for a custom XYZ template, e.g. a satellite imagery service.
+pub fn xyz_dialog_ui(ctx: &egui::Context, map: &mut MapState) {
+    let Some(dialog) = &mut map.xyz_dialog else { return };
+    let mut open = true;
+    let mut chosen = None;
+    egui::Window::new("Custom XYZ tiles").open(&mut open).collapsible(false).show(ctx, |ui| {
+        ui.label("URL template, with {z}, {x} and {y}:");
+        ui.add(egui::TextEdit::singleline(&mut dialog.template).hint_text("https://example.org/tiles/{z}/{x}/{y}.png").desired_width(420.0));
+        ui.label("Attribution, as the provider asks for it:");
+        ui.add(egui::TextEdit::singleline(&mut dialog.attribution).hint_text("© Provider").desired_width(420.0));
+        if let Some(e) = &dialog.error {
+            ui.colored_label(ui.visuals().error_fg_color, e);
+        }
+        if ui.button("Use these tiles").clicked() {
+            match XyzSource::custom(&dialog.template, &dialog.attribution) {
+                Ok(source) => chosen = Some(source),
+                Err(e) => dialog.error = Some(e),
+            }
+        }
+    });
+    if let Some(source) = chosen {
+        map.online = Some(OnlineLayer::new(ctx, source, crate::tiles::default_cache_dir()));
+        map.xyz_dialog = None;
+    } else if !open {
+        map.xyz_dialog = None;
+    }
+}
+
+/// Buttons for the map: tiles, fit, zoom in, zoom out.
+pub fn toolbar_ui(ui: &mut egui::Ui, map: &mut MapState, _layers: &[OpenLayer]) {
+    tiles_menu_ui(ui, map);
+    if ui.button("Fit to data").on_hover_text("Show everything that is visible").clicked() {
+        map.fit_pending = true;
+    }
+    if ui.button("+").on_hover_text("Zoom in (+)").clicked() {
+        let _ = map.memory.zoom_in();
+    }
+    if ui.button("−").on_hover_text("Zoom out (−)").clicked() {
+        let _ = map.memory.zoom_out();
+    }
+}
+
+/// The screen transform of the map widget, from walkers' projector.
+fn transform(projector: &Projector, rect: Rect) -> ScreenTransform {
+    let world = |p: Pos2| {
+        let ll = projector.unproject(p.to_vec2());
+        world_from_lonlat(ll.x(), ll.y())
+    };
+    let (a, b) = (world(rect.min), world(rect.max));
+    let px_per_world = rect.width() as f64 / (b.0 - a.0).max(1e-12);
+    ScreenTransform { world_origin: [a.0, a.1], px_per_world }
+}
+
+pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer]) {
+    let rect = ui.available_rect_before_wrap();
+    if map.fit_pending && rect.width() > 10.0 {
+        map.fit(layers, rect);
+        map.fit_pending = false;
+    }
+    keyboard(ui, map);
+    let (selected, hovered) = (map.selected, map.hovered);
+    let mut picked: Option<Option<FeatureRef>> = None;
+    let mut hover: Option<FeatureRef> = None;
+    let mut pointer = None;
+    let mut drawn_transform = None;
+    let center = walkers::lon_lat(131.9, 43.0);
+    let online_failure = map.online.as_ref().and_then(|o| o.fetcher.failure());
+    let mut credits = vec![crate::basemap::ATTRIBUTION.to_owned()];
+    if let Some(o) = &map.online {
+        credits.insert(0, o.fetcher.source.attribution.clone());
+    }
+    let tiles: &mut dyn walkers::Tiles = match &mut map.online {
+        Some(o) => &mut o.tiles,
+        None => &mut map.tiles,
+    };
+    let widget = Map::new(Some(tiles), &mut map.memory, center)
+        .double_click_to_zoom(true)
+        .zoom_with_ctrl(false);
+    widget.show(ui, |ui, response, projector, _memory| {
+        let rect = response.rect;
+        let t = transform(projector, rect);
+        drawn_transform = Some(t);
+        let inputs: Vec<LayerInput> = layers
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.visible)
+            .map(|(index, l)| LayerInput { index, layer: &l.layer, opacity: l.opacity })
+            .collect();
+        let size = [rect.width(), rect.height()];
+        let view_world = WorldRect::from_corners(t.world_origin, t.world_from_screen(size));
+        let names = PlaceName::from_basemap(crate::basemap::Basemap::embedded().labels(view_world, projector.zoom()));
+        let scene = scene::build(&inputs, &t, size, Highlight { selected, hovered }, &names);
+        let painter = ui.painter_at(rect);
+        paint::paint_scene(&painter, &scene, rect.min);
+        attribution(&painter, rect, &credits.join(" · "));
+        if let Some(e) = &online_failure {
+            notice(&painter, rect, &format!("Tile server unreachable, showing the offline basemap where tiles are missing ({e})"));
+        }
+
+        if let Some(pos) = response.hover_pos() {
+            let local = [pos.x - rect.min.x, pos.y - rect.min.y];
+            pointer = Some(t.lonlat_from_screen(local));
+            hover = scene::hit_test(&scene, local, HIT_TOLERANCE_PX);
+            if let Some(at) = hover
+                && let Some(f) = layers.get(at.layer).and_then(|l| l.layer.features.get(at.feature))
+            {
+                let name = f.name().unwrap_or("unnamed").to_owned();
+                let kind = scene::style::kind_label(&f.kind()).to_owned();
+                response.clone().on_hover_ui_at_pointer(|ui| {
+                    ui.strong(name);
+                    ui.label(kind);
+                });
+            }
+        }
+        if response.clicked()
+            && let Some(pos) = response.interact_pointer_pos()
+        {
+            let local = [pos.x - rect.min.x, pos.y - rect.min.y];
+            picked = Some(scene::hit_test(&scene, local, HIT_TOLERANCE_PX));
+        }
+    });
+    map.rect = Some(rect);
+    map.transform = drawn_transform;
+    map.hovered = hover;
+    map.pointer_lonlat = pointer;
+    if let Some(p) = picked {
+        map.selected = p;
+    }
+}
+
+fn keyboard(ui: &egui::Ui, map: &mut MapState) {
+    if ui.ctx().egui_wants_keyboard_input() {
+        return;
+    }
+    let (zoom_in, zoom_out) = ui.input(|i| {
+        (i.key_pressed(Key::Plus) || i.key_pressed(Key::Equals), i.key_pressed(Key::Minus))
+    });
+    if zoom_in {
+        let _ = map.memory.zoom_in();
+    }
+    if zoom_out {
+        let _ = map.memory.zoom_out();
+    }
+}
+
+/// The data credit, bottom right on the map, on a light plate.
+fn attribution(painter: &egui::Painter, rect: Rect, text: &str) {
+    let pos = rect.right_bottom() - Vec2::new(6.0, 4.0);
+    let galley = painter.layout_no_wrap(text.to_owned(), egui::FontId::proportional(11.0), egui::Color32::from_gray(40));
+    let plate = Align2::RIGHT_BOTTOM.anchor_size(pos, galley.size()).expand2(Vec2::new(4.0, 1.0));
+    painter.rect_filled(plate, 2.0, egui::Color32::from_white_alpha(200));
+    painter.galley(plate.min + Vec2::new(4.0, 1.0), galley, egui::Color32::from_gray(40));
+}
+
+/// A notice across the top of the map.
+fn notice(painter: &egui::Painter, rect: Rect, text: &str) {
+    let galley = painter.layout(text.to_owned(), egui::FontId::proportional(13.0), egui::Color32::from_rgb(90, 40, 0), rect.width() - 40.0);
+    let plate = Align2::CENTER_TOP.anchor_size(rect.center_top() + Vec2::new(0.0, 8.0), galley.size()).expand2(Vec2::new(8.0, 4.0));
+    painter.rect_filled(plate, 4.0, egui::Color32::from_rgb(255, 236, 200));
+    painter.galley(plate.min + Vec2::new(8.0, 4.0), galley, egui::Color32::from_rgb(90, 40, 0));
+}
