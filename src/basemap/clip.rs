@@ -65,18 +65,16 @@ pub(crate) fn project_thinned(
         skipped_last = false;
         out_px.push(q);
     }
-    if keep_last && skipped_last {
-        if let Some(&p) = part_world.last() {
-            let q = to_px.apply(p);
-            if out_px.len() >= 2 {
-                // Replace the too-close last kept vertex by the true end.
-                if let Some(l) = out_px.last_mut() {
-                    *l = q;
-                }
-            } else {
-                out_px.push(q);
-            }
+    if keep_last
+        && skipped_last
+        && let Some(&p) = part_world.last()
+    {
+        let q = to_px.apply(p);
+        if out_px.len() >= 2 {
+            // Replace the too-close last kept vertex by the true end.
+            out_px.pop();
         }
+        out_px.push(q);
     }
 }
 

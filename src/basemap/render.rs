@@ -71,7 +71,8 @@ pub(crate) fn render(
 ) {
     pixmap.fill(color(style.sea));
     let (w, h) = (f64::from(pixmap.width()), f64::from(pixmap.height()));
-    if !(view.px_per_world.is_finite() && view.px_per_world > 0.0) || !view.zoom.is_finite() {
+    let usable = view.px_per_world.is_finite() && view.px_per_world > 0.0 && view.zoom.is_finite();
+    if !usable {
         return;
     }
     let mut r = Renderer {
@@ -100,14 +101,14 @@ pub(crate) fn render(
         // slack keeps land and coastline (which has the same ranks) in step.
         r.fill(pixmap, land, style.land, |a| a.min_zoom() <= zoom + 1.0);
     }
-    if zoom >= f64::from(style.urban_min_zoom) {
-        if let Some(urban) = layer(LayerKind::UrbanAreas) {
-            let opacity = style.urban_opacity.at(zoom).clamp(0.0, 1.0);
-            let alpha = (f32::from(style.urban.a()) * opacity).round() as u8;
-            r.fill(pixmap, urban, style.urban.with_alpha(alpha), |a| {
-                a.min_zoom() <= zoom
-            });
-        }
+    if zoom >= f64::from(style.urban_min_zoom)
+        && let Some(urban) = layer(LayerKind::UrbanAreas)
+    {
+        let opacity = style.urban_opacity.at(zoom).clamp(0.0, 1.0);
+        let alpha = (f32::from(style.urban.a()) * opacity).round() as u8;
+        r.fill(pixmap, urban, style.urban.with_alpha(alpha), |a| {
+            a.min_zoom() <= zoom
+        });
     }
     if let Some(lakes) = layer(LayerKind::Lakes) {
         let visible = |a: &FeatureAttrs| a.min_zoom() <= zoom;
@@ -148,15 +149,11 @@ pub(crate) fn render(
             |a| (a.min_zoom() <= zoom + 1.0).then_some(0),
         );
     }
-    if zoom >= f64::from(style.admin1.min_zoom) {
-        if let Some(admin1) = layer(LayerKind::Admin1Lines) {
-            r.stroke(
-                pixmap,
-                admin1,
-                &[r.line(&style.admin1, LineCap::Butt)],
-                |_| Some(0),
-            );
-        }
+    if zoom >= f64::from(style.admin1.min_zoom)
+        && let Some(admin1) = layer(LayerKind::Admin1Lines)
+    {
+        let batch = [r.line(&style.admin1, LineCap::Butt)];
+        r.stroke(pixmap, admin1, &batch, |_| Some(0));
     }
     if let Some(borders) = layer(LayerKind::Boundaries) {
         let visible = |a: &FeatureAttrs| a.min_zoom() <= zoom + 1.0;
@@ -215,10 +212,10 @@ pub(crate) fn render(
             r.stroke(pixmap, rails, &ties, |a| (class(a) >= Some(1)).then_some(0));
         }
     }
-    if zoom >= f64::from(style.port.min_zoom) {
-        if let Some(ports) = layer(LayerKind::Ports) {
-            r.ports(pixmap, ports, style);
-        }
+    if zoom >= f64::from(style.port.min_zoom)
+        && let Some(ports) = layer(LayerKind::Ports)
+    {
+        r.ports(pixmap, ports, style);
     }
 }
 
