@@ -63,7 +63,7 @@ pub fn build(layers: &[LayerInput], t: &ScreenTransform, size: Px, highlight: Hi
             }
         }
     }
-    let mut taken = place_labels(&mut labels, &mut items);
+    let mut taken = place_labels(&mut labels, size[0], &mut items);
     let background = place_names_in_view(place_names, t, size, &mut taken);
     items.sort_by_key(|(pass, _, _)| *pass);
     Scene { background, items: items.into_iter().map(|(_, at, p)| (at, p)).collect() }
@@ -365,21 +365,28 @@ pub fn text_width_estimate(text: &str, size: f32) -> f32 {
 
 /// Keeps the labels that do not overlap a more important one, right of their marker, and
 /// returns the space they take.
-fn place_labels(labels: &mut [Label], items: &mut Vec<(Pass, FeatureRef, Primitive)>) -> Vec<[Px; 2]> {
+fn place_labels(labels: &mut [Label], view_width: f32, items: &mut Vec<(Pass, FeatureRef, Primitive)>) -> Vec<[Px; 2]> {
     labels.sort_by(|a, b| b.priority.cmp(&a.priority));
     let size = style::LABEL_SIZE;
     let mut taken: Vec<[Px; 2]> = Vec::new();
     for l in labels.iter().filter(|l| !l.text.is_empty()) {
-        let anchor = [l.anchor[0] + 10.0, l.anchor[1]];
         let w = text_width_estimate(&l.text, size);
-        let rect = [[anchor[0] - 2.0, anchor[1] - size * 0.7], [anchor[0] + w + 2.0, anchor[1] + size * 0.7]];
+        let right = [l.anchor[0] + 10.0, l.anchor[1]];
+        let left = [l.anchor[0] - 10.0, l.anchor[1]];
+        let rect_of = |x0: f32| [[x0 - 2.0, l.anchor[1] - size * 0.7], [x0 + w + 2.0, l.anchor[1] + size * 0.7]];
+        // Right of the marker, or left of it when that runs off the view.
+        let (anchor, align, rect) = if right[0] + w > view_width && left[0] - w >= 0.0 {
+            (left, Anchor::Right, rect_of(left[0] - w))
+        } else {
+            (right, Anchor::Left, rect_of(right[0]))
+        };
         if overlaps(&taken, rect) && l.priority < 3 {
             continue;
         }
         taken.push(rect);
         let text = Primitive::Text {
             anchor,
-            align: Anchor::Left,
+            align,
             text: l.text.clone(),
             size,
             color: style::LABEL,

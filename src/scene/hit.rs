@@ -28,9 +28,14 @@ pub fn hit_test(scene: &Scene, pos: Px, tolerance: f32) -> Option<FeatureRef> {
             Primitive::Circle { center, radius, .. } if *radius <= MAX_MARKER_RADIUS => {
                 consider(3, (dist(pos, *center) - radius).max(0.0), *at);
             }
-            Primitive::Text { anchor, align: Anchor::Left, text, size, .. } => {
+            Primitive::Text { anchor, align, text, size, .. } => {
                 let w = text_width_estimate(text, *size);
-                let inside = pos[0] >= anchor[0] && pos[0] <= anchor[0] + w && (pos[1] - anchor[1]).abs() <= size * 0.6;
+                let x0 = match align {
+                    Anchor::Left => anchor[0],
+                    Anchor::Center => anchor[0] - w / 2.0,
+                    Anchor::Right => anchor[0] - w,
+                };
+                let inside = pos[0] >= x0 && pos[0] <= x0 + w && (pos[1] - anchor[1]).abs() <= size * 0.6;
                 if inside {
                     consider(3, 0.0, *at);
                 }

@@ -52,6 +52,8 @@ pub enum Anchor {
     Left,
     /// The text is centred on the anchor.
     Center,
+    /// The text ends at the anchor, vertically centred.
+    Right,
 }
 
 /// One thing to paint, in screen pixels.

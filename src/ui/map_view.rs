@@ -62,7 +62,7 @@ impl MapState {
         let Some(extent) = extent else { return };
         let (x0, y1) = world_from_lonlat(extent.min().x, extent.min().y);
         let (x1, y0) = world_from_lonlat(extent.max().x, extent.max().y);
-        let margin = 40.0;
+        let margin = 60.0;
         let (w, h) = ((rect.width() - 2.0 * margin).max(50.0) as f64, (rect.height() - 2.0 * margin).max(50.0) as f64);
         let (dx, dy) = ((x1 - x0).max(1e-9), (y1 - y0).max(1e-9));
         let zoom = (w / (dx * 256.0)).min(h / (dy * 256.0)).log2().clamp(1.0, 16.0);

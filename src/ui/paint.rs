@@ -63,6 +63,7 @@ fn paint_primitive(painter: &egui::Painter, prim: &Primitive, origin: Pos2) {
                 let align = match align {
                     Anchor::Left => Align2::LEFT_CENTER,
                     Anchor::Center => Align2::CENTER_CENTER,
+                    Anchor::Right => Align2::RIGHT_CENTER,
                 };
                 text_with_halo(painter, at(*anchor), align, text, *size, color(*c), color(*halo));
             }
