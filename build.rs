@@ -6,11 +6,12 @@
 
 use std::path::Path;
 
-const RESOURCES: [(&str, &str); 4] = [
+const RESOURCES: [(&str, &str); 5] = [
     ("resources/basemap.bin", "cargo run --release --example pack_basemap -- ../shared/basemap resources/basemap.bin"),
     ("resources/fonts/NotoSans-Regular-subset.ttf", "see resources/fonts/README.md"),
     ("resources/fonts/NotoSans-Bold-subset.ttf", "see resources/fonts/README.md"),
     ("resources/fonts/NotoSansKR-Hangul-subset.otf", "see resources/fonts/README.md"),
+    ("resources/fonts/NotoSansMath-arrows-subset.ttf", "see resources/fonts/README.md"),
 ];
 
 fn main() {

@@ -4,9 +4,12 @@
 //! and writers with their diagnostics. The binary (`main.rs`) adds the command line and the
 //! egui front end. See `ARCHITECTURE.md` for the code map.
 
-pub mod basemap; pub mod projection;
+pub mod basemap;
+pub mod fonts;
+pub mod index;
 pub mod io;
 pub mod model;
+pub mod projection;
 pub mod scene;
 pub mod tiles;
 pub mod ui;

@@ -10,7 +10,7 @@ const DUNAI: (f64, f64) = (132.368, 42.893);
 fn app(view: Option<(f64, f64, f64)>) -> Harness<'static, PortolanApp> {
     let mut h = Harness::builder()
         .with_size(egui::vec2(1200.0, 800.0))
-        .build_eframe(move |cc| PortolanApp::new(&cc.egui_ctx, Options { view, ..Options::default() }, None));
+        .build_eframe(move |cc| PortolanApp::new(&cc.egui_ctx, Options { view, ..Options::default() }, None, None));
     h.run_steps(3);
     h
 }

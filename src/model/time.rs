@@ -149,3 +149,29 @@ mod tests {
         assert!(!sep_oct.overlaps(&DateRange::parse("2024-02-27").unwrap()));
     }
 }
+
+/// When an event happened: from its start to its end date.
+pub fn event_range(e: &super::Event) -> Option<DateRange> {
+    let start = DateRange::parse(&e.date_start)?;
+    match e.date_end.as_deref().and_then(DateRange::parse) {
+        Some(end) => Some(start.union(&end)),
+        None => Some(start),
+    }
+}
+
+/// When a feature was current: its `period`, else the span of the events it lists, else
+/// `None` (timeless: always shown).
+pub fn feature_range(f: &super::Feature, case: Option<&super::Case>) -> Option<DateRange> {
+    if let Some(p) = f.str_prop("period").and_then(DateRange::parse) {
+        return Some(p);
+    }
+    let case = case?;
+    f.list_prop("event_ids").iter().filter_map(|id| case.event(id)).filter_map(event_range).reduce(|a, b| a.union(&b))
+}
+
+/// The span of a case: every event and dated feature.
+pub fn case_span(case: &super::Case, features: &[super::Feature]) -> Option<DateRange> {
+    let events = case.events.iter().filter_map(event_range);
+    let periods = features.iter().filter_map(|f| f.str_prop("period").and_then(DateRange::parse));
+    events.chain(periods).reduce(|a, b| a.union(&b))
+}

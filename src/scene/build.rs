@@ -22,11 +22,14 @@ pub struct LayerInput<'a> {
     pub opacity: f32,
 }
 
-/// The state that changes how features look.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Highlight {
-    pub selected: Option<FeatureRef>,
+/// The state that changes how features look: what is selected (a site, or every route of a
+/// vessel), what the pointer is over, and how much each feature fades (0 hides it), e.g.
+/// because it lies outside the timeline's range or its kind is switched off.
+#[derive(Clone, Copy, Default)]
+pub struct Highlight<'a> {
+    pub selected: &'a [FeatureRef],
     pub hovered: Option<FeatureRef>,
+    pub fade: Option<&'a dyn Fn(FeatureRef, &Feature) -> f32>,
 }
 
 /// Draw passes, back to front: fills under lines under markers under labels.
@@ -40,7 +43,7 @@ enum Pass {
 }
 
 /// Builds the scene for a viewport of `size` pixels, with the basemap's place names.
-pub fn build(layers: &[LayerInput], t: &ScreenTransform, size: Px, highlight: Highlight, place_names: &[PlaceName]) -> Scene {
+pub fn build(layers: &[LayerInput], t: &ScreenTransform, size: Px, highlight: Highlight<'_>, place_names: &[PlaceName]) -> Scene {
     let mut items: Vec<(Pass, FeatureRef, Primitive)> = Vec::new();
     let mut labels: Vec<Label> = Vec::new();
     let view = [[-64.0f32, -64.0], [size[0] + 64.0, size[1] + 64.0]];
@@ -48,8 +51,12 @@ pub fn build(layers: &[LayerInput], t: &ScreenTransform, size: Px, highlight: Hi
         for (i, f) in input.layer.features.iter().enumerate() {
             let Some(geometry) = &f.geometry else { continue };
             let at = FeatureRef { layer: input.index, feature: i };
-            let mut out = Emitter { t, at, fade: input.opacity, items: &mut items, view };
-            let selected = highlight.selected == Some(at);
+            let fade = input.opacity * highlight.fade.map_or(1.0, |fade_of| fade_of(at, f));
+            if fade <= 0.0 {
+                continue;
+            }
+            let mut out = Emitter { t, at, fade, items: &mut items, view };
+            let selected = highlight.selected.contains(&at);
             let hovered = highlight.hovered == Some(at);
             out.feature(f, geometry, selected, hovered);
             if f.kind() == FeatureKind::Site
@@ -58,7 +65,7 @@ pub fn build(layers: &[LayerInput], t: &ScreenTransform, size: Px, highlight: Hi
                 let anchor = t.screen_from_lonlat(p.x, p.y);
                 if inside(view, anchor) {
                     let priority = if selected || hovered { 3 } else if style::is_certain(f) { 1 } else { 0 };
-                    labels.push(Label { at, anchor, text: f.name().unwrap_or_default().to_owned(), priority, fade: input.opacity });
+                    labels.push(Label { at, anchor, text: f.name().unwrap_or_default().to_owned(), priority, fade });
                 }
             }
         }

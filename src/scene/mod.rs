@@ -5,6 +5,7 @@
 
 mod build;
 mod hit;
+pub mod legend;
 pub mod style;
 
 pub use build::{Highlight, LayerInput, PlaceName, Scene, build};

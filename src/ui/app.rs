@@ -1,14 +1,23 @@
 //! App state and the frame: menu bar, map, status bar.
 
-use std::path::PathBuf;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use geo::BoundingRect;
 use walkers::MapMemory;
 
-use super::map_view::{self, MapState};
+use super::layers::{self, LayerAction};
+use super::map_view::{self, MapInputs, MapState, OnlineLayer};
+use super::measure::Measure;
+use super::panel::{self, Action, PanelCtx};
+use super::search;
+use super::selection::{History, Selection, highlighted};
 use super::tiles::LocalTiles;
-use crate::io::{self, Diagnostic};
-use crate::model::{FeatureRef, Layer};
+use super::timeline::Timeline;
+use crate::io::{self, Diagnostic, Severity};
+use crate::model::{Feature, FeatureRef, Layer, time};
+use crate::tiles::XyzSource;
 
 /// How the app was started.
 #[derive(Clone, Debug, Default)]
@@ -54,38 +63,55 @@ struct Screenshot {
     requested: bool,
 }
 
+/// What survives a restart (eframe persistence).
+#[derive(Default, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Persisted {
+    pub recent: Vec<PathBuf>,
+    /// Files open when the app closed, with their visibility and opacity.
+    pub files: Vec<(PathBuf, bool, f32)>,
+    /// Centre lon, lat and zoom.
+    pub view: Option<(f64, f64, f64)>,
+    pub hidden_kinds: BTreeSet<String>,
+    /// Online tiles: template and attribution.
+    pub tiles: Option<(String, String)>,
+    pub show_layers: bool,
+}
+
+/// Recent files kept in the File menu.
+const MAX_RECENT: usize = 10;
+
 pub struct PortolanApp {
     pub layers: Vec<OpenLayer>,
     pub map: MapState,
+    pub history: History,
+    pub timeline: Option<Timeline>,
+    pub search: String,
+    pub measure: Measure,
+    pub hidden_kinds: BTreeSet<String>,
+    pub recent: Vec<PathBuf>,
+    pub show_layers: bool,
+    pub show_problems: bool,
     /// Messages for files that could not be opened at all.
     pub load_errors: Vec<String>,
     screenshot: Option<Screenshot>,
 }
 
 impl PortolanApp {
-    pub fn new(ctx: &egui::Context, options: Options, outcome: Option<ScreenshotOutcome>) -> Self {
+    pub fn new(ctx: &egui::Context, options: Options, outcome: Option<ScreenshotOutcome>, storage: Option<&dyn eframe::Storage>) -> Self {
         super::fonts::install(ctx);
         ctx.set_theme(egui::Theme::Light);
-        let mut load_errors = Vec::new();
-        let mut layers = Vec::new();
-        if options.files.is_empty() {
-            layers.push(open_layer(io::sample_case(), None));
-        }
-        for path in &options.files {
-            match io::read_path(path) {
-                Ok(loaded) => {
-                    for d in &loaded.diagnostics {
-                        eprintln!("{}: {d}", path.display());
-                    }
-                    layers.push(open_layer(loaded, Some(path.clone())));
-                }
-                Err(e) => {
-                    let msg = format!("{}: {e}", path.display());
-                    eprintln!("{msg}");
-                    load_errors.push(msg);
-                }
+        // Decode every basemap layer now, off the UI thread, so zooming in never waits.
+        std::thread::spawn(|| {
+            if let Err(e) = crate::basemap::Basemap::embedded().decode_all() {
+                eprintln!("portolan: the built-in basemap is damaged: {e}");
             }
-        }
+        });
+        // A screenshot run is reproducible: it ignores what the last session left.
+        let persisted: Persisted = match (&options.screenshot, storage) {
+            (None, Some(s)) => eframe::get_value(s, eframe::APP_KEY).unwrap_or_default(),
+            _ => Persisted::default(),
+        };
         let basemap = crate::basemap::Basemap::embedded();
         let render = Arc::new(move |z, x, y, size| basemap.render_tile(z, x, y, size));
         let attribution = walkers::sources::Attribution {
@@ -96,7 +122,8 @@ impl PortolanApp {
         };
         let tiles = LocalTiles::new(ctx.clone(), render, attribution, 2);
         let mut memory = MapMemory::default();
-        let fit_pending = match options.view {
+        let view = options.view.or(if options.files.is_empty() { persisted.view } else { None });
+        let fit_pending = match view {
             Some((lon, lat, zoom)) => {
                 memory.center_at(walkers::lon_lat(lon, lat));
                 let _ = memory.set_zoom(zoom);
@@ -111,17 +138,188 @@ impl PortolanApp {
             quiet_frames: 0,
             requested: false,
         });
-        Self { layers, map: MapState::new(memory, tiles, fit_pending), load_errors, screenshot }
+        let mut app = Self {
+            layers: Vec::new(),
+            map: MapState::new(memory, tiles, fit_pending),
+            history: History::default(),
+            timeline: None,
+            search: String::new(),
+            measure: Measure::default(),
+            hidden_kinds: persisted.hidden_kinds,
+            recent: persisted.recent,
+            show_layers: persisted.show_layers,
+            show_problems: false,
+            load_errors: Vec::new(),
+            screenshot,
+        };
+        if let Some((template, attribution)) = persisted.tiles
+            && let Ok(source) = XyzSource::custom(&template, &attribution)
+        {
+            let source = if template == XyzSource::openstreetmap().template { XyzSource::openstreetmap() } else { source };
+            app.map.online = Some(OnlineLayer::new(ctx, source, crate::tiles::default_cache_dir()));
+        }
+        if options.files.is_empty() {
+            app.layers.push(open_layer(io::sample_case(), None));
+            for (path, visible, opacity) in persisted.files {
+                if path.is_file() && app.open_file(&path, false) {
+                    if let Some(l) = app.layers.last_mut() {
+                        (l.visible, l.opacity) = (visible, opacity);
+                    }
+                }
+            }
+        }
+        for path in &options.files {
+            app.open_file(path, false);
+        }
+        app.rebuild_timeline();
+        app
     }
 
-    pub fn selection(&self) -> Option<FeatureRef> {
-        self.map.selected
+    /// Opens a file as a new layer. Its problems go to the problems list; a file that cannot
+    /// be read at all leaves everything else as it was. Returns whether a layer was added.
+    pub fn open_file(&mut self, path: &Path, fit: bool) -> bool {
+        self.recent.retain(|p| p != path);
+        self.recent.insert(0, path.to_owned());
+        self.recent.truncate(MAX_RECENT);
+        match io::read_path(path) {
+            Ok(loaded) => {
+                if loaded.diagnostics.iter().any(|d| d.severity >= Severity::Warning) {
+                    self.show_problems = true;
+                }
+                let extent = loaded.layer.extent();
+                self.layers.push(open_layer(loaded, Some(path.to_owned())));
+                if fit {
+                    self.map.fit_to = extent;
+                }
+                self.rebuild_timeline();
+                true
+            }
+            Err(e) => {
+                self.load_errors.push(format!("{}: {e}", path.display()));
+                self.show_problems = true;
+                false
+            }
+        }
+    }
+
+    fn rebuild_timeline(&mut self) {
+        let span = self
+            .layers
+            .iter()
+            .filter_map(|l| l.layer.case.as_ref().and_then(|c| time::case_span(c, &l.layer.features)))
+            .reduce(|a, b| a.union(&b));
+        let keep = self.timeline.as_ref().map(|t| (t.from, t.to));
+        self.timeline = span.map(Timeline::new);
+        if let (Some(t), Some((from, to))) = (&mut self.timeline, keep) {
+            (t.from, t.to) = (from, to);
+        }
+    }
+
+    pub fn selection(&self) -> Option<&Selection> {
+        self.history.current()
     }
 
     /// The selected feature's id, as the case names it.
     pub fn selected_key(&self) -> Option<String> {
-        let at = self.map.selected?;
+        let Some(Selection::Feature(at)) = self.history.current() else { return None };
         self.layers.get(at.layer)?.layer.features.get(at.feature)?.key()
+    }
+
+    /// Selects an item and shows it on the map.
+    pub fn select(&mut self, s: Selection) {
+        let shown: Vec<FeatureRef> = highlighted(&self.layers, &s);
+        let extent = shown
+            .iter()
+            .filter_map(|at| self.layers.get(at.layer)?.layer.features.get(at.feature)?.geometry.as_ref()?.bounding_rect())
+            .reduce(|a, b| geo::Rect::new((a.min().x.min(b.min().x), a.min().y.min(b.min().y)), (a.max().x.max(b.max().x), a.max().y.max(b.max().y))));
+        if let Some(e) = extent {
+            self.map.fit_to = Some(e);
+        }
+        self.history.select(s);
+    }
+
+
+    /// How much a feature fades on the map now (1 shown, 0 hidden).
+    pub fn feature_fade(&self, at: FeatureRef) -> f32 {
+        match self.layers.get(at.layer).and_then(|l| l.layer.features.get(at.feature)) {
+            Some(f) => fade_of(&self.layers, &self.hidden_kinds, self.timeline.as_ref(), at, f),
+            None => 0.0,
+        }
+    }
+
+    pub fn persisted(&self) -> Persisted {
+        let view = self.map.memory.detached().map(|p| (p.x(), p.y(), self.map.memory.zoom()));
+        Persisted {
+            recent: self.recent.clone(),
+            files: self.layers.iter().filter_map(|l| Some((l.path.clone()?, l.visible, l.opacity))).collect(),
+            view,
+            hidden_kinds: self.hidden_kinds.clone(),
+            tiles: self.map.online.as_ref().map(|o| (o.fetcher.source.template.clone(), o.fetcher.source.attribution.clone())),
+            show_layers: self.show_layers,
+        }
+    }
+
+    fn menu_ui(&mut self, ui: &mut egui::Ui) {
+        ui.menu_button("File", |ui| {
+            if ui.button("Open…").clicked() {
+                ui.close();
+                let picked = rfd::FileDialog::new()
+                    .add_filter("Map data", &["geojson", "json", "kml", "kmz", "gpx", "csv", "tsv"])
+                    .add_filter("All files", &["*"])
+                    .pick_files();
+                for path in picked.unwrap_or_default() {
+                    self.open_file(&path, true);
+                }
+            }
+            ui.menu_button("Open recent", |ui| {
+                if self.recent.is_empty() {
+                    ui.label("No recent files");
+                }
+                for path in self.recent.clone() {
+                    if ui.button(path.display().to_string()).clicked() {
+                        ui.close();
+                        self.open_file(&path, true);
+                    }
+                }
+            });
+            if ui.button("Problems…").clicked() {
+                self.show_problems = true;
+                ui.close();
+            }
+        });
+    }
+
+    fn search_ui(&mut self, ui: &mut egui::Ui) {
+        let label = ui.label("Search");
+        let edit = egui::TextEdit::singleline(&mut self.search).hint_text("site, ship, report…").desired_width(220.0);
+        let response = ui.add(edit).labelled_by(label.id);
+        if self.search.trim().is_empty() {
+            return;
+        }
+        let hits = search::search(&self.layers, &self.search);
+        let enter = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
+        let mut picked = None;
+        if enter {
+            picked = hits.first().map(|h| h.selection.clone());
+        }
+        let below = response.rect.left_bottom() + egui::vec2(0.0, 4.0);
+        egui::Area::new(egui::Id::unique("search-results")).fixed_pos(below).order(egui::Order::Foreground).show(ui.ctx(), |ui| {
+            egui::Frame::popup(ui.style()).show(ui, |ui| {
+                ui.set_max_width(420.0);
+                if hits.is_empty() {
+                    ui.label("Nothing found");
+                }
+                for h in &hits {
+                    if ui.selectable_label(false, format!("{}  ·  {}", h.label, h.kind)).clicked() {
+                        picked = Some(h.selection.clone());
+                    }
+                }
+            });
+        });
+        if let Some(s) = picked {
+            self.select(s);
+            self.search.clear();
+        }
     }
 
     fn status_bar_ui(&self, ui: &mut egui::Ui) {
@@ -132,13 +330,22 @@ impl PortolanApp {
             };
             ui.separator();
             ui.label(format!("zoom {:.1}", self.map.memory.zoom()));
-            if let Some(at) = self.map.selected
+            if let Some(Selection::Feature(at)) = self.history.current()
                 && let Some(f) = self.layers.get(at.layer).and_then(|l| l.layer.features.get(at.feature))
             {
                 ui.separator();
                 ui.label(format!("selected: {} ({})", f.name().unwrap_or("unnamed"), crate::scene::style::kind_label(&f.kind())));
             }
-            let pending = self.map.tiles.pending();
+            if self.measure.active {
+                ui.separator();
+                let n = self.measure.points.len();
+                if n < 2 {
+                    ui.label("Measure: click points on the map; Esc clears");
+                } else {
+                    ui.strong(format!("Measured {}", crate::index::measure::format_distance(self.measure.total_metres())));
+                }
+            }
+            let pending = self.map.online.as_ref().map_or(self.map.tiles.pending(), |o| o.tiles.pending());
             if pending > 0 {
                 ui.separator();
                 ui.label(format!("drawing {pending} tiles…"));
@@ -148,6 +355,28 @@ impl PortolanApp {
                 ui.colored_label(ui.visuals().error_fg_color, e);
             }
         });
+    }
+
+    fn keys(&mut self, ctx: &egui::Context) {
+        if ctx.egui_wants_keyboard_input() {
+            return;
+        }
+        if ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
+            if self.measure.active && !self.measure.points.is_empty() {
+                self.measure.points.clear();
+            } else if self.measure.active {
+                self.measure.active = false;
+            } else {
+                self.history.clear();
+            }
+        }
+    }
+
+    fn dropped_files(&mut self, ctx: &egui::Context) {
+        let dropped: Vec<PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_owned()).collect());
+        for path in dropped {
+            self.open_file(&path, true);
+        }
     }
 
     fn screenshot_step(&mut self, ctx: &egui::Context) {
@@ -173,6 +402,15 @@ impl PortolanApp {
     }
 }
 
+/// How much a feature fades: 0 when its kind is switched off, dim outside the timeline.
+fn fade_of(layers: &[OpenLayer], hidden: &BTreeSet<String>, timeline: Option<&Timeline>, at: FeatureRef, f: &Feature) -> f32 {
+    if hidden.contains(super::layers::kind_key(&f.kind())) {
+        return 0.0;
+    }
+    let case = layers.get(at.layer).and_then(|l| l.layer.case.as_ref());
+    timeline.map_or(1.0, |t| t.fade(time::feature_range(f, case)))
+}
+
 fn open_layer(loaded: io::Loaded, path: Option<PathBuf>) -> OpenLayer {
     OpenLayer { layer: loaded.layer, path, visible: true, opacity: 1.0, diagnostics: loaded.diagnostics }
 }
@@ -195,18 +433,101 @@ pub fn format_lonlat(lon: f64, lat: f64) -> String {
 impl eframe::App for PortolanApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
+        self.dropped_files(&ctx);
+        self.keys(&ctx);
         egui::Panel::top("menu").show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.strong("Portolan");
                 ui.separator();
+                self.menu_ui(ui);
+                ui.toggle_value(&mut self.show_layers, "Layers");
                 map_view::toolbar_ui(ui, &mut self.map, &self.layers);
+                if ui.toggle_value(&mut self.measure.active, "Measure").on_hover_text("Click points on the map; Esc clears").changed() {
+                    self.measure.points.clear();
+                }
+                ui.separator();
+                ui.add_enabled_ui(self.history.can_back(), |ui| {
+                    if ui.button("Back").on_hover_text("The previous selection").clicked() {
+                        self.history.back();
+                    }
+                });
+                ui.add_enabled_ui(self.history.can_forward(), |ui| {
+                    if ui.button("Forward").on_hover_text("The next selection").clicked() {
+                        self.history.forward();
+                    }
+                });
+                ui.separator();
+                self.search_ui(ui);
             });
         });
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar_ui(ui));
+        if let Some(timeline) = &mut self.timeline {
+            let marks: Vec<time::DateRange> = self
+                .layers
+                .iter()
+                .filter_map(|l| l.layer.case.as_ref())
+                .flat_map(|c| c.events.iter().filter_map(time::event_range))
+                .collect();
+            egui::Panel::bottom("timeline").show(ui, |ui| timeline.ui(ui, &marks));
+        }
+        if self.show_layers {
+            let basemap = self.map.online.as_ref().map_or("Offline (Natural Earth)".to_owned(), |o| o.fetcher.source.name.clone());
+            let mut actions = Vec::new();
+            egui::Panel::left("layers").default_size(240.0).show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| {
+                    actions = layers::layers_ui(ui, &mut self.layers, &mut self.hidden_kinds, &basemap);
+                    ui.separator();
+                    layers::legend_ui(ui, &self.layers, &self.hidden_kinds);
+                });
+            });
+            for a in actions {
+                match a {
+                    LayerAction::Remove(i) => {
+                        self.layers.remove(i);
+                        self.history = History::default();
+                        self.rebuild_timeline();
+                    }
+                    LayerAction::MoveUp(i) => self.layers.swap(i, i + 1),
+                    LayerAction::ShowProblems => self.show_problems = true,
+                }
+            }
+        }
+        if let Some(selection) = self.history.current().cloned() {
+            let mut pctx = PanelCtx { layers: &self.layers, timeline: self.timeline.as_ref(), actions: Vec::new() };
+            egui::Panel::right("details").default_size(380.0).show(ui, |ui| panel::panel_ui(ui, &mut pctx, &selection));
+            for Action::Select(s) in std::mem::take(&mut pctx.actions) {
+                self.select(s);
+            }
+        }
+        let highlighted = self.history.current().map(|s| highlighted(&self.layers, s)).unwrap_or_default();
+        let mut clicked = None;
         egui::CentralPanel::no_frame().show(ui, |ui| {
-            map_view::map_ui(ui, &mut self.map, &self.layers);
+            let (layers, hidden, timeline) = (&self.layers, &self.hidden_kinds, self.timeline.as_ref());
+            let fade = |at: FeatureRef, f: &Feature| fade_of(layers, hidden, timeline, at, f);
+            let inputs = MapInputs { highlighted: &highlighted, fade: &fade, measure: &mut self.measure };
+            clicked = map_view::map_ui(ui, &mut self.map, &self.layers, inputs);
         });
+        match clicked {
+            Some(Some(at)) => self.history.select(Selection::Feature(at)),
+            Some(None) => self.history.clear(),
+            None => {}
+        }
         map_view::xyz_dialog_ui(&ctx, &mut self.map);
+        if self.show_problems {
+            let mut open = true;
+            let mut picked = None;
+            egui::Window::new("Problems").open(&mut open).default_width(520.0).show(&ctx, |ui| {
+                picked = layers::problems_ui(ui, &self.layers, &self.load_errors);
+            });
+            self.show_problems = open;
+            if let Some(s) = picked {
+                self.select(s);
+            }
+        }
         self.screenshot_step(&ctx);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, eframe::APP_KEY, &self.persisted());
     }
 }

@@ -1,19 +1,18 @@
-//! The bundled fonts: Noto Sans first (Latin, Greek, Cyrillic), Hangul as a fallback, then
-//! egui's own fonts for symbols and emoji.
+//! The bundled fonts: Noto Sans first (Latin, Greek, Cyrillic), then egui's own fonts, then
+//! Hangul and arrows as fallbacks.
 
 use std::sync::Arc;
 
 use egui::{FontData, FontDefinitions, FontFamily};
 
-pub const NOTO_SANS: &[u8] = include_bytes!("../../resources/fonts/NotoSans-Regular-subset.ttf");
-pub const NOTO_SANS_BOLD: &[u8] = include_bytes!("../../resources/fonts/NotoSans-Bold-subset.ttf");
-pub const NOTO_HANGUL: &[u8] = include_bytes!("../../resources/fonts/NotoSansKR-Hangul-subset.otf");
+use crate::fonts::{NOTO_HANGUL, NOTO_MATH, NOTO_SANS, NOTO_SANS_BOLD};
 
 pub fn install(ctx: &egui::Context) {
     let mut fonts = FontDefinitions::default();
     fonts.font_data.insert("noto".into(), Arc::new(FontData::from_static(NOTO_SANS)));
     fonts.font_data.insert("noto-bold".into(), Arc::new(FontData::from_static(NOTO_SANS_BOLD)));
     fonts.font_data.insert("noto-hangul".into(), Arc::new(FontData::from_static(NOTO_HANGUL)));
+    fonts.font_data.insert("noto-math".into(), Arc::new(FontData::from_static(NOTO_MATH)));
     for family in [FontFamily::Proportional, FontFamily::Monospace] {
         let list = fonts.families.entry(family.clone()).or_default();
         if family == FontFamily::Proportional {
@@ -21,7 +20,8 @@ pub fn install(ctx: &egui::Context) {
         }
         list.push("noto".into());
         list.push("noto-hangul".into());
+        list.push("noto-math".into());
     }
-    fonts.families.insert(FontFamily::Name("bold".into()), vec!["noto-bold".into(), "noto".into(), "noto-hangul".into()]);
+    fonts.families.insert(FontFamily::Name("bold".into()), vec!["noto-bold".into(), "noto".into(), "noto-hangul".into(), "noto-math".into()]);
     ctx.set_fonts(fonts);
 }

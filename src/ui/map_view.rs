@@ -25,11 +25,12 @@ pub struct MapState {
     pub online: Option<OnlineLayer>,
     /// The custom XYZ dialog, while it is open.
     pub xyz_dialog: Option<XyzDialog>,
-    pub selected: Option<FeatureRef>,
     pub hovered: Option<FeatureRef>,
     pub pointer_lonlat: Option<(f64, f64)>,
     /// Fit the view to the data on the next frame (at start, or on "Fit to data").
     pub fit_pending: bool,
+    /// Show this extent (lon/lat) on the next frame: a selection, an opened file.
+    pub fit_to: Option<geo::Rect<f64>>,
     /// Where the map was drawn last frame, in screen points, and how the world mapped onto it.
     pub rect: Option<Rect>,
     pub transform: Option<ScreenTransform>,
@@ -37,7 +38,7 @@ pub struct MapState {
 
 impl MapState {
     pub fn new(memory: MapMemory, tiles: LocalTiles, fit_pending: bool) -> Self {
-        Self { memory, tiles, online: None, xyz_dialog: None, selected: None, hovered: None, pointer_lonlat: None, fit_pending, rect: None, transform: None }
+        Self { memory, tiles, online: None, xyz_dialog: None, hovered: None, pointer_lonlat: None, fit_pending, fit_to: None, rect: None, transform: None }
     }
 
     /// Where a place was drawn last frame, in screen points.
@@ -59,13 +60,19 @@ impl MapState {
                     (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
                 )
             });
-        let Some(extent) = extent else { return };
+        if let Some(extent) = extent {
+            self.fit_extent(extent, rect, 16.0);
+        }
+    }
+
+    /// Zooms and centres on an extent in lon/lat, no closer than `max_zoom`.
+    pub fn fit_extent(&mut self, extent: geo::Rect<f64>, rect: Rect, max_zoom: f64) {
         let (x0, y1) = world_from_lonlat(extent.min().x, extent.min().y);
         let (x1, y0) = world_from_lonlat(extent.max().x, extent.max().y);
         let margin = 60.0;
         let (w, h) = ((rect.width() - 2.0 * margin).max(50.0) as f64, (rect.height() - 2.0 * margin).max(50.0) as f64);
         let (dx, dy) = ((x1 - x0).max(1e-9), (y1 - y0).max(1e-9));
-        let zoom = (w / (dx * 256.0)).min(h / (dy * 256.0)).log2().clamp(1.0, 16.0);
+        let zoom = (w / (dx * 256.0)).min(h / (dy * 256.0)).log2().clamp(1.0, max_zoom);
         let (lon, lat) = lonlat_from_world((x0 + x1) / 2.0, (y0 + y1) / 2.0);
         self.memory.center_at(walkers::lon_lat(lon, lat));
         let _ = self.memory.set_zoom(zoom);
@@ -174,14 +181,27 @@ fn transform(projector: &Projector, rect: Rect) -> ScreenTransform {
     ScreenTransform { world_origin: [a.0, a.1], px_per_world }
 }
 
-pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer]) {
+/// What the app tells the map to show besides the layers.
+pub struct MapInputs<'a> {
+    pub highlighted: &'a [FeatureRef],
+    pub fade: &'a dyn Fn(FeatureRef, &crate::model::Feature) -> f32,
+    pub measure: &'a mut super::measure::Measure,
+}
+
+/// Draws the map; returns `Some(hit)` when the user clicked it (outside the measure tool):
+/// the feature under the pointer, or `None` for empty map.
+pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer], inputs: MapInputs) -> Option<Option<FeatureRef>> {
     let rect = ui.available_rect_before_wrap();
     if map.fit_pending && rect.width() > 10.0 {
         map.fit(layers, rect);
         map.fit_pending = false;
     }
+    if let Some(extent) = map.fit_to.take() {
+        map.fit_extent(extent, rect, 10.0);
+    }
     keyboard(ui, map);
-    let (selected, hovered) = (map.selected, map.hovered);
+    let hovered = map.hovered;
+    let measure = inputs.measure;
     let mut picked: Option<Option<FeatureRef>> = None;
     let mut hover: Option<FeatureRef> = None;
     let mut pointer = None;
@@ -203,7 +223,7 @@ pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer]) {
         let rect = response.rect;
         let t = transform(projector, rect);
         drawn_transform = Some(t);
-        let inputs: Vec<LayerInput> = layers
+        let layer_inputs: Vec<LayerInput> = layers
             .iter()
             .enumerate()
             .filter(|(_, l)| l.visible)
@@ -212,7 +232,8 @@ pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer]) {
         let size = [rect.width(), rect.height()];
         let view_world = WorldRect::from_corners(t.world_origin, t.world_from_screen(size));
         let names = PlaceName::from_basemap(crate::basemap::Basemap::embedded().labels(view_world, projector.zoom()));
-        let scene = scene::build(&inputs, &t, size, Highlight { selected, hovered }, &names);
+        let highlight = Highlight { selected: inputs.highlighted, hovered, fade: Some(inputs.fade) };
+        let scene = scene::build(&layer_inputs, &t, size, highlight, &names);
         let painter = ui.painter_at(rect);
         paint::paint_scene(&painter, &scene, rect.min);
         attribution(&painter, rect, &credits.join(" · "));
@@ -239,16 +260,22 @@ pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer]) {
             && let Some(pos) = response.interact_pointer_pos()
         {
             let local = [pos.x - rect.min.x, pos.y - rect.min.y];
-            picked = Some(scene::hit_test(&scene, local, HIT_TOLERANCE_PX));
+            if measure.active {
+                measure.points.push(t.lonlat_from_screen(local));
+            } else {
+                picked = Some(scene::hit_test(&scene, local, HIT_TOLERANCE_PX));
+            }
         }
+        measure.paint(&painter, |lon, lat| {
+            let [x, y] = t.screen_from_lonlat(lon, lat);
+            rect.min + Vec2::new(x, y)
+        });
     });
     map.rect = Some(rect);
     map.transform = drawn_transform;
     map.hovered = hover;
     map.pointer_lonlat = pointer;
-    if let Some(p) = picked {
-        map.selected = p;
-    }
+    picked
 }
 
 fn keyboard(ui: &egui::Ui, map: &mut MapState) {

@@ -5,11 +5,17 @@
 
 mod app;
 mod fonts;
+mod layers;
 mod map_view;
+mod measure;
 mod paint;
+mod panel;
+mod search;
+pub mod selection;
 pub mod tiles;
+mod timeline;
 
-pub use app::{OpenLayer, Options, PortolanApp};
+pub use app::{OpenLayer, Options, Persisted, PortolanApp};
 
 /// Opens the window and runs until it is closed.
 pub fn run(options: Options) -> anyhow::Result<()> {
@@ -26,7 +32,7 @@ pub fn run(options: Options) -> anyhow::Result<()> {
     eframe::run_native(
         "Portolan",
         native,
-        Box::new(move |cc| Ok(Box::new(PortolanApp::new(&cc.egui_ctx, options, outcome_for_app)))),
+        Box::new(move |cc| Ok(Box::new(PortolanApp::new(&cc.egui_ctx, options, outcome_for_app, cc.storage)))),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))?;
     match outcome.map(|o| o.take()) {

@@ -22,7 +22,7 @@ pub fn paint_scene(painter: &egui::Painter, scene: &Scene, origin: Pos2) {
     }
 }
 
-fn paint_primitive(painter: &egui::Painter, prim: &Primitive, origin: Pos2) {
+pub fn paint_primitive(painter: &egui::Painter, prim: &Primitive, origin: Pos2) {
     let at = |p: Px| pos2(origin.x + p[0], origin.y + p[1]);
     {
         match prim {

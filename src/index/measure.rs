@@ -1,0 +1,36 @@
+//! Geodesic distances on the WGS84 ellipsoid (Karney's method, through geo).
+
+use geo::{Distance, Geodesic, Point};
+
+/// One international nautical mile, in metres.
+pub const METRES_PER_NAUTICAL_MILE: f64 = 1852.0;
+
+/// The length in metres of each leg of a path of lon/lat points, and the total.
+pub fn legs(points: &[(f64, f64)]) -> (Vec<f64>, f64) {
+    let legs: Vec<f64> = points
+        .windows(2)
+        .map(|w| Geodesic.distance(Point::new(w[0].0, w[0].1), Point::new(w[1].0, w[1].1)))
+        .collect();
+    let total = legs.iter().sum();
+    (legs, total)
+}
+
+/// "123.4 km · 66.6 nmi"
+pub fn format_distance(metres: f64) -> String {
+    let km = metres / 1000.0;
+    let nm = metres / METRES_PER_NAUTICAL_MILE;
+    if km < 10.0 { format!("{km:.2} km · {nm:.2} nmi") } else { format!("{km:.1} km · {nm:.1} nmi") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_degree_of_latitude_at_the_equator() {
+        let (legs, total) = legs(&[(0.0, 0.0), (0.0, 1.0)]);
+        assert_eq!(legs.len(), 1);
+        assert!((total - 110_574.4).abs() < 1.0, "{total}");
+        assert_eq!(format_distance(total), "110.6 km · 59.7 nmi");
+    }
+}

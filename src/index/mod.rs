@@ -1,0 +1,3 @@
+//! Spatial questions about the data: for now, geodesic measurement.
+
+pub mod measure;

@@ -1,0 +1,245 @@
+//! The side panel, search, timeline, measure tool, layers and file opening, driven through the
+//! real UI with egui_kittest.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use egui::{Event, Modifiers, PointerButton, Pos2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use portolan::model::FeatureRef;
+use portolan::model::time::DateRange;
+use portolan::ui::selection::Selection;
+use portolan::ui::{Options, PortolanApp};
+
+fn app_with(options: Options, storage: Option<MemoryStorage>) -> Harness<'static, PortolanApp> {
+    let mut h = Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_eframe(move |cc| {
+        PortolanApp::new(&cc.egui_ctx, options, None, storage.as_ref().map(|s| s as &dyn eframe::Storage))
+    });
+    h.run_steps(3);
+    h
+}
+
+fn app(view: Option<(f64, f64, f64)>) -> Harness<'static, PortolanApp> {
+    app_with(Options { view, ..Options::default() }, None)
+}
+
+fn click_at(h: &mut Harness<'_, PortolanApp>, p: Pos2) {
+    h.hover_at(p);
+    h.event(Event::PointerButton { pos: p, button: PointerButton::Primary, pressed: true, modifiers: Modifiers::NONE });
+    h.event(Event::PointerButton { pos: p, button: PointerButton::Primary, pressed: false, modifiers: Modifiers::NONE });
+    h.run_steps(30);
+}
+
+/// Clicks into the search box and types, as a user does.
+fn type_search(h: &mut Harness<'_, PortolanApp>, text: &str) {
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, "Search").click();
+    h.run_steps(2);
+    h.event(Event::Text(text.to_owned()));
+    h.run_steps(2);
+}
+
+fn feature(h: &Harness<'_, PortolanApp>, key: &str) -> FeatureRef {
+    portolan::ui::selection::feature_ref(&h.state().layers, 0, key).unwrap()
+}
+
+fn select_dunai(h: &mut Harness<'_, PortolanApp>) {
+    let p = h.state().map.screen_from_lonlat(132.368, 42.893).unwrap();
+    click_at(h, p);
+    assert_eq!(h.state().selected_key().as_deref(), Some("site_dunai_port"));
+}
+
+#[test]
+fn selecting_dunai_shows_names_events_imagery_and_sources() {
+    let mut h = app(Some((132.3, 42.95, 11.0)));
+    select_dunai(&mut h);
+    h.get_by_label("Dunai (Dunay) naval port facility");
+    h.get_by_label_contains("± 1500 m");
+    // Events with their dates, oldest first.
+    assert!(h.query_all_by_label_contains("2023-09-12").next().is_some());
+    assert!(h.query_all_by_label_contains("Angara").next().is_some());
+    // Image dates with the provider.
+    h.get_by_label_contains("Satellite images");
+    assert!(h.query_all_by_label_contains("Planet Labs").next().is_some());
+    // Sources as links that open in the browser.
+    h.query_all_by_label_contains("Orient Express: North Korea").next().expect("the RUSI report is listed").scroll_to_me();
+    h.run_steps(3);
+    h.query_all_by_label_contains("Orient Express: North Korea").next().unwrap().click();
+    let mut opened: Vec<String> = Vec::new();
+    for _ in 0..4 {
+        h.step();
+        opened.extend(h.output().platform_output.commands.iter().filter_map(|c| match c {
+            egui::OutputCommand::OpenUrl(u) => Some(u.url.clone()),
+            _ => None,
+        }));
+    }
+    assert!(opened.iter().any(|u| u.starts_with("https://")), "{opened:?}");
+}
+
+#[test]
+fn ids_in_the_panel_navigate_and_back_returns() {
+    let mut h = app(Some((132.3, 42.95, 11.0)));
+    select_dunai(&mut h);
+    // The first event is a link; follow it, then a vessel from a route.
+    h.query_all_by_label_contains("Angara").next().unwrap().click();
+    h.run_steps(3);
+    assert!(matches!(h.state().selection(), Some(Selection::Event { .. })), "{:?}", h.state().selection());
+    h.get_by_label("Back").click();
+    h.run_steps(3);
+    assert_eq!(h.state().selected_key().as_deref(), Some("site_dunai_port"));
+    h.get_by_label("Forward").click();
+    h.run_steps(3);
+    assert!(matches!(h.state().selection(), Some(Selection::Event { .. })));
+}
+
+#[test]
+fn searching_najin_selects_rajin_port() {
+    let mut h = app(None);
+    type_search(&mut h, "Najin");
+    h.key_press(egui::Key::Enter);
+    h.run_steps(3);
+    assert_eq!(h.state().selected_key().as_deref(), Some("site_rajin_port"));
+    // The map moved to it.
+    let p = h.state().map.screen_from_lonlat(130.2826, 42.2271).unwrap();
+    assert!(h.state().map.rect.unwrap().contains(p));
+    assert!(h.state().map.memory.zoom() >= 8.0);
+}
+
+#[test]
+fn searching_a_vessel_shows_it_and_highlights_its_routes() {
+    let mut h = app(None);
+    type_search(&mut h, "Lady R");
+    h.get_by_label_contains("Lady R  ·  vessel").click();
+    h.run_steps(3);
+    assert_eq!(h.state().selection(), Some(&Selection::Vessel { layer: 0, id: "ves_lady_r".into() }));
+    h.get_by_label("9161003");
+    h.get_by_label_contains("Sea lane Rajin → Vladivostok");
+}
+
+#[test]
+fn timeline_sep_oct_2023_dims_what_came_later() {
+    let mut h = app(None);
+    let anchorage = feature(&h, "site_anchorage_east_vladivostok");
+    let dunai = feature(&h, "site_dunai_port");
+    assert_eq!(h.state().feature_fade(anchorage), 1.0);
+    h.state_mut().timeline.as_mut().unwrap().set(DateRange::parse("2023-09/2023-10").unwrap());
+    h.run_steps(3);
+    // Lady R's February 2024 wait off Vladivostok is all this site holds.
+    assert!(h.state().feature_fade(anchorage) < 0.5);
+    assert_eq!(h.state().feature_fade(dunai), 1.0);
+    // The Vladivostok route's period (2023-08..2024-02) overlaps, so it stays.
+    assert_eq!(h.state().feature_fade(feature(&h, "route_sea_rajin_vladivostok")), 1.0);
+    h.get_by_label("All").click();
+    h.run_steps(2);
+    assert_eq!(h.state().feature_fade(anchorage), 1.0);
+}
+
+#[test]
+fn measuring_rajin_to_dunai_matches_the_geodesic() {
+    use geo::{Distance, Geodesic, Point};
+    let mut h = app(Some((131.3, 42.6, 8.0)));
+    h.get_by_label("Measure").click();
+    h.run_steps(2);
+    let rajin = (130.2826, 42.2271);
+    let dunai = (132.368, 42.893);
+    for (lon, lat) in [rajin, dunai] {
+        let p = h.state().map.screen_from_lonlat(lon, lat).unwrap();
+        click_at(&mut h, p);
+    }
+    let measured = h.state().measure.total_metres();
+    let truth = Geodesic.distance(Point::new(rajin.0, rajin.1), Point::new(dunai.0, dunai.1));
+    assert!((measured - truth).abs() / truth < 0.01, "{measured} vs {truth}");
+    h.get_by_label_contains("Measured 18");
+    // Measuring does not select; Esc clears.
+    assert_eq!(h.state().selection(), None);
+    h.key_press(egui::Key::Escape);
+    h.run_steps(2);
+    assert!(h.state().measure.points.is_empty());
+}
+
+#[derive(Debug)]
+struct Dropped(PathBuf);
+
+impl egui::DroppedFile for Dropped {
+    fn path(&self) -> &Path {
+        &self.0
+    }
+    fn bytes(&self) -> Result<Vec<u8>, String> {
+        std::fs::read(&self.0).map_err(|e| e.to_string())
+    }
+}
+
+fn drop_file(h: &mut Harness<'_, PortolanApp>, path: &Path) {
+    h.input_mut().dropped_files.push(Arc::new(Dropped(path.to_owned())));
+    h.run_steps(3);
+}
+
+#[test]
+fn a_dropped_geojson_becomes_a_layer_and_a_broken_one_lists_its_problems() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("ports.geojson");
+    std::fs::write(&good, r#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","properties":{"name":"Zarubino"},"geometry":{"type":"Point","coordinates":[131.08,42.64]}}]}"#).unwrap();
+    let broken = dir.path().join("broken.geojson");
+    std::fs::write(&broken, r#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","id":"bad","properties":{},"geometry":{"type":"LineString","coordinates":[[1,2]]}},
+        {"type":"Feature","id":"ok","properties":{"name":"Posyet"},"geometry":{"type":"Point","coordinates":[130.8,42.65]}}]}"#).unwrap();
+    let truncated = dir.path().join("cut.geojson");
+    std::fs::write(&truncated, "{\"type\":\"FeatureColl").unwrap();
+
+    let mut h = app(None);
+    h.get_by_label("Layers").click();
+    h.run_steps(2);
+    drop_file(&mut h, &good);
+    assert_eq!(h.state().layers.len(), 2);
+    h.get_by_label("ports");
+    drop_file(&mut h, &broken);
+    drop_file(&mut h, &truncated);
+    // The broken file loads what it can; the truncated one is listed; nothing else changed.
+    assert_eq!(h.state().layers.len(), 3);
+    assert_eq!(h.state().layers[2].layer.features.len(), 1);
+    assert_eq!(h.state().layers[0].layer.features.len(), 24);
+    h.get_by_label("Problems");
+    h.get_by_label_contains("skipped: a line needs at least 2 positions");
+    assert!(h.query_all_by_label_contains("cut.geojson: not valid JSON").next().is_some());
+    assert_eq!(h.state().recent[0], truncated);
+}
+
+/// eframe's storage, in memory.
+#[derive(Default, Clone)]
+struct MemoryStorage(std::collections::HashMap<String, String>);
+
+impl eframe::Storage for MemoryStorage {
+    fn get_string(&self, key: &str) -> Option<String> {
+        self.0.get(key).cloned()
+    }
+    fn set_string(&mut self, key: &str, value: String) {
+        self.0.insert(key.to_owned(), value);
+    }
+    fn remove_string(&mut self, key: &str) {
+        self.0.remove(key);
+    }
+    fn flush(&mut self) {}
+}
+
+#[test]
+fn view_layers_and_recent_files_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let extra = dir.path().join("extra.geojson");
+    std::fs::write(&extra, r#"{"type":"Point","coordinates":[131.9,43.1]}"#).unwrap();
+    let mut h = app(Some((131.9, 43.0, 7.0)));
+    drop_file(&mut h, &extra);
+    h.state_mut().layers[1].opacity = 0.5;
+    h.state_mut().hidden_kinds.insert("rail_corridor".into());
+    let mut storage = MemoryStorage::default();
+    eframe::App::save(h.state_mut(), &mut storage);
+
+    let h2 = app_with(Options::default(), Some(storage));
+    let s = h2.state();
+    assert_eq!(s.layers.len(), 2, "the sample and the file opened last time");
+    assert_eq!(s.layers[1].opacity, 0.5);
+    assert!(s.hidden_kinds.contains("rail_corridor"));
+    assert_eq!(s.recent, vec![extra]);
+    let centre = s.map.memory.detached().unwrap();
+    assert!((centre.x() - 131.9).abs() < 0.5 && (centre.y() - 43.0).abs() < 0.5, "{centre:?}");
+}
