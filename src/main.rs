@@ -19,6 +19,16 @@ struct Cli {
     /// Start at LON,LAT,ZOOM instead of fitting the view to the data.
     #[arg(long, value_name = "LON,LAT,ZOOM", value_parser = parse_view, allow_hyphen_values = true)]
     view: Option<(f64, f64, f64)>,
+    /// Select this site, route, vessel, event or source (by id) at start.
+    #[arg(long, value_name = "ID")]
+    select: Option<String>,
+    /// Start with the timeline set to this ISO 8601 range, e.g. 2023-09/2023-10.
+    #[arg(long, value_name = "FROM/TO", value_parser = parse_range)]
+    time_range: Option<portolan::model::time::DateRange>,
+}
+
+fn parse_range(s: &str) -> Result<portolan::model::time::DateRange, String> {
+    portolan::model::time::DateRange::parse(s).ok_or_else(|| format!("{s:?} is not an ISO 8601 date or range like 2023-09/2023-10"))
 }
 
 fn parse_view(s: &str) -> Result<(f64, f64, f64), String> {
@@ -57,7 +67,13 @@ fn main() -> ExitCode {
         Some(Command::Check { files }) => check(&files),
         Some(Command::BuildCase { tables, out }) => build_case(&tables, &out),
         None => {
-            let options = portolan::ui::Options { files: cli.files, screenshot: cli.screenshot, view: cli.view };
+            let options = portolan::ui::Options {
+                files: cli.files,
+                screenshot: cli.screenshot,
+                view: cli.view,
+                select: cli.select,
+                time_range: cli.time_range,
+            };
             match portolan::ui::run(options) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {

@@ -28,6 +28,10 @@ pub struct Options {
     pub screenshot: Option<PathBuf>,
     /// Start at this longitude, latitude and zoom instead of fitting the data.
     pub view: Option<(f64, f64, f64)>,
+    /// Select the item with this id at start (a feature, vessel, event or source).
+    pub select: Option<String>,
+    /// Start with the timeline on this range.
+    pub time_range: Option<time::DateRange>,
 }
 
 /// A file opened as a layer, with what the viewer chose for it.
@@ -172,7 +176,38 @@ impl PortolanApp {
             app.open_file(path, false);
         }
         app.rebuild_timeline();
+        if let (Some(t), Some(r)) = (&mut app.timeline, options.time_range) {
+            t.set(r);
+        }
+        if let Some(id) = &options.select {
+            match app.find(id) {
+                Some(s) => {
+                    app.history.select(s);
+                }
+                None => app.load_errors.push(format!("--select: nothing has the id {id:?}")),
+            }
+        }
         app
+    }
+
+    /// The item with this id in any open layer: a feature, vessel, event or source.
+    pub fn find(&self, id: &str) -> Option<Selection> {
+        self.layers.iter().enumerate().find_map(|(layer, l)| {
+            if let Some(at) = super::selection::feature_ref(&self.layers, layer, id) {
+                return Some(Selection::Feature(at));
+            }
+            let case = l.layer.case.as_ref()?;
+            let id = id.to_owned();
+            if case.vessel(&id).is_some() {
+                Some(Selection::Vessel { layer, id })
+            } else if case.event(&id).is_some() {
+                Some(Selection::Event { layer, id })
+            } else if case.source(&id).is_some() {
+                Some(Selection::Source { layer, id })
+            } else {
+                None
+            }
+        })
     }
 
     /// Opens a file as a new layer. Its problems go to the problems list; a file that cannot
