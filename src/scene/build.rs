@@ -248,13 +248,13 @@ impl Emitter<'_, '_> {
             self.push(Pass::Line, Primitive::Line { points: pts.clone(), stroke: halo });
         }
         if kind == FeatureKind::RailCorridor {
-            for tie in ties(&pts) {
+            for tie in ties(&pts, self.view) {
                 let s = Stroke::solid(stroke.color, style::TIE_WIDTH_PX);
                 self.push(Pass::Line, Primitive::Line { points: tie.to_vec(), stroke: s });
             }
         }
         if kind == FeatureKind::SeaRoute {
-            for tri in arrows(&pts) {
+            for tri in arrows(&pts, self.view) {
                 self.push(Pass::Line, Primitive::Triangle { points: tri, fill: stroke.color.with_alpha(255) });
             }
         }
@@ -307,32 +307,63 @@ fn fade(mut p: Primitive, factor: f32) -> Primitive {
 }
 
 /// Walks a polyline and yields the position and unit direction every `spacing` pixels,
-/// starting half a spacing in.
-fn along(pts: &[Px], spacing: f32, mut visit: impl FnMut(Px, [f32; 2])) {
+/// starting half a spacing in. Only the parts of segments inside `view` are walked (the rest is
+/// counted, so the marks sit at the same places whatever the view): a long line seen up close
+/// would otherwise get ties and arrows along all of its length. Distances are f64 because
+/// lines at high zoom run to hundreds of millions of pixels.
+fn along(pts: &[Px], spacing: f32, view: [Px; 2], mut visit: impl FnMut(Px, [f32; 2])) {
+    let spacing = f64::from(spacing);
     let mut next = spacing / 2.0;
-    let mut travelled = 0.0;
+    let mut travelled = 0.0f64;
     for w in pts.windows(2) {
         let (a, b) = (w[0], w[1]);
-        let d = [b[0] - a[0], b[1] - a[1]];
+        let d = [f64::from(b[0] - a[0]), f64::from(b[1] - a[1])];
         let len = (d[0] * d[0] + d[1] * d[1]).sqrt();
-        if len <= f32::EPSILON {
+        if len <= 1e-6 {
             continue;
         }
-        let dir = [d[0] / len, d[1] / len];
-        while next <= travelled + len {
-            let s = next - travelled;
-            visit([a[0] + dir[0] * s, a[1] + dir[1] * s], dir);
-            next += spacing;
+        if let Some((t0, t1)) = clip(a, d, view) {
+            let (enter, exit) = (travelled + t0 * len, travelled + t1 * len);
+            if next < enter {
+                next += ((enter - next) / spacing).ceil() * spacing;
+            }
+            let dir = [(d[0] / len) as f32, (d[1] / len) as f32];
+            while next <= exit {
+                let s = (next - travelled) as f32;
+                visit([a[0] + dir[0] * s, a[1] + dir[1] * s], dir);
+                next += spacing;
+            }
         }
         travelled += len;
+        if next < travelled {
+            next += ((travelled - next) / spacing).ceil() * spacing;
+        }
     }
 }
 
-/// Cross ties along a rail line.
-fn ties(pts: &[Px]) -> Vec<[Px; 2]> {
+/// The part of the segment `a + t·d`, t in 0..1, inside `view` (Liang–Barsky).
+fn clip(a: Px, d: [f64; 2], view: [Px; 2]) -> Option<(f64, f64)> {
+    let (mut t0, mut t1) = (0.0f64, 1.0f64);
+    for axis in 0..2 {
+        let (p, lo, hi) = (f64::from(a[axis]), f64::from(view[0][axis]), f64::from(view[1][axis]));
+        if d[axis].abs() < 1e-12 {
+            if p < lo || p > hi {
+                return None;
+            }
+            continue;
+        }
+        let (u0, u1) = ((lo - p) / d[axis], (hi - p) / d[axis]);
+        t0 = t0.max(u0.min(u1));
+        t1 = t1.min(u0.max(u1));
+    }
+    (t0 <= t1).then_some((t0, t1))
+}
+
+/// Cross ties along a rail line, within `view`.
+fn ties(pts: &[Px], view: [Px; 2]) -> Vec<[Px; 2]> {
     let half = style::TIE_LENGTH_PX / 2.0;
     let mut out = Vec::new();
-    along(pts, style::TIE_SPACING_PX, |p, d| {
+    along(pts, style::TIE_SPACING_PX, view, |p, d| {
         let n = [-d[1] * half, d[0] * half];
         out.push([[p[0] - n[0], p[1] - n[1]], [p[0] + n[0], p[1] + n[1]]]);
     });
@@ -341,14 +372,14 @@ fn ties(pts: &[Px]) -> Vec<[Px; 2]> {
 
 /// Direction arrows along a sea route: triangles pointing the way the route runs. A route too
 /// short on screen for the usual spacing still gets one arrow, at its middle.
-fn arrows(pts: &[Px]) -> Vec<[Px; 3]> {
+fn arrows(pts: &[Px], view: [Px; 2]) -> Vec<[Px; 3]> {
     let (len, half) = (ARROW_SIZE_PX, ARROW_SIZE_PX * 0.45);
     let total: f32 = pts.windows(2).map(|w| ((w[1][0] - w[0][0]).powi(2) + (w[1][1] - w[0][1]).powi(2)).sqrt()).sum();
     if total < 3.0 * len {
         return Vec::new();
     }
     let mut out = Vec::new();
-    along(pts, ARROW_SPACING_PX.min(total), |p, d| {
+    along(pts, ARROW_SPACING_PX.min(total), view, |p, d| {
         let tip = [p[0] + d[0] * len * 0.5, p[1] + d[1] * len * 0.5];
         let base = [p[0] - d[0] * len * 0.5, p[1] - d[1] * len * 0.5];
         let n = [-d[1] * half, d[0] * half];
@@ -410,20 +441,31 @@ mod tests {
 
     #[test]
     fn ties_are_spaced_and_perpendicular() {
-        let t = ties(&[[0.0, 0.0], [90.0, 0.0]]);
+        const ALL: [Px; 2] = [[-1e6, -1e6], [1e6, 1e6]];
+        let t = ties(&[[0.0, 0.0], [90.0, 0.0]], ALL);
         assert_eq!(t.len(), 10);
         assert_eq!(t[0], [[4.5, -4.0], [4.5, 4.0]]);
+        // Only the part in view gets ties, at the same places.
+        let line = [[-10_000.0, 0.0], [0.0, 0.0], [90.0, 0.0], [50_000.0, 0.0]];
+        let view = [[0.0, -10.0], [100.0, 10.0]];
+        let seen = ties(&line, view);
+        assert_eq!(seen.len(), 11);
+        let all: Vec<_> = ties(&line, ALL).into_iter().filter(|t| (0.0..=100.0).contains(&t[0][0])).collect();
+        for (a, b) in seen.iter().zip(&all) {
+            assert!((a[0][0] - b[0][0]).abs() < 0.01, "same places as drawing the whole line: {a:?} {b:?}");
+        }
     }
 
     #[test]
     fn arrows_point_along_the_line() {
-        let a = arrows(&[[0.0, 0.0], [0.0, 300.0]]);
+        const ALL: [Px; 2] = [[-1e6, -1e6], [1e6, 1e6]];
+        let a = arrows(&[[0.0, 0.0], [0.0, 300.0]], ALL);
         assert_eq!(a.len(), 2);
         assert!(a[0][0][1] > a[0][1][1], "the tip is further down the line than the base");
         // A short route gets one arrow in its middle; a tiny one none.
-        let short = arrows(&[[0.0, 0.0], [60.0, 0.0]]);
+        let short = arrows(&[[0.0, 0.0], [60.0, 0.0]], ALL);
         assert_eq!(short.len(), 1);
         assert!((short[0][0][0] - 35.5).abs() < 0.01, "{short:?}");
-        assert!(arrows(&[[0.0, 0.0], [20.0, 0.0]]).is_empty());
+        assert!(arrows(&[[0.0, 0.0], [20.0, 0.0]], ALL).is_empty());
     }
 }
