@@ -28,6 +28,11 @@ impl Rgba {
         Rgba([r, g, b, a])
     }
 
+    /// The alpha scaled by `factor`, e.g. to dim what lies outside the time range.
+    pub fn faded(self, factor: f32) -> Self {
+        self.with_alpha((f32::from(self.0[3]) * factor).round().clamp(0.0, 255.0) as u8)
+    }
+
     pub const fn r(self) -> u8 {
         self.0[0]
     }

@@ -11,24 +11,8 @@ pub mod style;
 pub use build::{Highlight, LayerInput, PlaceName, Scene, build};
 pub use hit::hit_test;
 
-/// A colour, straight (not premultiplied) sRGB with alpha.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct Rgba(pub [u8; 4]);
-
-impl Rgba {
-    pub const fn rgb(r: u8, g: u8, b: u8) -> Self {
-        Self([r, g, b, 255])
-    }
-
-    pub const fn with_alpha(self, a: u8) -> Self {
-        Self([self.0[0], self.0[1], self.0[2], a])
-    }
-
-    /// Scales the alpha, e.g. to dim what lies outside the time range.
-    pub fn faded(self, factor: f32) -> Self {
-        self.with_alpha((self.0[3] as f32 * factor).round() as u8)
-    }
-}
+/// Colours are the basemap's type: one colour type for everything drawn.
+pub use crate::basemap::style::Rgba;
 
 /// A point in screen pixels (x right, y down).
 pub type Px = [f32; 2];
