@@ -243,3 +243,44 @@ fn view_layers_and_recent_files_survive_a_restart() {
     let centre = s.map.memory.detached().unwrap();
     assert!((centre.x() - 131.9).abs() < 0.5 && (centre.y() - 43.0).abs() < 0.5, "{centre:?}");
 }
+
+#[test]
+fn basemap_layers_can_be_switched_off_and_back() {
+    use portolan::basemap::{Basemap, LayerKind};
+    let mut h = app(Some((131.9, 43.1, 8.0)));
+    h.get_by_label("Layers").click();
+    h.run_steps(2);
+    h.get_by_label("Basemap layers").click();
+    h.run_steps(2);
+    h.get_by_label("Railways").click();
+    h.run_steps(2);
+    assert_eq!(h.state().map.hidden_basemap, vec![LayerKind::Railroads]);
+    // The tiles are drawn without them: a tile over Vladivostok's rail junction changes.
+    let basemap = Basemap::embedded();
+    let (x, y) = portolan::projection::tile_from_lonlat(8, 131.9, 43.1);
+    let with = basemap.render_tile(8, x, y, 256);
+    let without = basemap.render_tile_without(8, x, y, 256, &[LayerKind::Railroads]);
+    assert_ne!(with.data(), without.data());
+    h.get_by_label("Railways").click();
+    h.run_steps(2);
+    assert!(h.state().map.hidden_basemap.is_empty());
+    // Kinds of case features switch off too.
+    h.get_by_label("Rail corridors").click();
+    h.run_steps(2);
+    let rail = feature(&h, "route_rail_rajin_khasan");
+    assert_eq!(h.state().feature_fade(rail), 0.0);
+}
+
+#[test]
+fn a_problem_naming_a_feature_selects_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("draft.portolan.geojson");
+    std::fs::write(&case, r#"{"type":"FeatureCollection","portolan":{"version":1,"title":"Draft","sources":[]},
+        "features":[{"type":"Feature","properties":{"id":"site_posyet","kind":"site","name":"Posyet","source_ids":["src_missing"]},
+                     "geometry":{"type":"Point","coordinates":[130.8,42.65]}}]}"#).unwrap();
+    let mut h = app(None);
+    drop_file(&mut h, &case);
+    h.get_by_label_contains("names \"src_missing\", which is not in the case").click();
+    h.run_steps(3);
+    assert_eq!(h.state().selected_key().as_deref(), Some("site_posyet"));
+}

@@ -187,6 +187,11 @@ impl Basemap {
     /// HiDPI screens: lines are then twice as wide, in twice as many pixels). `x` wraps around
     /// the world; a `y` outside the pyramid gives plain sea. `size_px` is clamped to 1..=4096.
     pub fn render_tile(&self, z: u8, x: u32, y: u32, size_px: u32) -> tiny_skia::Pixmap {
+        self.render_tile_without(z, x, y, size_px, &[])
+    }
+
+    /// [`Basemap::render_tile`] leaving out the `hidden` layers (the viewer's layer switches).
+    pub fn render_tile_without(&self, z: u8, x: u32, y: u32, size_px: u32, hidden: &[LayerKind]) -> tiny_skia::Pixmap {
         let size_px = size_px.clamp(1, 4096);
         // Cannot fail: tiny-skia refuses only zero or overflowing sizes.
         let mut pixmap =
@@ -202,7 +207,7 @@ impl Basemap {
             x
         };
         let view = RenderView::tile(z, x, y, size_px);
-        render::render(self, &style::DEFAULT, &mut pixmap.as_mut(), &view);
+        render::render(self, &style::DEFAULT, &mut pixmap.as_mut(), &view, hidden);
         pixmap
     }
 
@@ -213,18 +218,24 @@ impl Basemap {
         view: &RenderView,
         style: &style::BasemapStyle,
     ) {
-        render::render(self, style, pixmap, view);
+        render::render(self, style, pixmap, view, &[]);
     }
 
     /// The labels to show in `view_world` at `zoom`, most important first: country names,
     /// places (from the tier of that zoom) and ports, each only from the zoom Natural Earth
     /// suggests for it. The UI places them in this order and drops those that collide.
     pub fn labels(&self, view_world: WorldRect, zoom: f64) -> Vec<Label> {
+        self.labels_without(view_world, zoom, &[])
+    }
+
+    /// [`Basemap::labels`] leaving out the `hidden` layers.
+    pub fn labels_without(&self, view_world: WorldRect, zoom: f64, hidden: &[LayerKind]) -> Vec<Label> {
         let tier = labels::places_tier(zoom);
+        let layer = |kind| if hidden.contains(&kind) { None } else { self.layer_for(kind, tier) };
         labels::collect(
-            self.layer_for(LayerKind::Places, tier),
-            self.layer_for(LayerKind::Ports, tier),
-            self.layer_for(LayerKind::CountryLabels, tier),
+            layer(LayerKind::Places),
+            layer(LayerKind::Ports),
+            layer(LayerKind::CountryLabels),
             &view_world,
             zoom,
         )

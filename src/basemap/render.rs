@@ -62,12 +62,14 @@ const RAIL_TRUNK_MAX_RANK: u8 = 5;
 /// least the trunk lines from zoom 3; from this zoom on, every railway.
 const RAIL_ALL_FROM_ZOOM: f64 = 8.0;
 
-/// Draws the basemap into `pixmap` as `view` says, with `style`.
+/// Draws the basemap into `pixmap` as `view` says, with `style`, leaving out the `hidden`
+/// layers.
 pub(crate) fn render(
     basemap: &Basemap,
     style: &BasemapStyle,
     pixmap: &mut PixmapMut,
     view: &RenderView,
+    hidden: &[LayerKind],
 ) {
     pixmap.fill(color(style.sea));
     let (w, h) = (f64::from(pixmap.width()), f64::from(pixmap.height()));
@@ -94,7 +96,7 @@ pub(crate) fn render(
     };
     let zoom = view.zoom;
     let tier = Tier::for_zoom(zoom);
-    let layer = |kind| basemap.layer_for(kind, tier);
+    let layer = |kind| if hidden.contains(&kind) { None } else { basemap.layer_for(kind, tier) };
 
     if let Some(land) = layer(LayerKind::Land) {
         // Natural Earth's min_zoom hides islands that are below a pixel anyway; one level of

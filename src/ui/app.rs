@@ -13,8 +13,8 @@ use super::measure::Measure;
 use super::panel::{self, Action, PanelCtx};
 use super::search;
 use super::selection::{History, Selection, highlighted};
-use super::tiles::LocalTiles;
 use super::timeline::Timeline;
+use crate::basemap::LayerKind;
 use crate::io::{self, Diagnostic, Severity};
 use crate::model::{Feature, FeatureRef, Layer, time};
 use crate::tiles::XyzSource;
@@ -77,6 +77,8 @@ pub struct Persisted {
     /// Centre lon, lat and zoom.
     pub view: Option<(f64, f64, f64)>,
     pub hidden_kinds: BTreeSet<String>,
+    /// Basemap layers switched off, by name (`rivers`, `railroads`, ...).
+    pub hidden_basemap: BTreeSet<String>,
     /// Online tiles: template and attribution.
     pub tiles: Option<(String, String)>,
     pub show_layers: bool,
@@ -116,15 +118,8 @@ impl PortolanApp {
             (None, Some(s)) => eframe::get_value(s, eframe::APP_KEY).unwrap_or_default(),
             _ => Persisted::default(),
         };
-        let basemap = crate::basemap::Basemap::embedded();
-        let render = Arc::new(move |z, x, y, size| basemap.render_tile(z, x, y, size));
-        let attribution = walkers::sources::Attribution {
-            text: crate::basemap::ATTRIBUTION,
-            url: "https://www.naturalearthdata.com",
-            logo_light: None,
-            logo_dark: None,
-        };
-        let tiles = LocalTiles::new(ctx.clone(), render, attribution, 2);
+        let hidden_basemap: Vec<LayerKind> = LayerKind::ALL.into_iter().filter(|k| persisted.hidden_basemap.contains(k.file_stem())).collect();
+        let tiles = map_view::offline_tiles(ctx, hidden_basemap.clone());
         let mut memory = MapMemory::default();
         let view = options.view.or(if options.files.is_empty() { persisted.view } else { None });
         let fit_pending = match view {
@@ -142,9 +137,11 @@ impl PortolanApp {
             quiet_frames: 0,
             requested: false,
         });
+        let mut map = MapState::new(memory, tiles, fit_pending);
+        map.hidden_basemap = hidden_basemap;
         let mut app = Self {
             layers: Vec::new(),
-            map: MapState::new(memory, tiles, fit_pending),
+            map,
             history: History::default(),
             timeline: None,
             search: String::new(),
@@ -289,6 +286,7 @@ impl PortolanApp {
             files: self.layers.iter().filter_map(|l| Some((l.path.clone()?, l.visible, l.opacity))).collect(),
             view,
             hidden_kinds: self.hidden_kinds.clone(),
+            hidden_basemap: self.map.hidden_basemap.iter().map(|k| k.file_stem().to_owned()).collect(),
             tiles: self.map.online.as_ref().map(|o| (o.fetcher.source.template.clone(), o.fetcher.source.attribution.clone())),
             show_layers: self.show_layers,
         }
@@ -510,7 +508,9 @@ impl eframe::App for PortolanApp {
             let mut actions = Vec::new();
             egui::Panel::left("layers").default_size(240.0).show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
-                    actions = layers::layers_ui(ui, &mut self.layers, &mut self.hidden_kinds, &basemap);
+                    let mut hidden_basemap = self.map.hidden_basemap.clone();
+                    actions = layers::layers_ui(ui, &mut self.layers, &mut self.hidden_kinds, &basemap, &mut hidden_basemap);
+                    self.map.set_hidden_basemap(ui.ctx(), hidden_basemap);
                     ui.separator();
                     layers::legend_ui(ui, &self.layers, &self.hidden_kinds);
                 });

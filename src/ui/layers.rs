@@ -4,6 +4,7 @@
 use egui::{RichText, Sense, Vec2};
 
 use super::app::OpenLayer;
+use crate::basemap::LayerKind;
 use super::selection::Selection;
 use crate::io::{Place, Severity};
 use crate::model::{FeatureKind, FeatureRef};
@@ -36,15 +37,43 @@ pub enum LayerAction {
     ShowProblems,
 }
 
+/// The offline basemap's layers the user can switch off, with their names in the panel.
+const BASEMAP_LAYERS: [(LayerKind, &str); 11] = [
+    (LayerKind::Land, "Land"),
+    (LayerKind::Coastline, "Coastlines"),
+    (LayerKind::Boundaries, "Country borders"),
+    (LayerKind::Admin1Lines, "Province borders"),
+    (LayerKind::Rivers, "Rivers"),
+    (LayerKind::Lakes, "Lakes"),
+    (LayerKind::UrbanAreas, "Urban areas"),
+    (LayerKind::Railroads, "Railways"),
+    (LayerKind::Ports, "Ports"),
+    (LayerKind::Places, "Place names"),
+    (LayerKind::CountryLabels, "Country names"),
+];
+
 pub fn layers_ui(
     ui: &mut egui::Ui,
     layers: &mut [OpenLayer],
     hidden_kinds: &mut std::collections::BTreeSet<String>,
     basemap_name: &str,
+    hidden_basemap: &mut Vec<LayerKind>,
 ) -> Vec<LayerAction> {
     let mut actions = Vec::new();
     ui.strong("Basemap");
     ui.label(basemap_name).on_hover_text("Change it in the Tiles menu");
+    egui::CollapsingHeader::new("Basemap layers").show(ui, |ui| {
+        for (kind, label) in BASEMAP_LAYERS {
+            let mut shown = !hidden_basemap.contains(&kind);
+            if ui.checkbox(&mut shown, label).changed() {
+                if shown {
+                    hidden_basemap.retain(|k| *k != kind);
+                } else {
+                    hidden_basemap.push(kind);
+                }
+            }
+        }
+    });
     ui.separator();
     ui.strong("Case layers");
     for (key, label) in KINDS {

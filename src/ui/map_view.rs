@@ -8,6 +8,7 @@ use std::sync::Arc;
 use super::app::OpenLayer;
 use super::paint;
 use super::tiles::LocalTiles;
+use crate::basemap::LayerKind;
 use crate::model::FeatureRef;
 use crate::tiles::{TileFetcher, XyzSource};
 use crate::projection::{WorldRect, lonlat_from_world, world_from_lonlat};
@@ -31,6 +32,8 @@ pub struct MapState {
     pub fit_pending: bool,
     /// Show this extent (lon/lat) on the next frame: a selection, an opened file.
     pub fit_to: Option<geo::Rect<f64>>,
+    /// Basemap layers switched off in the layers panel.
+    pub hidden_basemap: Vec<LayerKind>,
     /// Where the map was drawn last frame, in screen points, and how the world mapped onto it.
     pub rect: Option<Rect>,
     pub transform: Option<ScreenTransform>,
@@ -38,7 +41,15 @@ pub struct MapState {
 
 impl MapState {
     pub fn new(memory: MapMemory, tiles: LocalTiles, fit_pending: bool) -> Self {
-        Self { memory, tiles, online: None, xyz_dialog: None, hovered: None, pointer_lonlat: None, fit_pending, fit_to: None, rect: None, transform: None }
+        Self { memory, tiles, online: None, xyz_dialog: None, hidden_basemap: Vec::new(), hovered: None, pointer_lonlat: None, fit_pending, fit_to: None, rect: None, transform: None }
+    }
+
+    /// Switches basemap layers off (and the rest on): the offline tiles are drawn anew.
+    pub fn set_hidden_basemap(&mut self, ctx: &egui::Context, hidden: Vec<LayerKind>) {
+        if hidden != self.hidden_basemap {
+            self.tiles = offline_tiles(ctx, hidden.clone());
+            self.hidden_basemap = hidden;
+        }
     }
 
     /// Where a place was drawn last frame, in screen points.
@@ -77,6 +88,19 @@ impl MapState {
         self.memory.center_at(walkers::lon_lat(lon, lat));
         let _ = self.memory.set_zoom(zoom);
     }
+}
+
+/// The offline basemap as tiles, rendered on two worker threads, without the `hidden` layers.
+pub fn offline_tiles(ctx: &egui::Context, hidden: Vec<LayerKind>) -> LocalTiles {
+    let basemap = crate::basemap::Basemap::embedded();
+    let render = Arc::new(move |z, x, y, size| basemap.render_tile_without(z, x, y, size, &hidden));
+    let attribution = walkers::sources::Attribution {
+        text: crate::basemap::ATTRIBUTION,
+        url: "https://www.naturalearthdata.com",
+        logo_light: None,
+        logo_dark: None,
+    };
+    LocalTiles::new(ctx.clone(), render, attribution, 2)
 }
 
 /// Online tiles: a fetcher, and tiles drawn from it (or from the offline basemap when a tile
@@ -201,6 +225,7 @@ pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer], input
     }
     keyboard(ui, map);
     let hovered = map.hovered;
+    let hidden_basemap = map.hidden_basemap.clone();
     let measure = inputs.measure;
     let mut picked: Option<Option<FeatureRef>> = None;
     let mut hover: Option<FeatureRef> = None;
@@ -231,7 +256,8 @@ pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer], input
             .collect();
         let size = [rect.width(), rect.height()];
         let view_world = WorldRect::from_corners(t.world_origin, t.world_from_screen(size));
-        let names = PlaceName::from_basemap(crate::basemap::Basemap::embedded().labels(view_world, projector.zoom()));
+        let labels = crate::basemap::Basemap::embedded().labels_without(view_world, projector.zoom(), &hidden_basemap);
+        let names = PlaceName::from_basemap(labels);
         let highlight = Highlight { selected: inputs.highlighted, hovered, fade: Some(inputs.fade) };
         let scene = scene::build(&layer_inputs, &t, size, highlight, &names);
         let painter = ui.painter_at(rect);
