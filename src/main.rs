@@ -22,9 +22,24 @@ struct Cli {
     /// Select this site, route, vessel, event or source (by id) at start.
     #[arg(long, value_name = "ID")]
     select: Option<String>,
+    /// Tiles to show: `offline` (the built-in Natural Earth basemap), `osm`, or an XYZ URL
+    /// template with {z}, {x} and {y}.
+    #[arg(long, value_name = "offline|osm|URL", value_parser = parse_tiles)]
+    tiles: Option<TilesArg>,
     /// Start with the timeline set to this ISO 8601 range, e.g. 2023-09/2023-10.
     #[arg(long, value_name = "FROM/TO", value_parser = parse_range)]
     time_range: Option<portolan::model::time::DateRange>,
+}
+
+#[derive(Clone)]
+struct TilesArg(Option<portolan::tiles::XyzSource>);
+
+fn parse_tiles(s: &str) -> Result<TilesArg, String> {
+    match s {
+        "offline" => Ok(TilesArg(None)),
+        "osm" => Ok(TilesArg(Some(portolan::tiles::XyzSource::openstreetmap()))),
+        url => portolan::tiles::XyzSource::custom(url, "").map(|s| TilesArg(Some(s))),
+    }
 }
 
 fn parse_range(s: &str) -> Result<portolan::model::time::DateRange, String> {
@@ -73,6 +88,7 @@ fn main() -> ExitCode {
                 view: cli.view,
                 select: cli.select,
                 time_range: cli.time_range,
+                tiles: cli.tiles.map(|t| t.0),
             };
             match portolan::ui::run(options) {
                 Ok(()) => ExitCode::SUCCESS,

@@ -32,6 +32,9 @@ pub struct Options {
     pub select: Option<String>,
     /// Start with the timeline on this range.
     pub time_range: Option<time::DateRange>,
+    /// Start with these tiles: `Some(None)` the offline basemap, `Some(Some(source))` online
+    /// tiles; `None` keeps the last session's choice.
+    pub tiles: Option<Option<XyzSource>>,
 }
 
 /// A file opened as a layer, with what the viewer chose for it.
@@ -153,10 +156,11 @@ impl PortolanApp {
             load_errors: Vec::new(),
             screenshot,
         };
-        if let Some((template, attribution)) = persisted.tiles
-            && let Ok(source) = XyzSource::custom(&template, &attribution)
-        {
-            let source = if template == XyzSource::openstreetmap().template { XyzSource::openstreetmap() } else { source };
+        let remembered = persisted.tiles.and_then(|(template, attribution)| {
+            let source = XyzSource::custom(&template, &attribution).ok()?;
+            Some(if template == XyzSource::openstreetmap().template { XyzSource::openstreetmap() } else { source })
+        });
+        if let Some(source) = options.tiles.clone().unwrap_or(remembered) {
             app.map.online = Some(OnlineLayer::new(ctx, source, crate::tiles::default_cache_dir()));
         }
         if options.files.is_empty() {
