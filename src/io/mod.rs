@@ -9,6 +9,9 @@ pub mod case_tables;
 mod diagnostic;
 pub mod geojson;
 mod json;
+pub mod kml;
+mod text;
+mod xml;
 
 use std::path::Path;
 
@@ -50,8 +53,14 @@ pub enum ReadError {
     Json { line: usize, column: usize, message: String },
     #[error("not GeoJSON: {0}")]
     NotGeoJson(String),
-    #[error("unknown file type {0:?}: Portolan reads .geojson and .json")]
+    #[error("unknown file type {0:?}: Portolan reads .geojson, .json, .kml and .kmz")]
     UnknownFormat(String),
+    /// The file is readable text but not the format its name says (no `<kml>` root, ...).
+    #[error("not {format}: {message}")]
+    NotFormat { format: &'static str, message: String },
+    /// A KMZ that is not a usable zip archive, or one refused by the limits (zip bombs).
+    #[error("cannot read the KMZ: {0}")]
+    Kmz(String),
 }
 
 impl ReadError {
@@ -91,12 +100,48 @@ pub fn read_path(path: &Path) -> Result<Loaded, ReadError> {
         .to_ascii_lowercase();
     let mut loaded = match ext.as_str() {
         "geojson" | "json" | "" => geojson::read_bytes(&bytes)?,
+        // Renamed files: a zip called .kml, a plain KML called .kmz.
+        "kml" | "kmz" if bytes.starts_with(b"PK\x03\x04") => kml::read_kmz(&bytes)?,
+        "kml" | "kmz" => kml::read_bytes(&bytes)?,
         other => return Err(ReadError::UnknownFormat(other.to_owned())),
     };
     if loaded.layer.name.is_empty() {
         loaded.layer.name = layer_name(path);
     }
     Ok(loaded)
+}
+
+/// Checks a position in degrees. `Err` when it cannot be a longitude and latitude (with a hint
+/// when the two look swapped); `Ok(Some(warning))` for a longitude past ±180 that can still be
+/// drawn (antimeridian-crossing data sometimes runs on to 190°).
+pub(crate) fn check_lon_lat(x: f64, y: f64, order_hint: &str) -> Result<Option<String>, String> {
+    if !x.is_finite() || !y.is_finite() {
+        return Err(format!("the position ({x}, {y}) is not a pair of finite numbers"));
+    }
+    if !(-90.0..=90.0).contains(&y) {
+        let hint = if (-90.0..=90.0).contains(&x) && (-180.0..=180.0).contains(&y) {
+            format!("; are longitude and latitude swapped? {order_hint}")
+        } else {
+            String::new()
+        };
+        return Err(format!("latitude {y} is outside -90..90 in ({x}, {y}){hint}"));
+    }
+    if !(-540.0..=540.0).contains(&x) {
+        return Err(format!("longitude {x} is outside -180..180 in ({x}, {y})"));
+    }
+    if !(-180.0..=180.0).contains(&x) {
+        return Ok(Some(format!("longitude {x} is outside -180..180; drawn as it is")));
+    }
+    Ok(None)
+}
+
+/// Puts diagnostics with a line and column in the order of the file, the others (notes about
+/// the whole file) after them, each group keeping its order.
+pub(crate) fn sort_by_place(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by_key(|d| match d.place {
+        Place::Text { line, column } => (0, line, column),
+        _ => (1, 0, 0),
+    });
 }
 
 /// The file name without its extensions (`case.portolan.geojson` → `case`).
