@@ -307,6 +307,11 @@ fn external_entities_are_never_resolved() {
     assert_eq!(f.properties["d"], "");
     assert_eq!(f.id, Some(FeatureId::Text(String::new())));
     assert!(messages(&l).contains("(it declares 2 entities, some external; none was expanded or fetched)"), "{}", messages(&l));
+    // The same through GPX's parser, which would expand internal entities itself.
+    let gpx = r#"<?xml version="1.0"?><!DOCTYPE gpx [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<gpx version="1.1" creator="x"><wpt lat="1" lon="2"><name>&xxe;</name></wpt></gpx>"#;
+    let l = io::gpx::read_str(gpx).unwrap();
+    assert_eq!(l.layer.features[0].name(), Some(""));
 }
 
 #[test]

@@ -8,6 +8,7 @@ pub mod case_file;
 pub mod case_tables;
 mod diagnostic;
 pub mod geojson;
+pub mod gpx;
 mod json;
 pub mod kml;
 mod text;
@@ -53,7 +54,7 @@ pub enum ReadError {
     Json { line: usize, column: usize, message: String },
     #[error("not GeoJSON: {0}")]
     NotGeoJson(String),
-    #[error("unknown file type {0:?}: Portolan reads .geojson, .json, .kml and .kmz")]
+    #[error("unknown file type {0:?}: Portolan reads .geojson, .json, .kml, .kmz and .gpx")]
     UnknownFormat(String),
     /// The file is readable text but not the format its name says (no `<kml>` root, ...).
     #[error("not {format}: {message}")]
@@ -103,6 +104,7 @@ pub fn read_path(path: &Path) -> Result<Loaded, ReadError> {
         // Renamed files: a zip called .kml, a plain KML called .kmz.
         "kml" | "kmz" if bytes.starts_with(b"PK\x03\x04") => kml::read_kmz(&bytes)?,
         "kml" | "kmz" => kml::read_bytes(&bytes)?,
+        "gpx" => gpx::read_bytes(&bytes)?,
         other => return Err(ReadError::UnknownFormat(other.to_owned())),
     };
     if loaded.layer.name.is_empty() {
