@@ -226,6 +226,24 @@ fn not_kml_and_empty() {
     assert!(kml(&doc("")).layer.features.is_empty());
 }
 
+#[test]
+fn check_command_reads_kml_kmz_gpx_and_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let kmz_path = dir.path().join("survey.kmz");
+    std::fs::write(&kmz_path, kmz(&[("doc.kml", &std::fs::read(SURVEY).unwrap())])).unwrap();
+    let data = |f: &str| format!("{}/tests/data/{f}", env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_portolan"))
+        .args(["check", SURVEY, kmz_path.to_str().unwrap(), &data("garmin-gpsmap66i.gpx"), &data("ports-wkt.csv")])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}"); // the CSV has two bad rows
+    assert_eq!(text.matches("features: 6 (6 feature)").count(), 2, "{text}");
+    assert!(text.contains("features: 4 (4 feature)"), "{text}");
+    assert!(text.contains("features: 3 (1 site, 1 sea_route, 1 area)"), "{text}");
+    assert!(text.contains("ports-wkt.csv: line 5 column 1: error: row skipped: a WKT position needs two numbers"), "{text}");
+}
+
 // ---- KMZ --------------------------------------------------------------------------------
 
 #[test]

@@ -6,6 +6,7 @@
 
 pub mod case_file;
 pub mod case_tables;
+pub mod delimited;
 mod diagnostic;
 pub mod geojson;
 pub mod gpx;
@@ -54,9 +55,10 @@ pub enum ReadError {
     Json { line: usize, column: usize, message: String },
     #[error("not GeoJSON: {0}")]
     NotGeoJson(String),
-    #[error("unknown file type {0:?}: Portolan reads .geojson, .json, .kml, .kmz and .gpx")]
+    #[error("unknown file type {0:?}: Portolan reads .geojson, .json, .kml, .kmz, .gpx, .csv, .tsv and .txt")]
     UnknownFormat(String),
-    /// The file is readable text but not the format its name says (no `<kml>` root, ...).
+    /// The file is readable text but not the format its name says (no `<kml>` root, no
+    /// coordinate columns, ...).
     #[error("not {format}: {message}")]
     NotFormat { format: &'static str, message: String },
     /// A KMZ that is not a usable zip archive, or one refused by the limits (zip bombs).
@@ -105,6 +107,7 @@ pub fn read_path(path: &Path) -> Result<Loaded, ReadError> {
         "kml" | "kmz" if bytes.starts_with(b"PK\x03\x04") => kml::read_kmz(&bytes)?,
         "kml" | "kmz" => kml::read_bytes(&bytes)?,
         "gpx" => gpx::read_bytes(&bytes)?,
+        "csv" | "tsv" | "txt" => delimited::read_bytes_with(&bytes, &delimited::Options::for_extension(&ext))?,
         other => return Err(ReadError::UnknownFormat(other.to_owned())),
     };
     if loaded.layer.name.is_empty() {
