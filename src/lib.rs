@@ -5,6 +5,7 @@
 //! egui front end. See `ARCHITECTURE.md` for the code map.
 
 pub mod basemap;
+pub mod export;
 pub mod fonts;
 pub mod index;
 pub mod io;

@@ -1,0 +1,326 @@
+//! Publication export: the map as a PNG or SVG page with title, subtitle, legend, scale bar,
+//! locator inset, source line, credit and basemap attribution.
+//!
+//! One page layout ([`layout::Page`], in layout pixels) is computed from an [`ExportSpec`],
+//! then written by [`png`] (tiny-skia, at `scale` device pixels per layout pixel) or [`svg`]
+//! (a hand-written SVG with real text and named groups). Both paint the primitives that
+//! [`crate::scene::build`] makes for the screen, so the export and the map agree.
+//!
+//! ```no_run
+//! # use portolan::export::{ExportSpec, Format};
+//! # use portolan::export::ExportLayer;
+//! let sample = portolan::io::sample_case();
+//! let mut spec = ExportSpec::new(vec![ExportLayer { layer: &sample.layer, opacity: 1.0 }]);
+//! spec.title = Some("Munitions by sea and rail".into());
+//! spec.scale = 2.0;
+//! let done = portolan::export::save(&spec, std::path::Path::new("map.png"))?;
+//! # Ok::<(), portolan::export::ExportError>(())
+//! ```
+//!
+//! This module knows no GUI type: the app's export dialog builds an `ExportSpec` from the
+//! current view and calls [`preview`] and [`save`].
+
+pub mod layout;
+pub mod png;
+mod prepare;
+pub mod raster;
+pub mod svg;
+pub mod text;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use layout::{Page, layout};
+
+use crate::model::Layer;
+use crate::tiles::TileFetcher;
+use crate::model::time::DateRange;
+
+/// Page sizes outside this range (layout pixels, per side) are refused.
+pub const MIN_SIZE: u32 = 320;
+pub const MAX_SIZE: u32 = 8192;
+/// The largest output, in device pixels per side and in total (a 4x export of 1920×1080 is
+/// 33 Mpx; this allows 4x of 3000×2000).
+pub const MAX_OUTPUT_SIDE: u32 = 16384;
+pub const MAX_OUTPUT_PIXELS: u64 = 100_000_000;
+
+/// A layer to draw and its opacity (0 hides it, 1 is as the map draws it).
+#[derive(Clone, Copy, Debug)]
+pub struct ExportLayer<'a> {
+    pub layer: &'a Layer,
+    pub opacity: f32,
+}
+
+/// What part of the world the map shows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Extent {
+    /// Everything that is drawn, with a margin.
+    Fit,
+    /// At least this box: `[lon0, lat0, lon1, lat1]` in degrees (west, south, east, north;
+    /// `lon1 < lon0` crosses the antimeridian), centred in the map frame.
+    BBox([f64; 4]),
+    /// A centre (lon, lat in degrees) and a zoom (`256 · 2^zoom` layout pixels per world),
+    /// as the app's map view has it.
+    View { lon: f64, lat: f64, zoom: f64 },
+}
+
+/// The basemap under the case.
+#[derive(Clone)]
+pub enum BasemapChoice {
+    /// The built-in Natural Earth basemap ("Made with Natural Earth").
+    Offline,
+    /// Online XYZ tiles (OpenStreetMap or a custom server), stitched at the export's
+    /// resolution. Their attribution is drawn on the map; if any tile cannot be had, the
+    /// export falls back to the offline basemap and says so in [`Exported::notices`].
+    Tiles(Arc<TileFetcher>),
+}
+
+impl std::fmt::Debug for BasemapChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BasemapChoice::Offline => f.write_str("Offline"),
+            BasemapChoice::Tiles(t) => write!(f, "Tiles({})", t.source.template),
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Png,
+    Svg,
+}
+
+impl Format {
+    /// The format a file name asks for, by its extension (`.png`, `.svg`).
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "png" => Some(Format::Png),
+            "svg" => Some(Format::Svg),
+            _ => None,
+        }
+    }
+}
+
+/// Everything an export needs. Start from [`ExportSpec::new`] and change what the user chose.
+///
+/// Texts: `None` means the default (the case title; a subtitle from the case description and
+/// the time range; a source line naming the most cited publishers); `Some("")` means none.
+#[derive(Clone, Debug)]
+pub struct ExportSpec<'a> {
+    /// The layers to draw, back to front, with their opacity (as the map view has them).
+    pub layers: Vec<ExportLayer<'a>>,
+    /// Only these layers (by name) and feature kinds (`site`, `sea_route`, `rail_corridor`,
+    /// `area`, or any other `kind`; plurals and spaces are accepted). Empty: everything.
+    pub only: Vec<String>,
+    /// Only features current in this range, by the rule of the app's timeline
+    /// ([`crate::model::time::feature_range`]: the `period`, else the span of the feature's
+    /// events); undated features are always kept.
+    pub time_range: Option<DateRange>,
+    pub extent: Extent,
+    /// Page size in layout pixels (CSS-like pixels). The output is `size · scale` pixels.
+    pub size: [u32; 2],
+    /// Device pixels per layout pixel, 1 to 4: 2 for sharp screens, 3–4 for print.
+    pub scale: f32,
+    /// Resolution written into the PNG (`pHYs`); `None` for [`default_dpi`].
+    pub dpi: Option<f32>,
+    pub title: Option<String>,
+    pub subtitle: Option<String>,
+    pub source: Option<String>,
+    pub credit: Option<String>,
+    pub basemap: BasemapChoice,
+    pub format: Format,
+    pub legend: bool,
+    pub scale_bar: bool,
+    pub locator: bool,
+}
+
+impl<'a> ExportSpec<'a> {
+    /// A 1920×1080 PNG at 1x of everything in `layers`, fitted, with the default texts and
+    /// every page element, on the offline basemap.
+    pub fn new(layers: Vec<ExportLayer<'a>>) -> Self {
+        ExportSpec {
+            layers,
+            only: Vec::new(),
+            time_range: None,
+            extent: Extent::Fit,
+            size: [1920, 1080],
+            scale: 1.0,
+            dpi: None,
+            title: None,
+            subtitle: None,
+            source: None,
+            credit: None,
+            basemap: BasemapChoice::Offline,
+            format: Format::Png,
+            legend: true,
+            scale_bar: true,
+            locator: true,
+        }
+    }
+
+    /// The output size in device pixels.
+    pub fn output_size(&self) -> [u32; 2] {
+        [(self.size[0] as f32 * self.scale).round() as u32, (self.size[1] as f32 * self.scale).round() as u32]
+    }
+
+    /// Checks the numbers a user typed, with a message that says what is allowed.
+    pub fn validate(&self) -> Result<(), ExportError> {
+        let [w, h] = self.size;
+        if !(MIN_SIZE..=MAX_SIZE).contains(&w) || !(MIN_SIZE..=MAX_SIZE).contains(&h) {
+            return Err(ExportError::Size(format!("{w}x{h} is outside {MIN_SIZE}..{MAX_SIZE} pixels per side")));
+        }
+        if !(self.scale.is_finite() && (1.0..=4.0).contains(&self.scale)) {
+            return Err(ExportError::Scale(self.scale));
+        }
+        let [ow, oh] = self.output_size();
+        if ow > MAX_OUTPUT_SIDE || oh > MAX_OUTPUT_SIDE || u64::from(ow) * u64::from(oh) > MAX_OUTPUT_PIXELS {
+            return Err(ExportError::Size(format!(
+                "{ow}x{oh} output pixels is more than this export allows ({MAX_OUTPUT_SIDE} per side, {} Mpx)",
+                MAX_OUTPUT_PIXELS / 1_000_000
+            )));
+        }
+        if let Some(dpi) = self.dpi
+            && !(dpi.is_finite() && (1.0..=10_000.0).contains(&dpi))
+        {
+            return Err(ExportError::Dpi(dpi));
+        }
+        match self.extent {
+            Extent::Fit => {}
+            Extent::BBox(b) => check_bbox(b)?,
+            Extent::View { lon, lat, zoom } => {
+                if !(lon.is_finite() && lat.is_finite() && zoom.is_finite() && (-85.0..=85.0).contains(&lat) && (0.0..=20.0).contains(&zoom)) {
+                    return Err(ExportError::Extent(format!("view {lon},{lat} at zoom {zoom} is outside lat −85..85, zoom 0..20")));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The resolution to write into the PNG.
+    pub fn effective_dpi(&self) -> f32 {
+        self.dpi.unwrap_or_else(|| default_dpi(self.scale))
+    }
+}
+
+/// The default PNG resolution for a scale: 72 dpi at 1x and 144 at 2x (the screen
+/// conventions, so a web image places at its pixel size), 300 dpi from 3x on, where the export
+/// is a print master (a 4x 1920×1080 page prints 65 × 37 cm at 300 dpi).
+pub fn default_dpi(scale: f32) -> f32 {
+    if scale >= 3.0 { 300.0 } else { (72.0 * scale).round() }
+}
+
+fn check_bbox(b: [f64; 4]) -> Result<(), ExportError> {
+    let [lon0, lat0, lon1, lat1] = b;
+    let finite = b.iter().all(|v| v.is_finite());
+    let lons = (-180.0..=180.0).contains(&lon0) && (-180.0..=180.0).contains(&lon1) && lon0 != lon1;
+    let lats = (-85.06..=85.06).contains(&lat0) && (-85.06..=85.06).contains(&lat1) && lat0 < lat1;
+    if finite && lons && lats {
+        Ok(())
+    } else {
+        Err(ExportError::Extent(format!(
+            "bbox {lon0},{lat0},{lon1},{lat1}: expected west,south,east,north with longitudes in −180..180 and latitudes in −85..85, south < north"
+        )))
+    }
+}
+
+/// Why an export failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error("page size {0}")]
+    Size(String),
+    #[error("scale {0} is outside 1..4")]
+    Scale(f32),
+    #[error("dpi {0} is outside 1..10000")]
+    Dpi(f32),
+    #[error("{0}")]
+    Extent(String),
+    #[error("nothing to fit the map to: the layers hold no located features{0}; give a bbox")]
+    NothingToFit(String),
+    #[error("no layer or feature kind is called {name:?}; there are: {known}")]
+    UnknownLayer { name: String, known: String },
+    #[error("the page is too small for its texts; make it larger or the texts shorter")]
+    PageTooSmall,
+    #[error("cannot allocate a {0}x{1} picture")]
+    Allocation(u32, u32),
+    #[error("cannot encode the PNG: {0}")]
+    Encode(String),
+    #[error("unknown output format for {0:?}: use .png or .svg")]
+    UnknownFormat(PathBuf),
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: std::io::Error },
+}
+
+/// A finished export.
+#[derive(Debug)]
+pub struct Exported {
+    /// The file's bytes: a PNG, or the SVG text as UTF-8.
+    pub bytes: Vec<u8>,
+    pub format: Format,
+    /// Size in device pixels (for the SVG: its nominal size in layout pixels).
+    pub size_px: [u32; 2],
+    /// The resolution written into the PNG.
+    pub dpi: f32,
+    /// What the user should know: the tile server failed and the offline basemap was used,
+    /// features with unreadable periods, ...
+    pub notices: Vec<String>,
+}
+
+/// Lays out and writes the page in `spec.format`.
+pub fn export(spec: &ExportSpec) -> Result<Exported, ExportError> {
+    spec.validate()?;
+    let (page, map) = page_and_map(spec, spec.scale)?;
+    let (bytes, size_px) = match spec.format {
+        Format::Png => {
+            let pixmap = raster::paint_page(&page, map, spec.scale)?;
+            let size = [pixmap.width(), pixmap.height()];
+            (png::encode(&pixmap, spec.effective_dpi(), &page.meta)?, size)
+        }
+        Format::Svg => {
+            let svg = svg::write(&page, &map, spec.scale)?;
+            (svg.into_bytes(), [spec.size[0], spec.size[1]])
+        }
+    };
+    Ok(Exported { bytes, format: spec.format, size_px, dpi: spec.effective_dpi(), notices: page.notices })
+}
+
+/// The page and its basemap at `scale`; when the tiles cannot be had, the page laid out again
+/// for the offline basemap (its place names, its attribution), with a notice.
+fn page_and_map(spec: &ExportSpec, scale: f32) -> Result<(Page, tiny_skia::Pixmap), ExportError> {
+    let page = layout(spec)?;
+    match raster::map_raster(&page, spec, scale)? {
+        Ok(map) => Ok((page, map)),
+        Err(notice) => {
+            let mut page = layout::layout_offline(spec)?;
+            page.notices.insert(0, notice);
+            match raster::map_raster(&page, spec, scale)? {
+                Ok(map) => Ok((page, map)),
+                Err(notice) => Err(ExportError::Encode(notice)),
+            }
+        }
+    }
+}
+
+/// Exports in the format of `path`'s extension (overriding `spec.format`) and writes the file
+/// atomically: on any failure no file, and no partial file, is left at `path`.
+pub fn save(spec: &ExportSpec, path: &Path) -> Result<Exported, ExportError> {
+    let format = Format::from_path(path).ok_or_else(|| ExportError::UnknownFormat(path.to_owned()))?;
+    let mut spec = spec.clone();
+    spec.format = format;
+    let done = export(&spec)?;
+    crate::io::save_atomic(path, &done.bytes).map_err(|source| ExportError::Write { path: path.to_owned(), source })?;
+    Ok(done)
+}
+
+/// A quick picture of the page for a dialog: the same layout drawn at whatever scale makes it
+/// fit `max_px` (width, height), typically well under 1. With online tiles in the spec this
+/// may fetch them (through the disk cache): call it off the UI thread, or preview with
+/// [`BasemapChoice::Offline`].
+pub fn preview(spec: &ExportSpec, max_px: [u32; 2]) -> Result<tiny_skia::Pixmap, ExportError> {
+    let mut quick = spec.clone();
+    quick.scale = 1.0;
+    quick.validate()?;
+    let scale = (max_px[0].max(16) as f32 / spec.size[0] as f32).min(max_px[1].max(16) as f32 / spec.size[1] as f32).min(4.0);
+    let (page, map) = page_and_map(&quick, scale)?;
+    raster::paint_page(&page, map, scale)
+}

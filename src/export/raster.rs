@@ -1,0 +1,441 @@
+//! Pixels: the basemap under the frame (offline, or online tiles stitched), the locator inset,
+//! and the whole page painted with tiny-skia for the PNG and the preview.
+//!
+//! Scene primitives are painted as the screen paints them (`ui::paint`): round-capped lines,
+//! dashes, even-odd polygon fills, circles, arrow triangles; text is glyph outlines of the
+//! bundled fonts over a stroked halo. Everything is in layout pixels under a `scale`
+//! transform, so a 4x export is the 1x page with four times the pixels.
+
+use tiny_skia::{
+    Color, FillRule, FilterQuality, LineCap, LineJoin, Paint, Path, PathBuilder, Pixmap, PixmapMut, PixmapPaint, Transform,
+};
+
+use super::layout::{Group, ImageKind, Item, Page, Plate, Space, TextBlock};
+use super::text::fonts;
+use super::{BasemapChoice, ExportError, ExportSpec};
+use crate::basemap::{Basemap, RenderView, style as basemap_style};
+use crate::projection::{WorldRect, tiles_per_axis};
+use crate::scene::{Primitive, Px, Rgba, Stroke};
+use crate::tiles::{TileError, TileFetcher};
+
+/// Width of the light outline behind map text, in layout pixels (egui's halo is 1 px each side).
+pub const HALO_WIDTH: f32 = 2.6;
+/// More tiles than this for one export are not fetched: the zoom is lowered instead (tile
+/// servers' usage policies forbid bulk downloads).
+const MAX_TILES: usize = 256;
+
+/// Where the frame sits in device pixels: whole pixels, so the basemap is never resampled.
+#[derive(Clone, Copy, Debug)]
+pub struct DeviceFrame {
+    pub x: i32,
+    pub y: i32,
+    pub w: u32,
+    pub h: u32,
+}
+
+impl DeviceFrame {
+    pub fn of(page: &Page, scale: f32) -> DeviceFrame {
+        let f = page.frame;
+        let x = (f.x * scale).round();
+        let y = (f.y * scale).round();
+        let w = ((f.right() * scale).round() - x).max(1.0);
+        let h = ((f.bottom() * scale).round() - y).max(1.0);
+        DeviceFrame { x: x as i32, y: y as i32, w: w as u32, h: h as u32 }
+    }
+
+    /// Frame layout pixels → frame device pixels.
+    pub fn transform(&self, page: &Page, scale: f32) -> Transform {
+        Transform::from_row(scale, 0.0, 0.0, scale, page.frame.x * scale - self.x as f32, page.frame.y * scale - self.y as f32)
+    }
+
+    /// The world point at the device frame's top-left pixel corner.
+    fn origin_world(&self, page: &Page, scale: f32) -> [f64; 2] {
+        let t = &page.transform;
+        let dx = f64::from(self.x as f32 / scale - page.frame.x);
+        let dy = f64::from(self.y as f32 / scale - page.frame.y);
+        [t.world_origin[0] + dx / t.px_per_world, t.world_origin[1] + dy / t.px_per_world]
+    }
+}
+
+pub fn new_pixmap(w: u32, h: u32) -> Result<Pixmap, ExportError> {
+    Pixmap::new(w.max(1), h.max(1)).ok_or(ExportError::Allocation(w, h))
+}
+
+/// The basemap for the frame at `scale`: the offline basemap, or the spec's tiles if the page
+/// was laid out for them. `Ok(Err(notice))` when the tiles could not be had (the caller lays
+/// the page out again for the offline basemap).
+pub fn map_raster(page: &Page, spec: &ExportSpec, scale: f32) -> Result<Result<Pixmap, String>, ExportError> {
+    let frame = DeviceFrame::of(page, scale);
+    if page.tiles
+        && let BasemapChoice::Tiles(fetcher) = &spec.basemap
+    {
+        return Ok(match tiles_raster(fetcher, page, frame, scale)? {
+            Ok(p) => Ok(p),
+            Err(e) => Err(format!("{}: {e}; the offline basemap (Natural Earth) was used instead", fetcher.source.name)),
+        });
+    }
+    let mut pixmap = new_pixmap(frame.w, frame.h)?;
+    let origin = frame.origin_world(page, scale);
+    let px_per_world = page.transform.px_per_world * f64::from(scale);
+    in_bands(&mut pixmap, |band, top| {
+        let view = RenderView {
+            origin_world: [origin[0], origin[1] + f64::from(top) / px_per_world],
+            px_per_world,
+            zoom: page.zoom,
+            pixel_ratio: scale,
+        };
+        Basemap::embedded().render_view(band, &view, &basemap_style::DEFAULT);
+    });
+    Ok(Ok(pixmap))
+}
+
+/// Online tiles at about the export's resolution, stitched at their own size (no seams) and
+/// then scaled onto the frame once.
+fn tiles_raster(fetcher: &TileFetcher, page: &Page, frame: DeviceFrame, scale: f32) -> Result<Result<Pixmap, TileError>, ExportError> {
+    let ppw = page.transform.px_per_world * f64::from(scale);
+    let origin = frame.origin_world(page, scale);
+    let view = WorldRect { min: origin, max: [origin[0] + f64::from(frame.w) / ppw, origin[1] + f64::from(frame.h) / ppw] };
+    // Tiles drawn at about their size at 1x, one zoom finer from 2x on (sharper, same labels).
+    let wanted = (page.zoom + 0.5 * f64::from(scale).log2()).round();
+    let mut z = wanted.clamp(0.0, f64::from(fetcher.source.max_zoom.min(22))) as u8;
+    let (tx0, ty0, nx, ny) = loop {
+        let n = tiles_per_axis(z);
+        let tx0 = (view.min[0] * n).floor() as i64;
+        let tx1 = (view.max[0] * n).floor() as i64;
+        let ty0 = ((view.min[1] * n).floor() as i64).max(0);
+        let ty1 = ((view.max[1] * n).floor() as i64).min(n as i64 - 1);
+        let (nx, ny) = ((tx1 - tx0 + 1).max(0) as usize, (ty1 - ty0 + 1).max(0) as usize);
+        if nx * ny <= MAX_TILES || z == 0 {
+            break (tx0, ty0, nx, ny);
+        }
+        z -= 1;
+    };
+    let n = tiles_per_axis(z);
+    let jobs: Vec<(usize, usize)> = (0..ny).flat_map(|j| (0..nx).map(move |i| (i, j))).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(Vec::with_capacity(jobs.len()));
+    let work = || {
+        loop {
+            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&(i, j)) = jobs.get(k) else { break };
+            let x = (tx0 + i as i64).rem_euclid(n as i64) as u32;
+            let y = (ty0 + j as i64) as u32;
+            let r = fetcher.fetch_pixmap(z, x, y, 256);
+            if let Ok(mut all) = results.lock() {
+                all.push((i, j, r));
+            }
+        }
+    };
+    // Two connections, as the OpenStreetMap tile policy asks.
+    std::thread::scope(|s| {
+        s.spawn(work);
+        work();
+    });
+    let results = results.into_inner().unwrap_or_default();
+    let mut mosaic = new_pixmap((nx * 256) as u32, (ny * 256) as u32)?;
+    for (i, j, r) in results {
+        match r {
+            Ok(tile) => mosaic.draw_pixmap((i * 256) as i32, (j * 256) as i32, tile.as_ref(), &PixmapPaint::default(), Transform::identity(), None),
+            Err(e) => return Ok(Err(e)),
+        }
+    }
+    let mut out = new_pixmap(frame.w, frame.h)?;
+    let sea = basemap_style::DEFAULT.sea;
+    out.fill(Color::from_rgba8(sea.r(), sea.g(), sea.b(), sea.a()));
+    // Mosaic pixel (0, 0) is world (tx0 / n, ty0 / n).
+    let k = ppw / (256.0 * n);
+    let tx = (tx0 as f64 / n - origin[0]) * ppw;
+    let ty = (ty0 as f64 / n - origin[1]) * ppw;
+    let paint = PixmapPaint { quality: FilterQuality::Bicubic, ..PixmapPaint::default() };
+    out.draw_pixmap(0, 0, mosaic.as_ref(), &paint, Transform::from_row(k as f32, 0.0, 0.0, k as f32, tx as f32, ty as f32), None);
+    Ok(Ok(out))
+}
+
+/// The locator inset's basemap at `scale`.
+pub fn locator_raster(page: &Page, scale: f32) -> Result<Option<Pixmap>, ExportError> {
+    let Some(l) = &page.locator else { return Ok(None) };
+    let (w, h) = ((l.rect.w * scale).round().max(1.0) as u32, (l.rect.h * scale).round().max(1.0) as u32);
+    let mut pixmap = new_pixmap(w, h)?;
+    let ppw = f64::from(l.rect.w) / l.region.width();
+    let view = RenderView { origin_world: l.region.min, px_per_world: ppw * f64::from(scale), zoom: (ppw / 256.0).log2(), pixel_ratio: scale };
+    Basemap::embedded().render_view(&mut pixmap.as_mut(), &view, &basemap_style::DEFAULT);
+    Ok(Some(pixmap))
+}
+
+/// Paints the page: the frame groups over the basemap raster `map`, then the frame onto the
+/// white page, then the page groups.
+pub fn paint_page(page: &Page, mut map: Pixmap, scale: f32) -> Result<Pixmap, ExportError> {
+    let w = (page.size[0] * scale).round() as u32;
+    let h = (page.size[1] * scale).round() as u32;
+    let mut out = new_pixmap(w, h)?;
+    out.fill(Color::WHITE);
+    let frame = DeviceFrame::of(page, scale);
+    let locator = locator_raster(page, scale)?;
+    let ts_frame = frame.transform(page, scale);
+    in_bands(&mut map, |band, top| {
+        let ts = ts_frame.post_translate(0.0, -(top as f32));
+        for g in page.groups.iter().filter(|g| g.space == Space::Frame) {
+            paint_group(band, g, ts, locator.as_ref(), page, scale);
+        }
+    });
+    copy_into(&mut out, &map, frame.x, frame.y);
+    let ts_page = Transform::from_scale(scale, scale);
+    for g in page.groups.iter().filter(|g| g.space == Space::Page) {
+        paint_group(&mut out.as_mut(), g, ts_page, locator.as_ref(), page, scale);
+    }
+    Ok(out)
+}
+
+/// Paints a pixmap in horizontal bands, one per core: `paint` gets a band and the row it starts
+/// at, and paints it as if it were the whole pixmap moved up by that many rows. A pixel's value
+/// depends only on what covers it, so the result is the same as in one piece.
+fn in_bands(pixmap: &mut Pixmap, paint: impl Fn(&mut PixmapMut, u32) + Sync) {
+    let (w, h) = (pixmap.width(), pixmap.height());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8) as u32;
+    // Small pictures are not worth the threads.
+    let bands = if u64::from(w) * u64::from(h) < 1_500_000 { 1 } else { cores.min(h / 64).max(1) };
+    if bands == 1 {
+        paint(&mut pixmap.as_mut(), 0);
+        return;
+    }
+    let rows = h.div_ceil(bands);
+    let paint = &paint;
+    std::thread::scope(|scope| {
+        for (i, chunk) in pixmap.data_mut().chunks_mut(rows as usize * w as usize * 4).enumerate() {
+            let band_rows = (chunk.len() / (w as usize * 4)) as u32;
+            scope.spawn(move || {
+                if let Some(mut band) = PixmapMut::from_bytes(chunk, w, band_rows) {
+                    paint(&mut band, i as u32 * rows);
+                }
+            });
+        }
+    });
+}
+
+/// Copies an opaque pixmap into another at whole-pixel `(x, y)`, row by row, clipped.
+fn copy_into(dst: &mut Pixmap, src: &Pixmap, x: i32, y: i32) {
+    let (dw, dh) = (dst.width() as i64, dst.height() as i64);
+    let (sw, sh) = (src.width() as i64, src.height() as i64);
+    let (x0, x1) = (i64::from(x).max(0), (i64::from(x) + sw).min(dw));
+    if x1 <= x0 {
+        return;
+    }
+    let src_data = src.data();
+    let dst_data = dst.data_mut();
+    for row in 0..sh {
+        let dy = i64::from(y) + row;
+        if dy < 0 || dy >= dh {
+            continue;
+        }
+        let s0 = ((row * sw + (x0 - i64::from(x))) * 4) as usize;
+        let d0 = ((dy * dw + x0) * 4) as usize;
+        let n = ((x1 - x0) * 4) as usize;
+        dst_data[d0..d0 + n].copy_from_slice(&src_data[s0..s0 + n]);
+    }
+}
+
+fn paint_group(pm: &mut PixmapMut, g: &Group, ts: Transform, locator: Option<&Pixmap>, page: &Page, scale: f32) {
+    let mut batch = LineBatch::default();
+    for item in &g.items {
+        if let Item::Shape(Primitive::Line { points, stroke }) = item
+            && LineBatch::batchable(stroke)
+        {
+            if !batch.takes(stroke) {
+                batch.flush(pm, ts);
+            }
+            batch.push(points, *stroke);
+            continue;
+        }
+        batch.flush(pm, ts);
+        match item {
+            Item::Shape(p) => paint_primitive(pm, p, ts),
+            Item::Text(t) => paint_text(pm, t, ts, scale),
+            Item::Plate(p) => paint_plate(pm, p, ts),
+            Item::Image(ImageKind::Basemap) => {}
+            Item::Image(ImageKind::Locator) => {
+                if let (Some(img), Some(l)) = (locator, &page.locator) {
+                    let (x, y) = ts.map_point_xy(l.rect.x, l.rect.y);
+                    pm.draw_pixmap(x.round() as i32, y.round() as i32, img.as_ref(), &PixmapPaint::default(), Transform::identity(), None);
+                }
+            }
+        }
+    }
+    batch.flush(pm, ts);
+    for child in &g.children {
+        paint_group(pm, child, ts, locator, page, scale);
+    }
+}
+
+/// Lines per batch. Batches save tiny-skia's per-path set-up; very large ones lose it again
+/// to sorting the edges that cross each scanline.
+const BATCH_LINES: usize = 256;
+
+/// Consecutive solid, opaque lines of one style, stroked as one path: the same pixels as one
+/// by one (opaque paint over itself is unchanged), in a fraction of the time when there are
+/// thousands (a 1M-vertex file of ship tracks).
+#[derive(Default)]
+struct LineBatch {
+    stroke: Option<Stroke>,
+    path: PathBuilder,
+    lines: usize,
+}
+
+impl LineBatch {
+    /// Solid and opaque: painting it in a batch changes no pixel.
+    fn batchable(s: &Stroke) -> bool {
+        s.dash.is_none() && s.color.0[3] == 255
+    }
+
+    /// Whether the line can join this batch (same style, room left).
+    fn takes(&self, s: &Stroke) -> bool {
+        self.stroke.is_none_or(|b| b == *s) && self.lines < BATCH_LINES
+    }
+
+    fn push(&mut self, points: &[Px], stroke: Stroke) {
+        if let Some(p) = polyline(points, false) {
+            self.path.push_path(&p);
+            self.stroke = Some(stroke);
+            self.lines += 1;
+        }
+    }
+
+    fn flush(&mut self, pm: &mut PixmapMut, ts: Transform) {
+        let (Some(stroke), path) = (self.stroke.take(), std::mem::take(&mut self.path)) else { return };
+        self.lines = 0;
+        if let Some(path) = path.finish() {
+            pm.stroke_path(&path, &paint(stroke.color), &skia_stroke(&stroke), ts, None);
+        }
+    }
+}
+
+trait MapPoint {
+    fn map_point_xy(&self, x: f32, y: f32) -> (f32, f32);
+}
+
+impl MapPoint for Transform {
+    fn map_point_xy(&self, x: f32, y: f32) -> (f32, f32) {
+        (self.sx * x + self.kx * y + self.tx, self.ky * x + self.sy * y + self.ty)
+    }
+}
+
+pub fn color(c: Rgba) -> Color {
+    let [r, g, b, a] = c.0;
+    Color::from_rgba8(r, g, b, a)
+}
+
+fn paint(c: Rgba) -> Paint<'static> {
+    let mut p = Paint::default();
+    p.set_color(color(c));
+    p.anti_alias = true;
+    p
+}
+
+fn polyline(points: &[Px], close: bool) -> Option<Path> {
+    let mut pb = PathBuilder::new();
+    let mut it = points.iter().filter(|p| p[0].is_finite() && p[1].is_finite());
+    let first = it.next()?;
+    pb.move_to(first[0], first[1]);
+    for p in it {
+        pb.line_to(p[0], p[1]);
+    }
+    if close {
+        pb.close();
+    }
+    pb.finish()
+}
+
+fn skia_stroke(s: &Stroke) -> tiny_skia::Stroke {
+    let dash = s.dash.and_then(|[on, off]| tiny_skia::StrokeDash::new(vec![on, off], 0.0));
+    tiny_skia::Stroke {
+        width: s.width,
+        line_cap: if dash.is_some() { LineCap::Butt } else { LineCap::Round },
+        line_join: LineJoin::Round,
+        dash,
+        ..tiny_skia::Stroke::default()
+    }
+}
+
+/// Paints one scene primitive (text excepted: see [`paint_text`]).
+pub fn paint_primitive(pm: &mut PixmapMut, p: &Primitive, ts: Transform) {
+    match p {
+        Primitive::Line { points, stroke } => {
+            if let Some(path) = polyline(points, false) {
+                pm.stroke_path(&path, &paint(stroke.color), &skia_stroke(stroke), ts, None);
+            }
+        }
+        Primitive::Polygon { rings, fill, stroke } => {
+            let mut pb = PathBuilder::new();
+            for ring in rings {
+                if let Some(path) = polyline(ring, true) {
+                    pb.push_path(&path);
+                }
+            }
+            let Some(path) = pb.finish() else { return };
+            pm.fill_path(&path, &paint(*fill), FillRule::EvenOdd, ts, None);
+            if let Some(s) = stroke {
+                pm.stroke_path(&path, &paint(s.color), &skia_stroke(s), ts, None);
+            }
+        }
+        Primitive::Circle { center, radius, fill, stroke } => {
+            let Some(path) = PathBuilder::from_circle(center[0], center[1], radius.max(0.01)) else { return };
+            pm.fill_path(&path, &paint(*fill), FillRule::Winding, ts, None);
+            if let Some(s) = stroke {
+                pm.stroke_path(&path, &paint(s.color), &skia_stroke(s), ts, None);
+            }
+        }
+        Primitive::Triangle { points, fill } => {
+            if let Some(path) = polyline(points, true) {
+                pm.fill_path(&path, &paint(*fill), FillRule::Winding, ts, None);
+            }
+        }
+        Primitive::Text { .. } => {}
+    }
+}
+
+/// Paints a text block: per line, the halo (if any) then the glyphs.
+pub fn paint_text(pm: &mut PixmapMut, t: &TextBlock, ts: Transform, scale: f32) {
+    let f = fonts();
+    for (i, line) in t.lines.iter().enumerate() {
+        let width = f.width(line, t.size, t.weight);
+        let x = t.line_x(width);
+        let baseline = t.baseline + i as f32 * t.line_height;
+        let Some(path) = f.path(line, t.size, t.weight, x, baseline, ts) else { continue };
+        if let Some(halo) = t.halo {
+            let stroke = tiny_skia::Stroke { width: HALO_WIDTH * scale, line_join: LineJoin::Round, ..tiny_skia::Stroke::default() };
+            pm.stroke_path(&path, &paint(halo), &stroke, Transform::identity(), None);
+        }
+        pm.fill_path(&path, &paint(t.color), FillRule::Winding, Transform::identity(), None);
+    }
+}
+
+fn paint_plate(pm: &mut PixmapMut, p: &Plate, ts: Transform) {
+    let Some(path) = rounded_rect(p.rect.x, p.rect.y, p.rect.w, p.rect.h, p.radius) else { return };
+    if let Some(fill) = p.fill {
+        pm.fill_path(&path, &paint(fill), FillRule::Winding, ts, None);
+    }
+    if let Some(s) = &p.stroke {
+        pm.stroke_path(&path, &paint(s.color), &skia_stroke(s), ts, None);
+    }
+}
+
+/// A rectangle with corners rounded by `r` (quarter circles as cubic curves).
+pub fn rounded_rect(x: f32, y: f32, w: f32, h: f32, r: f32) -> Option<Path> {
+    let r = r.min(w / 2.0).min(h / 2.0).max(0.0);
+    let mut pb = PathBuilder::new();
+    if r <= 0.0 {
+        pb.push_rect(tiny_skia::Rect::from_xywh(x, y, w, h)?);
+        return pb.finish();
+    }
+    let k = r * 0.552_284_8;
+    pb.move_to(x + r, y);
+    pb.line_to(x + w - r, y);
+    pb.cubic_to(x + w - r + k, y, x + w, y + r - k, x + w, y + r);
+    pb.line_to(x + w, y + h - r);
+    pb.cubic_to(x + w, y + h - r + k, x + w - r + k, y + h, x + w - r, y + h);
+    pb.line_to(x + r, y + h);
+    pb.cubic_to(x + r - k, y + h, x, y + h - r + k, x, y + h - r);
+    pb.line_to(x, y + r);
+    pb.cubic_to(x, y + r - k, x + r - k, y, x + r, y);
+    pb.close();
+    pb.finish()
+}
