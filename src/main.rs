@@ -65,6 +65,13 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Export the map as a PNG or SVG page for publication: title, subtitle, legend, scale bar,
+    /// locator inset, source line, credit and basemap attribution.
+    ///
+    /// By default the page is 1920x1080 at 1x and shows everything in the files, with the
+    /// case's title and its most cited sources. PNGs carry their resolution: 72 dpi at 1x,
+    /// 144 at 2x, 300 from 3x on, unless --dpi says otherwise.
+    Export(Box<ExportArgs>),
     /// Build a case file from CSV tables (see sample_data/README.md for the columns).
     BuildCase {
         /// Directory holding case.json, sources.csv, vessels.csv, events.csv, sites.csv,
@@ -76,11 +83,128 @@ enum Command {
     },
 }
 
+#[derive(clap::Args)]
+struct ExportArgs {
+    /// Case or GeoJSON files to draw, back to front.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// The file to write: .png or .svg. Written whole or not at all.
+    #[arg(long, value_name = "map.png|map.svg", value_parser = parse_out)]
+    out: PathBuf,
+    /// Show at least this box, in degrees (west,south,east,north).
+    #[arg(long, value_name = "LON0,LAT0,LON1,LAT1", value_parser = parse_bbox, allow_hyphen_values = true, conflicts_with = "fit")]
+    bbox: Option<[f64; 4]>,
+    /// Fit the map to everything drawn, with a margin (the default).
+    #[arg(long)]
+    fit: bool,
+    /// Page size in layout pixels; the output is this times --scale.
+    #[arg(long, value_name = "WxH", default_value = "1920x1080", value_parser = parse_size)]
+    size: [u32; 2],
+    /// Pixels per layout pixel, 1 to 4 (2 for sharp screens, 3–4 for print).
+    #[arg(long, default_value_t = 1.0, value_parser = parse_scale)]
+    scale: f32,
+    /// Resolution written into the PNG (default: 72 at 1x, 144 at 2x, 300 from 3x).
+    #[arg(long, value_parser = parse_dpi)]
+    dpi: Option<f32>,
+    /// Title (default: the case title). "" for none.
+    #[arg(long)]
+    title: Option<String>,
+    /// Subtitle (default: the first sentence of the case description and the time range).
+    #[arg(long)]
+    subtitle: Option<String>,
+    /// Source line (default: the most cited publishers of what is shown).
+    #[arg(long)]
+    source: Option<String>,
+    /// Credit, bottom right (e.g. "Graphic: A. Name / Newsroom").
+    #[arg(long)]
+    credit: Option<String>,
+    /// Only these layers (file names without extension) and feature kinds (site, sea_route,
+    /// rail_corridor, area, ...), comma-separated.
+    #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+    layers: Vec<String>,
+    /// Only what was current in this ISO 8601 date or interval (a feature's period, else the
+    /// dates of its events; undated features stay), e.g. 2023-09/2023-10.
+    #[arg(long, value_name = "START/END", value_parser = parse_time_range)]
+    time_range: Option<portolan::model::time::DateRange>,
+    /// The basemap: offline (Natural Earth, built in), osm (OpenStreetMap tiles), or an XYZ
+    /// URL template with {z}, {x} and {y}. Online tiles fall back to offline on failure.
+    #[arg(long, value_name = "offline|osm|URL", default_value = "offline", value_parser = parse_basemap)]
+    basemap: BasemapArg,
+    /// The credit a custom tile server asks for (default: its host name).
+    #[arg(long, value_name = "TEXT")]
+    attribution: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+enum BasemapArg {
+    Offline,
+    Xyz(portolan::tiles::XyzSource),
+}
+
+fn parse_out(s: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(s);
+    match portolan::export::Format::from_path(&path) {
+        Some(_) => Ok(path),
+        None => Err("the output must end in .png or .svg".into()),
+    }
+}
+
+fn parse_numbers(s: &str) -> Result<Vec<f64>, String> {
+    s.split(',').map(|p| p.trim().parse::<f64>().map_err(|e| format!("{p:?}: {e}"))).collect()
+}
+
+fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
+    match parse_numbers(s)?[..] {
+        [a, b, c, d] => Ok([a, b, c, d]),
+        _ => Err("expected four numbers: west,south,east,north".into()),
+    }
+}
+
+fn parse_size(s: &str) -> Result<[u32; 2], String> {
+    let (w, h) = s.split_once(['x', 'X']).ok_or("expected WIDTHxHEIGHT, e.g. 1920x1080")?;
+    let n = |v: &str| v.trim().parse::<u32>().map_err(|e| format!("{v:?}: {e}"));
+    let size = [n(w)?, n(h)?];
+    let range = portolan::export::MIN_SIZE..=portolan::export::MAX_SIZE;
+    if size.iter().all(|v| range.contains(v)) {
+        Ok(size)
+    } else {
+        Err(format!("each side must be {} to {} pixels", range.start(), range.end()))
+    }
+}
+
+fn parse_scale(s: &str) -> Result<f32, String> {
+    match s.trim().parse::<f32>() {
+        Ok(v) if (1.0..=4.0).contains(&v) => Ok(v),
+        _ => Err("expected a number from 1 to 4".into()),
+    }
+}
+
+fn parse_dpi(s: &str) -> Result<f32, String> {
+    match s.trim().parse::<f32>() {
+        Ok(v) if (1.0..=10_000.0).contains(&v) => Ok(v),
+        _ => Err("expected a number from 1 to 10000".into()),
+    }
+}
+
+fn parse_time_range(s: &str) -> Result<portolan::model::time::DateRange, String> {
+    portolan::model::time::DateRange::parse(s)
+        .ok_or_else(|| "expected an ISO 8601 date or interval: 2023-10, 2023-09/2023-10, 2023-08-15/2024".into())
+}
+
+fn parse_basemap(s: &str) -> Result<BasemapArg, String> {
+    match s.trim() {
+        "offline" => Ok(BasemapArg::Offline),
+        "osm" | "openstreetmap" => Ok(BasemapArg::Xyz(portolan::tiles::XyzSource::openstreetmap())),
+        url => portolan::tiles::XyzSource::custom(url, "").map(BasemapArg::Xyz).map_err(|e| format!("offline, osm, or a tile URL: {e}")),
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Check { files }) => check(&files),
         Some(Command::BuildCase { tables, out }) => build_case(&tables, &out),
+        Some(Command::Export(args)) => export(args),
         None => {
             let options = portolan::ui::Options {
                 files: cli.files,
@@ -164,6 +288,79 @@ fn print_diagnostics(path: &std::path::Path, diags: &[Diagnostic]) {
         println!("  ok: no errors, no warnings");
     } else {
         println!("  {e} errors, {w} warnings");
+    }
+}
+
+fn export(args: Box<ExportArgs>) -> ExitCode {
+    let args = *args;
+    use portolan::export::{self, BasemapChoice, ExportLayer, ExportSpec, Extent};
+    let fail = |msg: String| {
+        eprintln!("error: {msg}");
+        ExitCode::FAILURE
+    };
+    // Fail before the work if the file cannot be written where asked.
+    let dir = match args.out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return fail(format!("cannot write {}: the folder {} does not exist", args.out.display(), dir.display()));
+    }
+    if args.out.is_dir() {
+        return fail(format!("cannot write {}: it is a folder", args.out.display()));
+    }
+    let mut loaded = Vec::new();
+    for path in &args.files {
+        match io::read_path(path) {
+            Ok(l) => {
+                for d in &l.diagnostics {
+                    eprintln!("{}: {d}", path.display());
+                }
+                loaded.push(l.layer);
+            }
+            Err(e) => return fail(format!("{}: {e}", path.display())),
+        }
+    }
+    let mut spec = ExportSpec::new(loaded.iter().map(|layer| ExportLayer { layer, opacity: 1.0 }).collect());
+    spec.extent = match args.bbox {
+        Some(b) => Extent::BBox(b),
+        None => Extent::Fit,
+    };
+    spec.size = args.size;
+    spec.scale = args.scale;
+    spec.dpi = args.dpi;
+    spec.title = args.title;
+    spec.subtitle = args.subtitle;
+    spec.source = args.source;
+    spec.credit = args.credit;
+    spec.only = args.layers;
+    spec.time_range = args.time_range;
+    spec.basemap = match args.basemap {
+        BasemapArg::Offline => BasemapChoice::Offline,
+        BasemapArg::Xyz(mut source) => {
+            if let Some(a) = args.attribution.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+                source.attribution = a.to_owned();
+            }
+            let fetcher = portolan::tiles::TileFetcher::new(source, portolan::tiles::default_cache_dir());
+            BasemapChoice::Tiles(std::sync::Arc::new(fetcher))
+        }
+    };
+    match export::save(&spec, &args.out) {
+        Ok(done) => {
+            for n in &done.notices {
+                eprintln!("warning: {n}");
+            }
+            let [w, h] = done.size_px;
+            match done.format {
+                export::Format::Png => {
+                    let cm = |px: u32| f64::from(px) / f64::from(done.dpi) * 2.54;
+                    println!("wrote {} ({w}×{h} px, {} dpi: {:.1} × {:.1} cm)", args.out.display(), done.dpi, cm(w), cm(h));
+                }
+                export::Format::Svg => println!("wrote {} ({w}×{h}, {} bytes)", args.out.display(), done.bytes.len()),
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e.to_string()),
     }
 }
 
