@@ -1,0 +1,98 @@
+//! Export timings: the sample case and a generated 1M-vertex file, as PNG at 1x and 4x and as
+//! SVG, 1920×1080 pages.
+//!
+//! ```sh
+//! cargo run --release --example bench_export
+//! ```
+//!
+//! The big file: 1,000 ship tracks of 1,000 vertices each (a seeded random walk over lon
+//! 122–160, lat 22–50), written as GeoJSON to a temporary folder and read back as a user's
+//! file would be. Each figure is the best of a few runs (after one warm-up run that decodes
+//! the basemap layers), in wall-clock seconds, with the output size.
+
+use std::time::Instant;
+
+use portolan::export::{self, ExportLayer, ExportSpec, Format};
+use portolan::model::Layer;
+
+fn main() {
+    let sample = portolan::io::sample_case().layer;
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("tracks.geojson");
+    let t = Instant::now();
+    let text = tracks_geojson(1_000, 1_000);
+    std::fs::write(&path, &text).expect("the file is written");
+    println!("generated {} ({:.1} MB) in {:.2} s", path.display(), text.len() as f64 / 1e6, t.elapsed().as_secs_f64());
+    let t = Instant::now();
+    let tracks = match portolan::io::read_path(&path) {
+        Ok(l) => l.layer,
+        Err(e) => panic!("cannot read the generated file: {e}"),
+    };
+    println!("read {} features in {:.2} s\n", tracks.features.len(), t.elapsed().as_secs_f64());
+
+    // Warm-up: decode the basemap layers both views use.
+    let _ = export::export(&spec(&sample, 1.0, Format::Png));
+    let _ = export::export(&spec(&tracks, 1.0, Format::Png));
+
+    println!("{:<28} {:>8} {:>10} {:>12}", "export (1920×1080 page)", "seconds", "MB", "pixels");
+    for (name, layer) in [("sample case", &sample), ("1M-vertex tracks", &tracks)] {
+        for (scale, format) in [(1.0, Format::Png), (4.0, Format::Png), (1.0, Format::Svg), (4.0, Format::Svg)] {
+            let s = spec(layer, scale, format);
+            let mut best = f64::MAX;
+            let mut last = None;
+            let runs = if scale > 1.0 { 2 } else { 3 };
+            for _ in 0..runs {
+                let t = Instant::now();
+                let done = export::export(&s).expect("the export succeeds");
+                best = best.min(t.elapsed().as_secs_f64());
+                last = Some(done);
+            }
+            let done = last.expect("at least one run");
+            let label = format!("{name}, {scale}x {}", if format == Format::Png { "PNG" } else { "SVG" });
+            let [w, h] = done.size_px;
+            println!("{label:<28} {best:>8.3} {:>10.2} {:>12}", done.bytes.len() as f64 / 1e6, format!("{w}×{h}"));
+        }
+    }
+}
+
+fn spec(layer: &Layer, scale: f32, format: Format) -> ExportSpec<'_> {
+    let mut s = ExportSpec::new(vec![ExportLayer { layer, opacity: 1.0 }]);
+    s.scale = scale;
+    s.format = format;
+    s
+}
+
+/// `n` tracks of `m` vertices: random walks with a persistent heading, over lon 122–160 and
+/// lat 22–50, from a fixed seed (the same file every run).
+fn tracks_geojson(n: usize, m: usize) -> String {
+    let mut rng = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        // xorshift64*
+        rng ^= rng >> 12;
+        rng ^= rng << 25;
+        rng ^= rng >> 27;
+        (rng.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut out = String::with_capacity(n * m * 24);
+    out.push_str(r#"{"type":"FeatureCollection","features":["#);
+    for i in 0..n {
+        if i > 0 {
+            out.push(',');
+        }
+        let (mut lon, mut lat) = (122.0 + next() * 38.0, 22.0 + next() * 28.0);
+        let mut heading = next() * std::f64::consts::TAU;
+        out.push_str(&format!(r#"{{"type":"Feature","properties":{{"id":"track-{i}","name":"Track {i}"}},"geometry":{{"type":"LineString","coordinates":["#));
+        for j in 0..m {
+            if j > 0 {
+                out.push(',');
+            }
+            out.push_str(&format!("[{lon:.5},{lat:.5}]"));
+            heading += (next() - 0.5) * 0.6;
+            lon = (lon + heading.cos() * 0.05).clamp(122.0, 160.0);
+            lat = (lat + heading.sin() * 0.05).clamp(22.0, 50.0);
+        }
+        out.push_str("]}}");
+    }
+    out.push_str("]}");
+    out
+}
