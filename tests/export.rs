@@ -400,6 +400,31 @@ fn scale_bar_is_round_and_true_for_the_latitude() {
     assert!((f64::from(bars[1]) - want).abs() < 0.5, "nmi bar {} px, want {want}", bars[1]);
 }
 
+#[test]
+fn preview_and_view_for_the_app_dialog() {
+    let layer = sample();
+    let mut s = spec(&layer);
+    // The dialog starts from the map view: centre and zoom as walkers has them.
+    s.extent = Extent::View { lon: 132.2, lat: 43.0, zoom: 8.5 };
+    let page = export::layout(&s).unwrap();
+    assert!((page.zoom - 8.5).abs() < 1e-9);
+    let (lon, lat) = portolan::export::layout::centre_lonlat(&page);
+    assert!((lon - 132.2).abs() < 1e-6 && (lat - 43.0).abs() < 1e-6, "{lon} {lat}");
+    // A preview fits the box it is given, with the page's proportions.
+    let p = export::preview(&s, [480, 400]).unwrap();
+    assert_eq!((p.width(), p.height()), (480, 270));
+    // The same layout as the export: the title's ink where the export has it.
+    let full = png_rgb(&export::export(&s).unwrap().bytes);
+    let small = downsample(&full, 4);
+    let dark = |x: u32, y: u32, img: &image::RgbImage| img.get_pixel(x, y).0.iter().map(|c| u32::from(*c)).sum::<u32>() < 500;
+    let preview = image::RgbImage::from_fn(480, 270, |x, y| {
+        let c = p.pixel(x, y).unwrap().demultiply();
+        image::Rgb([c.red(), c.green(), c.blue()])
+    });
+    let agree = (0..480).flat_map(|x| (0..60).map(move |y| (x, y))).filter(|&(x, y)| dark(x, y, &small) == dark(x, y, &preview)).count();
+    assert!(agree > 480 * 60 * 9 / 10, "{agree}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Filters
 

@@ -204,26 +204,34 @@ fn text(s: &mut String, t: &TextBlock) {
     };
     let line_text = |line: &str| if t.rtl { format!("\u{202B}{}\u{202C}", escape(line)) } else { escape(line) };
     let weight = if t.weight == super::text::Weight::Bold { r#" font-weight="bold""# } else { "" };
-    let halo = t
-        .halo
-        .map(|h| format!(r#" {} stroke-width="{}" stroke-linejoin="round" paint-order="stroke""#, paint_attr("stroke", h), num(HALO_WIDTH)))
-        .unwrap_or_default();
-    let _ = write!(
-        s,
-        r#"<text x="{}" y="{}" font-size="{}"{weight} {}{halo} text-anchor="{anchor}" xml:space="preserve">"#,
-        num(t.x),
-        num(t.baseline),
-        num(t.size),
-        paint_attr("fill", t.color)
-    );
-    if let [only] = t.lines.as_slice() {
-        s.push_str(&line_text(only));
-    } else {
-        for (i, line) in t.lines.iter().enumerate() {
-            let _ = write!(s, r#"<tspan x="{}" y="{}">{}</tspan>"#, num(t.x), num(t.baseline + i as f32 * t.line_height), line_text(line));
+    let element = |s: &mut String, paint: &str| {
+        let _ = write!(
+            s,
+            r#"<text x="{}" y="{}" font-size="{}"{weight} {paint} text-anchor="{anchor}" xml:space="preserve">"#,
+            num(t.x),
+            num(t.baseline),
+            num(t.size)
+        );
+        if let [only] = t.lines.as_slice() {
+            s.push_str(&line_text(only));
+        } else {
+            for (i, line) in t.lines.iter().enumerate() {
+                let _ = write!(s, r#"<tspan x="{}" y="{}">{}</tspan>"#, num(t.x), num(t.baseline + i as f32 * t.line_height), line_text(line));
+            }
         }
+        s.push_str("</text>");
+    };
+    match t.halo {
+        // The halo is a copy of the text, stroked, under it: `paint-order` would do it in one
+        // element, but not every design tool reads it.
+        Some(h) => {
+            s.push_str("<g>");
+            element(s, &format!(r#"fill="none" {} stroke-width="{}" stroke-linejoin="round""#, paint_attr("stroke", h), num(HALO_WIDTH)));
+            element(s, &paint_attr("fill", t.color));
+            s.push_str("</g>");
+        }
+        None => element(s, &paint_attr("fill", t.color)),
     }
-    s.push_str("</text>");
 }
 
 /// A number for SVG: at most two decimals, no trailing zeros, no "-0".
