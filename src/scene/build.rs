@@ -218,7 +218,7 @@ impl Emitter<'_, '_> {
                 }
                 style::site_marker(f)
             }
-            _ => style::plain_point(),
+            _ => style::plain_point(f),
         };
         if !inside(self.view, center) {
             return;
@@ -240,7 +240,7 @@ impl Emitter<'_, '_> {
         let stroke = match kind {
             FeatureKind::SeaRoute => style::sea_route(f),
             FeatureKind::RailCorridor => style::rail_corridor(f),
-            _ => style::plain_line(),
+            _ => style::plain_line(f),
         };
         if selected || hovered {
             let alpha = if selected { 255 } else { 140 };
@@ -270,7 +270,7 @@ impl Emitter<'_, '_> {
         rings.extend(p.interiors().iter().map(|r| self.project(r)));
         let (fill, stroke) = match f.kind() {
             FeatureKind::Area => style::area(f),
-            _ => style::plain_polygon(),
+            _ => style::plain_polygon(f),
         };
         if selected || hovered {
             let alpha = if selected { 255 } else { 140 };

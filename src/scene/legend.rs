@@ -76,11 +76,12 @@ pub fn entries(kinds: &[FeatureKind], ais_off: bool, low_confidence: bool) -> Ve
                 out.push(LegendEntry { label: "Area (dashed: inferred)", swatch: vec![Primitive::Polygon { rings: vec![rect], fill, stroke: Some(stroke) }] });
             }
             FeatureKind::Other(_) => {
-                let (fill, stroke, r) = style::plain_point();
+                let plain = Feature::default();
+                let (fill, stroke, r) = style::plain_point(&plain);
                 out.push(LegendEntry {
                     label: "Imported data",
                     swatch: vec![
-                        Primitive::Line { points: line.to_vec(), stroke: style::plain_line() },
+                        Primitive::Line { points: line.to_vec(), stroke: style::plain_line(&plain) },
                         Primitive::Circle { center: [w / 2.0, mid], radius: r, fill, stroke: Some(stroke) },
                     ],
                 });

@@ -71,17 +71,55 @@ pub fn area(f: &Feature) -> (Rgba, Stroke) {
     (GREEN.with_alpha(55), Stroke { color: GREEN, width: 2.0, dash })
 }
 
-/// Plain GeoJSON layers: a default per geometry type.
-pub fn plain_point() -> (Rgba, Stroke, f32) {
-    (PURPLE, Stroke::solid(WHITE, 1.5), 4.5)
+/// Plain layers: a default per geometry type, overridden by the feature's simplestyle
+/// properties (`marker-color`, `stroke`, `stroke-width`, `stroke-opacity`, `fill`,
+/// `fill-opacity`), as geojson.io writes them and the KML reader carries Google Earth styles.
+pub fn plain_point(f: &Feature) -> (Rgba, Stroke, f32) {
+    (colour(f, "marker-color", None).unwrap_or(PURPLE), Stroke::solid(WHITE, 1.5), 4.5)
 }
 
-pub fn plain_line() -> Stroke {
-    Stroke::solid(SKY, 2.0)
+pub fn plain_line(f: &Feature) -> Stroke {
+    let color = colour(f, "stroke", Some("stroke-opacity")).unwrap_or(SKY);
+    let width = f.f64_prop("stroke-width").filter(|w| (0.5..=20.0).contains(w)).map_or(2.0, |w| w as f32);
+    Stroke::solid(color, width)
 }
 
-pub fn plain_polygon() -> (Rgba, Stroke) {
-    (SKY.with_alpha(50), Stroke::solid(SKY, 1.5))
+pub fn plain_polygon(f: &Feature) -> (Rgba, Stroke) {
+    let fill = colour(f, "fill", Some("fill-opacity")).unwrap_or(SKY.with_alpha(50));
+    (fill, Stroke { width: plain_line(f).width.min(3.0) * 0.75, ..plain_line(f) })
+}
+
+/// A `#rrggbb` (or `#rgb`) property as a colour, with an opacity property if there is one.
+fn colour(f: &Feature, key: &str, opacity: Option<&str>) -> Option<Rgba> {
+    let hex = f.str_prop(key)?.trim().strip_prefix('#')?;
+    let byte = |s: &str| u8::from_str_radix(s, 16).ok();
+    let [r, g, b] = match hex.len() {
+        6 => [byte(&hex[0..2])?, byte(&hex[2..4])?, byte(&hex[4..6])?],
+        3 => [byte(&hex[0..1])? * 17, byte(&hex[1..2])? * 17, byte(&hex[2..3])? * 17],
+        _ => return None,
+    };
+    let alpha = opacity.and_then(|k| f.f64_prop(k)).map_or(255, |a| (a.clamp(0.0, 1.0) * 255.0).round() as u8);
+    Some(Rgba([r, g, b, alpha]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(props: serde_json::Value) -> Feature {
+        Feature { properties: props.as_object().cloned().unwrap_or_default(), ..Feature::default() }
+    }
+
+    #[test]
+    fn simplestyle_properties_override_the_defaults() {
+        let line = plain_line(&f(serde_json::json!({"stroke": "#ff0000", "stroke-width": 4, "stroke-opacity": 0.5})));
+        assert_eq!((line.color, line.width), (Rgba([255, 0, 0, 128]), 4.0));
+        assert_eq!(plain_point(&f(serde_json::json!({"marker-color": "#0f0"}))).0, Rgba([0, 255, 0, 255]));
+        // Anything else keeps the default.
+        for bad in ["red", "#12345", "#gggggg", ""] {
+            assert_eq!(plain_line(&f(serde_json::json!({"stroke": bad}))).color, SKY, "{bad}");
+        }
+    }
 }
 
 /// Line width of the selection halo for a stroke of the given width.
