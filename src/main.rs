@@ -72,6 +72,14 @@ enum Command {
     /// case's title and its most cited sources. PNGs carry their resolution: 72 dpi at 1x,
     /// 144 at 2x, 300 from 3x on, unless --dpi says otherwise.
     Export(Box<ExportArgs>),
+    /// Convert a file to GeoJSON or KML, chosen by the output's extension (.geojson, .json,
+    /// .kml): from Google Earth to QGIS and back. Problems in the input are listed; exits 1 when
+    /// the input had errors or the output cannot be written.
+    Convert {
+        input: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Build a case file from CSV tables (see sample_data/README.md for the columns).
     BuildCase {
         /// Directory holding case.json, sources.csv, vessels.csv, events.csv, sites.csv,
@@ -204,6 +212,7 @@ fn main() -> ExitCode {
     match cli.command {
         Some(Command::Check { files }) => check(&files),
         Some(Command::BuildCase { tables, out }) => build_case(&tables, &out),
+        Some(Command::Convert { input, out }) => convert(&input, &out),
         Some(Command::Export(args)) => export(args),
         None => {
             let options = portolan::ui::Options {
@@ -362,6 +371,25 @@ fn export(args: Box<ExportArgs>) -> ExitCode {
         }
         Err(e) => fail(e.to_string()),
     }
+}
+
+fn convert(input: &std::path::Path, out: &std::path::Path) -> ExitCode {
+    let loaded = match io::read_path(input) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("{}: {}", input.display(), e.to_diagnostic());
+            return ExitCode::FAILURE;
+        }
+    };
+    for d in &loaded.diagnostics {
+        eprintln!("{}: {d}", input.display());
+    }
+    if let Err(e) = io::save_path(out, &loaded.layer) {
+        eprintln!("error: {}: {e}", out.display());
+        return ExitCode::FAILURE;
+    }
+    println!("wrote {} ({} features)", out.display(), loaded.layer.features.len());
+    if loaded.has_errors() { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
 
 fn build_case(tables: &std::path::Path, out: &std::path::Path) -> ExitCode {

@@ -61,3 +61,20 @@ fn build_case_rebuilds_the_sample() {
     assert_eq!(code, 1);
     assert!(text.contains("/nonexistent/case.json"), "{text}");
 }
+
+#[test]
+fn convert_moves_a_case_to_kml_and_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let kml = dir.path().join("case.kml");
+    let (code, text) = run(&["convert", SAMPLE, "--out", kml.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("wrote") && text.contains("(24 features)"), "{text}");
+    let back = dir.path().join("back.geojson");
+    let (code, text) = run(&["convert", kml.to_str().unwrap(), "--out", back.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+    let (_, checked) = run(&["check", back.to_str().unwrap()]);
+    assert!(checked.contains("features: 24"), "{checked}");
+    let (code, text) = run(&["convert", SAMPLE, "--out", dir.path().join("x.shp").to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(text.contains("Portolan writes .geojson, .json and .kml"), "{text}");
+}

@@ -284,3 +284,15 @@ fn a_problem_naming_a_feature_selects_it() {
     h.run_steps(3);
     assert_eq!(h.state().selected_key().as_deref(), Some("site_posyet"));
 }
+
+#[test]
+fn a_layer_saves_as_kml_and_a_bad_target_is_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(None);
+    let kml = dir.path().join("case.kml");
+    assert!(h.state_mut().save_layer(0, &kml));
+    let text = std::fs::read_to_string(&kml).unwrap();
+    assert!(text.contains("Dunai (Dunay) naval port facility"));
+    assert!(!h.state_mut().save_layer(0, &dir.path().join("no/such/dir/x.geojson")));
+    assert!(h.state().load_errors[0].contains("cannot write the file"));
+}

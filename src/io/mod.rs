@@ -170,6 +170,27 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, ReadError> {
     Ok(bytes)
 }
 
+/// Saves a layer in the format its file name asks for: `.kml` as KML (for Google Earth),
+/// `.geojson` or `.json` as GeoJSON (case files keep their evidence). Atomic, like every save.
+pub fn save_path(path: &Path, layer: &Layer) -> Result<(), SaveError> {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    match ext.as_str() {
+        "kml" => kml::save(path, layer)?,
+        "geojson" | "json" => geojson::save(path, layer)?,
+        other => return Err(SaveError::UnknownFormat(other.to_owned())),
+    }
+    Ok(())
+}
+
+/// Why a layer could not be saved.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error("cannot write the file: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("cannot save as {0:?}: Portolan writes .geojson, .json and .kml")]
+    UnknownFormat(String),
+}
+
 /// Writes a file so that it is never half-written: the bytes go to a temporary file in the
 /// same directory, which is then renamed over the target.
 pub fn save_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {

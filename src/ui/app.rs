@@ -238,6 +238,20 @@ impl PortolanApp {
         }
     }
 
+    /// Saves an open layer as GeoJSON or KML (by the file name); a failure is listed with the
+    /// problems.
+    pub fn save_layer(&mut self, index: usize, path: &Path) -> bool {
+        let Some(l) = self.layers.get(index) else { return false };
+        match io::save_path(path, &l.layer) {
+            Ok(()) => true,
+            Err(e) => {
+                self.load_errors.push(format!("{}: {e}", path.display()));
+                self.show_problems = true;
+                false
+            }
+        }
+    }
+
     fn rebuild_timeline(&mut self) {
         let span = self
             .layers
@@ -301,7 +315,7 @@ impl PortolanApp {
             if ui.button("Open…").clicked() {
                 ui.close();
                 let picked = rfd::FileDialog::new()
-                    .add_filter("Map data", &["geojson", "json", "kml", "kmz", "gpx", "csv", "tsv"])
+                    .add_filter("Map data", &["geojson", "json", "kml", "kmz", "gpx", "csv", "tsv", "txt"])
                     .add_filter("All files", &["*"])
                     .pick_files();
                 for path in picked.unwrap_or_default() {
@@ -316,6 +330,22 @@ impl PortolanApp {
                     if ui.button(path.display().to_string()).clicked() {
                         ui.close();
                         self.open_file(&path, true);
+                    }
+                }
+            });
+            ui.menu_button("Save layer as…", |ui| {
+                for i in 0..self.layers.len() {
+                    let name = if self.layers[i].layer.name.is_empty() { "layer".to_owned() } else { self.layers[i].layer.name.clone() };
+                    if ui.button(&name).clicked() {
+                        ui.close();
+                        let picked = rfd::FileDialog::new()
+                            .set_file_name(format!("{name}.geojson"))
+                            .add_filter("GeoJSON (QGIS, geojson.io; keeps a case's evidence)", &["geojson", "json"])
+                            .add_filter("KML (Google Earth)", &["kml"])
+                            .save_file();
+                        if let Some(path) = picked {
+                            self.save_layer(i, &path);
+                        }
                     }
                 }
             });
