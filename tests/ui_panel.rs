@@ -296,3 +296,33 @@ fn a_layer_saves_as_kml_and_a_bad_target_is_listed() {
     assert!(!h.state_mut().save_layer(0, &dir.path().join("no/such/dir/x.geojson")));
     assert!(h.state().load_errors[0].contains("cannot write the file"));
 }
+
+#[test]
+fn the_export_dialog_previews_the_view_and_writes_png_and_svg() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(Some((132.1, 43.0, 9.0)));
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    h.get_by_label("Export map…").click();
+    h.run_steps(3);
+    h.get_by_label("Preview of the exported page");
+    h.get_by_label_contains("3840×2160 px");
+    let title = "Peter the Great Gulf <test> & \"quotes\"";
+    h.state_mut().export.as_mut().unwrap().title = title.into();
+    let png = dir.path().join("gulf.png");
+    let svg = dir.path().join("gulf.svg");
+    {
+        let state = h.state_mut();
+        let spec = state.export.as_ref().unwrap().spec(&state.layers, &state.map, None);
+        assert!(matches!(spec.extent, portolan::export::Extent::View { zoom, .. } if zoom == 9.0));
+        let mut dialog = state.export.take().unwrap();
+        assert!(dialog.export_to(&spec, &png));
+        let mut svg_spec = spec.clone();
+        svg_spec.format = portolan::export::Format::Svg;
+        assert!(dialog.export_to(&svg_spec, &svg));
+        assert!(dialog.message.as_deref().unwrap().starts_with("Wrote"));
+    }
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG"));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.contains("Peter the Great Gulf &lt;test&gt; &amp;"), "the title is escaped text in the SVG");
+}

@@ -101,6 +101,8 @@ pub struct PortolanApp {
     pub recent: Vec<PathBuf>,
     pub show_layers: bool,
     pub show_problems: bool,
+    /// The export dialog, while it is open.
+    pub export: Option<super::ExportDialog>,
     /// Messages for files that could not be opened at all.
     pub load_errors: Vec<String>,
     screenshot: Option<Screenshot>,
@@ -153,6 +155,7 @@ impl PortolanApp {
             recent: persisted.recent,
             show_layers: persisted.show_layers,
             show_problems: false,
+            export: None,
             load_errors: Vec::new(),
             screenshot,
         };
@@ -349,6 +352,10 @@ impl PortolanApp {
                     }
                 }
             });
+            if ui.button("Export map…").clicked() {
+                self.export = Some(super::ExportDialog::default());
+                ui.close();
+            }
             if ui.button("Problems…").clicked() {
                 self.show_problems = true;
                 ui.close();
@@ -591,6 +598,12 @@ impl eframe::App for PortolanApp {
             self.show_problems = open;
             if let Some(s) = picked {
                 self.select(s);
+            }
+        }
+        if let Some(dialog) = &mut self.export {
+            let range = self.timeline.as_ref().and_then(|t| t.range());
+            if !dialog.ui(&ctx, &self.layers, &self.map, range) {
+                self.export = None;
             }
         }
         self.screenshot_step(&ctx);

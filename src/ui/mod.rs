@@ -4,6 +4,7 @@
 //! of the app state and paints what `scene` builds.
 
 mod app;
+mod export_dialog;
 mod fonts;
 mod layers;
 mod map_view;
@@ -16,6 +17,7 @@ pub mod tiles;
 mod timeline;
 
 pub use app::{OpenLayer, Options, Persisted, PortolanApp};
+pub use export_dialog::ExportDialog;
 
 /// Opens the window and runs until it is closed.
 pub fn run(options: Options) -> anyhow::Result<()> {

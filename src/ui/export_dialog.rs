@@ -1,0 +1,166 @@
+//! The export dialog: the publication snapshot of the current view, layers and time range,
+//! with a live preview of the page and a native save dialog.
+
+use egui::{TextureHandle, TextureOptions};
+
+use super::app::OpenLayer;
+use super::map_view::MapState;
+use crate::export::{self, BasemapChoice, ExportLayer, ExportSpec, Extent, Format};
+use crate::model::time::DateRange;
+
+pub struct ExportDialog {
+    pub title: String,
+    pub subtitle: String,
+    pub source: String,
+    pub credit: String,
+    pub size: [u32; 2],
+    pub scale: f32,
+    pub format: Format,
+    /// Show the map's current view; otherwise fit everything.
+    pub current_view: bool,
+    /// Keep only what the timeline's range shows.
+    pub use_time_range: bool,
+    preview: Option<TextureHandle>,
+    preview_key: String,
+    pub message: Option<String>,
+}
+
+impl Default for ExportDialog {
+    fn default() -> Self {
+        Self {
+            title: String::new(),
+            subtitle: String::new(),
+            source: String::new(),
+            credit: String::new(),
+            size: [1920, 1080],
+            scale: 2.0,
+            format: Format::Png,
+            current_view: true,
+            use_time_range: true,
+            preview: None,
+            preview_key: String::new(),
+            message: None,
+        }
+    }
+}
+
+/// An empty field means "the default" (from the case); anything else is used as written.
+fn text(s: &str) -> Option<String> {
+    (!s.trim().is_empty()).then(|| s.to_owned())
+}
+
+impl ExportDialog {
+    /// The export the dialog describes, for these layers and this map.
+    pub fn spec<'a>(&self, layers: &'a [OpenLayer], map: &MapState, time_range: Option<DateRange>) -> ExportSpec<'a> {
+        let inputs = layers.iter().filter(|l| l.visible).map(|l| ExportLayer { layer: &l.layer, opacity: l.opacity }).collect();
+        let mut spec = ExportSpec::new(inputs);
+        if self.current_view
+            && let Some(t) = map.transform
+            && let Some(rect) = map.rect
+        {
+            let (lon, lat) = t.lonlat_from_screen([rect.width() / 2.0, rect.height() / 2.0]);
+            spec.extent = Extent::View { lon, lat, zoom: map.memory.zoom() };
+        } else {
+            spec.extent = Extent::Fit;
+        }
+        spec.time_range = if self.use_time_range { time_range } else { None };
+        spec.size = self.size;
+        spec.scale = self.scale;
+        spec.format = self.format;
+        spec.title = text(&self.title);
+        spec.subtitle = text(&self.subtitle);
+        spec.source = text(&self.source);
+        spec.credit = text(&self.credit);
+        if let Some(o) = &map.online {
+            spec.basemap = BasemapChoice::Tiles(o.fetcher.clone());
+        }
+        spec
+    }
+
+    /// Writes the export; the outcome is shown in the dialog.
+    pub fn export_to(&mut self, spec: &ExportSpec, path: &std::path::Path) -> bool {
+        match export::save(spec, path) {
+            Ok(done) => {
+                let mut msg = format!("Wrote {} ({}×{} px, {:.0} dpi)", path.display(), done.size_px[0], done.size_px[1], done.dpi);
+                for n in done.notices {
+                    msg.push_str(&format!("\n{n}"));
+                }
+                self.message = Some(msg);
+                true
+            }
+            Err(e) => {
+                self.message = Some(format!("Could not export: {e}"));
+                false
+            }
+        }
+    }
+
+    /// The dialog; returns false when it is closed.
+    pub fn ui(&mut self, ctx: &egui::Context, layers: &[OpenLayer], map: &MapState, time_range: Option<DateRange>) -> bool {
+        let mut open = true;
+        egui::Window::new("Export map").open(&mut open).default_width(560.0).show(ctx, |ui| {
+            egui::Grid::new("export-fields").num_columns(2).show(ui, |ui| {
+                for (label, value, hint) in [
+                    ("Title", &mut self.title, "the case title"),
+                    ("Subtitle", &mut self.subtitle, "from the case and the time range"),
+                    ("Source line", &mut self.source, "the most cited publishers"),
+                    ("Credit", &mut self.credit, "none"),
+                ] {
+                    let l = ui.label(label);
+                    ui.add(egui::TextEdit::singleline(value).hint_text(hint).desired_width(360.0)).labelled_by(l.id);
+                    ui.end_row();
+                }
+                ui.label("Size");
+                ui.horizontal(|ui| {
+                    for (w, h) in [(1920, 1080), (1200, 800), (1080, 1080), (2480, 3508)] {
+                        ui.radio_value(&mut self.size, [w, h], format!("{w}×{h}"));
+                    }
+                });
+                ui.end_row();
+                let l = ui.label("Scale");
+                ui.add(egui::Slider::new(&mut self.scale, 1.0..=4.0).step_by(1.0).suffix("×")).labelled_by(l.id);
+                ui.end_row();
+                ui.label("Format");
+                ui.horizontal(|ui| {
+                    ui.radio_value(&mut self.format, Format::Png, "PNG");
+                    ui.radio_value(&mut self.format, Format::Svg, "SVG (editable text and layers)");
+                });
+                ui.end_row();
+                ui.label("Map");
+                ui.horizontal(|ui| {
+                    ui.checkbox(&mut self.current_view, "Current view (else fit everything)");
+                    ui.checkbox(&mut self.use_time_range, "Timeline's range");
+                });
+                ui.end_row();
+            });
+            let spec = self.spec(layers, map, time_range);
+            // The preview follows every change of the page (the map view included).
+            let key = format!("{:?}|{}|{}|{}|{}|{:?}|{:?}", spec.extent, self.title, self.subtitle, self.source, self.credit, self.size, spec.time_range);
+            if key != self.preview_key || self.preview.is_none() {
+                self.preview_key = key;
+                self.preview = export::preview(&spec, [520, 400]).ok().map(|p| {
+                    let size = [p.width() as usize, p.height() as usize];
+                    ctx.load_texture("export-preview", egui::ColorImage::from_rgba_premultiplied(size, p.data()), TextureOptions::LINEAR)
+                });
+            }
+            if let Some(tex) = &self.preview {
+                ui.add(egui::Image::new(tex).max_width(520.0).alt_text("Preview of the exported page"));
+            }
+            let [w, h] = spec.output_size();
+            ui.label(format!("{w}×{h} px at {:.0} dpi", spec.effective_dpi()));
+            if ui.button("Export…").clicked() {
+                let (ext, name) = match self.format {
+                    Format::Png => ("png", "PNG picture"),
+                    Format::Svg => ("svg", "SVG drawing"),
+                };
+                if let Some(path) = rfd::FileDialog::new().set_file_name(format!("map.{ext}")).add_filter(name, &[ext]).save_file() {
+                    self.export_to(&spec, &path);
+                }
+            }
+            if let Some(m) = &self.message {
+                ui.label(m);
+            }
+        });
+        open
+    }
+}
