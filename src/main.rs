@@ -208,6 +208,7 @@ fn parse_basemap(s: &str) -> Result<BasemapArg, String> {
 }
 
 fn main() -> ExitCode {
+    quiet_broken_pipe();
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Check { files }) => check(&files),
@@ -231,6 +232,16 @@ fn main() -> ExitCode {
                 }
             }
         }
+    }
+}
+
+/// `portolan check … | head` should stop quietly when `head` has seen enough, as other command
+/// line tools do; Rust ignores SIGPIPE, so every print would panic instead.
+fn quiet_broken_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of SIGPIPE at start-up, before any thread runs.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

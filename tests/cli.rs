@@ -78,3 +78,16 @@ fn convert_moves_a_case_to_kml_and_back() {
     assert_eq!(code, 1);
     assert!(text.contains("Portolan writes .geojson, .json and .kml"), "{text}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_check_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    let mut child = Command::new(BIN).args(["check", SAMPLE, SAMPLE, SAMPLE]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    drop(child.stdout.take());
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    child.wait().unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+}
