@@ -11,6 +11,7 @@ use std::fmt;
 use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
+use super::text::{self, line_column};
 use super::{Diagnostic, Place, ReadError};
 
 /// Duplicate keys reported one by one before the rest are only counted.
@@ -19,30 +20,7 @@ const MAX_DUPLICATES_LISTED: usize = 20;
 /// Bytes to text: UTF-8 (with or without a BOM) or UTF-16 (with a BOM, or recognised by the
 /// zero bytes of ASCII text). RFC 8259 asks for UTF-8, so other encodings get a note.
 pub(crate) fn decode(bytes: &[u8], diags: &mut Vec<Diagnostic>) -> Result<String, ReadError> {
-    let utf16 = match bytes {
-        [0xFF, 0xFE, ..] => Some((true, &bytes[2..])),
-        [0xFE, 0xFF, ..] => Some((false, &bytes[2..])),
-        [a, 0, ..] if *a != 0 => Some((true, bytes)),
-        [0, b, ..] if *b != 0 => Some((false, bytes)),
-        _ => None,
-    };
-    if let Some((little_endian, body)) = utf16 {
-        diags.push(Diagnostic::info(Place::File, "the file is UTF-16; JSON should be UTF-8"));
-        let units = body.chunks(2).map(|pair| match (pair, little_endian) {
-            ([lo, hi], true) => u16::from_le_bytes([*lo, *hi]),
-            ([hi, lo], false) => u16::from_be_bytes([*hi, *lo]),
-            _ => 0xD800, // an odd trailing byte: an unpaired surrogate, reported below
-        });
-        let mut text = String::with_capacity(body.len() / 2);
-        for ch in char::decode_utf16(units) {
-            match ch {
-                Ok(c) => text.push(c),
-                Err(_) => {
-                    let (line, column) = line_column(&text, text.len());
-                    return Err(ReadError::Encoding { encoding: "UTF-16", line, column });
-                }
-            }
-        }
+    if let Some(text) = text::decode_utf16(bytes, "JSON", diags)? {
         return Ok(text);
     }
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -54,14 +32,6 @@ pub(crate) fn decode(bytes: &[u8], diags: &mut Vec<Diagnostic>) -> Result<String
             Err(ReadError::Encoding { encoding: "UTF-8", line, column })
         }
     }
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (line, before[line_start..].chars().count() + 1)
 }
 
 /// Parses JSON text, noting duplicate keys as warnings placed by JSON Pointer.
@@ -230,8 +200,4 @@ mod tests {
         assert_eq!(b.pointer(), "/a~1b~0c/3");
     }
 
-    #[test]
-    fn line_column_counts_characters() {
-        assert_eq!(line_column("ab\nцd", "ab\nц".len()), (2, 2));
-    }
 }

@@ -98,7 +98,7 @@ pub(crate) fn decode(bytes: &[u8], what: &str, diags: &mut Vec<Diagnostic>) -> R
 }
 
 /// UTF-16 with a BOM, or without one when ASCII text shows its zero bytes; `None` otherwise.
-fn decode_utf16(bytes: &[u8], what: &str, diags: &mut Vec<Diagnostic>) -> Result<Option<String>, ReadError> {
+pub(crate) fn decode_utf16(bytes: &[u8], what: &str, diags: &mut Vec<Diagnostic>) -> Result<Option<String>, ReadError> {
     let (little_endian, body) = match bytes {
         [0xFF, 0xFE, ..] => (true, &bytes[2..]),
         [0xFE, 0xFF, ..] => (false, &bytes[2..]),
