@@ -344,12 +344,15 @@ fn polyline(points: &[Px], close: bool) -> Option<Path> {
     pb.finish()
 }
 
+/// A scene stroke for tiny-skia: mitred joins (limit 4, then bevelled), as egui joins the
+/// screen's lines and as SVG does by default; round ends on solid lines, flat ends on dashes.
 fn skia_stroke(s: &Stroke) -> tiny_skia::Stroke {
     let dash = s.dash.and_then(|[on, off]| tiny_skia::StrokeDash::new(vec![on, off], 0.0));
     tiny_skia::Stroke {
         width: s.width,
         line_cap: if dash.is_some() { LineCap::Butt } else { LineCap::Round },
-        line_join: LineJoin::Round,
+        line_join: LineJoin::Miter,
+        miter_limit: 4.0,
         dash,
         ..tiny_skia::Stroke::default()
     }

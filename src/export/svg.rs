@@ -133,7 +133,7 @@ fn paint_attr(kind: &str, c: Rgba) -> String {
 }
 
 fn stroke_attrs(st: &Stroke) -> String {
-    let mut out = format!(r#"{} stroke-width="{}" stroke-linejoin="round""#, paint_attr("stroke", st.color), num(st.width));
+    let mut out = format!(r#"{} stroke-width="{}" stroke-linejoin="miter" stroke-miterlimit="4""#, paint_attr("stroke", st.color), num(st.width));
     match st.dash {
         Some([on, off]) => {
             let _ = write!(out, r#" stroke-linecap="butt" stroke-dasharray="{} {}""#, num(on), num(off));
