@@ -354,7 +354,6 @@ fn skia_stroke(s: &Stroke) -> tiny_skia::Stroke {
         line_join: LineJoin::Miter,
         miter_limit: 4.0,
         dash,
-        ..tiny_skia::Stroke::default()
     }
 }
 
