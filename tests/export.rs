@@ -287,6 +287,11 @@ fn hostile_title_cannot_break_the_png() {
     let done = export::export(&s).unwrap();
     let img = png_rgb(&done.bytes);
     assert_eq!(img.dimensions(), (800, 600));
+    // The PNG has no Hebrew or Arabic glyphs, and says so.
+    assert!(done.notices.iter().any(|n| n.starts_with("the title has characters the bundled fonts cannot draw")), "{:?}", done.notices);
+    let haifa = common::read(r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"kind":"site","name":"חיפה"},"geometry":{"type":"Point","coordinates":[34.99,32.79]}}]}"#).layer;
+    let done = export::export(&spec(&haifa)).unwrap();
+    assert!(done.notices.iter().any(|n| n.starts_with("map labels have characters")), "{:?}", done.notices);
     let page = export::layout(&s).unwrap();
     assert_no_overlaps(&page);
     assert!(page.frame.h > 200.0, "the map keeps its room: {:?}", page.frame);

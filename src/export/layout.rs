@@ -387,6 +387,13 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
             ));
         }
     }
+    let label_missing = built.items.iter().find_map(|(_, p)| match p {
+        Primitive::Text { text, .. } => fonts().first_missing(text),
+        _ => None,
+    });
+    if let Some(c) = label_missing {
+        notices.push(format!("map labels have characters the bundled fonts cannot draw ({c:?}, U+{:04X}): they are blank in a PNG", c as u32));
+    }
     if layers.iter().all(|p| p.layer.features.is_empty()) {
         notices.push("nothing is drawn: no feature passes the layer and time filters".into());
     }
