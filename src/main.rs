@@ -93,7 +93,7 @@ enum Command {
 
 #[derive(clap::Args)]
 struct ExportArgs {
-    /// Case or GeoJSON files to draw, back to front.
+    /// Files to draw, back to front: case files, GeoJSON, KML/KMZ, GPX, CSV.
     #[arg(required = true)]
     files: Vec<PathBuf>,
     /// The file to write: .png or .svg. Written whole or not at all.
