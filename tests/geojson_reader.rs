@@ -157,3 +157,55 @@ fn every_committed_fixture_reads_as_documented() {
     assert_eq!(qgis.layer.features.len(), 3);
     assert_eq!(qgis.layer.name, "ports_qgis");
 }
+
+#[test]
+fn progress_counts_features_and_bytes_and_reaches_the_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("points.geojson");
+    let features: Vec<String> = (0..500)
+        .map(|i| format!(r#"{{"type":"Feature","properties":{{"n":{i}}},"geometry":{{"type":"Point","coordinates":[{}.5,10]}}}}"#, i % 170))
+        .collect();
+    std::fs::write(&path, format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, features.join(","))).unwrap();
+    let progress = portolan::io::Progress::default();
+    let loaded = portolan::io::read_path_with(&path, &progress).unwrap();
+    assert_eq!(loaded.layer.features.len(), 500);
+    let p = progress.snapshot();
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert_eq!((p.features, p.total_bytes, p.bytes_read, p.bytes_parsed), (500, size, size, size));
+    assert_eq!(p.fraction(), 1.0);
+}
+
+#[test]
+fn a_cancelled_load_stops_with_cancelled() {
+    let text = r#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[1,2]}},
+        {"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[3,4]}}]}"#;
+    let progress = portolan::io::Progress::default();
+    progress.cancel();
+    let err = portolan::io::geojson::read_bytes_with(text.as_bytes(), &progress).unwrap_err();
+    assert!(matches!(err, ReadError::Cancelled), "{err:?}");
+    // Stopped at the first feature, not at the end of the file.
+    assert_eq!(progress.snapshot().features, 1);
+}
+
+#[test]
+fn coordinates_of_the_wrong_shape_are_named() {
+    let l = read(r#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":[[1,2],[3,4],5]}},
+        {"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[0,0],[1,0],[1,1],[0,0]]}},
+        {"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":{"x":1}}},
+        {"type":"Feature","properties":{},"geometry":{"type":"Point"}},
+        {"type":"Feature","properties":{},"geometry":"POINT (1 2)"},
+        {"type":"Feature","properties":{},"geometry":{"type":"GeometryCollection","geometries":[{"type":"Point","coordinates":[1,2]},
+            {"type":"LineString","coordinates":[[1,2],[3,4]]}]}}]}"#);
+    let errors: Vec<String> = of(&l, Severity::Error).iter().map(|d| d.message.clone()).collect();
+    assert_eq!(errors, [
+        "skipped: a position must be an array of numbers, found a number",
+        "skipped: expected an array of rings, found positions",
+        "skipped: a position must be an array of numbers, found an object",
+        "skipped: a Point needs \"coordinates\"",
+        "skipped: a geometry must be an object, this is a string",
+    ]);
+    assert_eq!(l.layer.features.len(), 1);
+    assert!(matches!(&l.layer.features[0].geometry, Some(Geometry::GeometryCollection(g)) if g.0.len() == 2));
+}

@@ -1,10 +1,11 @@
-//! JSON text to `serde_json::Value`, for files nobody vetted.
+//! JSON decoding for files nobody vetted: the pieces the GeoJSON parser is built from.
 //!
 //! On top of serde_json this handles byte-order marks and UTF-16 text, turns parser errors
 //! into messages with line and column, and reports duplicate keys (serde_json silently keeps the
 //! last one). Nesting is bounded by serde_json's recursion limit (128 levels), so a file of
 //! 100,000 open brackets fails fast with a clear message instead of overflowing the stack.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::fmt;
 
@@ -19,13 +20,13 @@ const MAX_DUPLICATES_LISTED: usize = 20;
 
 /// Bytes to text: UTF-8 (with or without a BOM) or UTF-16 (with a BOM, or recognised by the
 /// zero bytes of ASCII text). RFC 8259 asks for UTF-8, so other encodings get a note.
-pub(crate) fn decode(bytes: &[u8], diags: &mut Vec<Diagnostic>) -> Result<String, ReadError> {
+pub(crate) fn decode<'a>(bytes: &'a [u8], diags: &mut Vec<Diagnostic>) -> Result<Cow<'a, str>, ReadError> {
     if let Some(text) = text::decode_utf16(bytes, "JSON", diags)? {
-        return Ok(text);
+        return Ok(Cow::Owned(text));
     }
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(body) {
-        Ok(text) => Ok(text.to_owned()),
+        Ok(text) => Ok(Cow::Borrowed(text)),
         Err(e) => {
             let valid = std::str::from_utf8(&body[..e.valid_up_to()]).unwrap_or_default();
             let (line, column) = line_column(valid, valid.len());
@@ -34,31 +35,7 @@ pub(crate) fn decode(bytes: &[u8], diags: &mut Vec<Diagnostic>) -> Result<String
     }
 }
 
-/// Parses JSON text, noting duplicate keys as warnings placed by JSON Pointer.
-pub(crate) fn parse(text: &str, diags: &mut Vec<Diagnostic>) -> Result<Value, ReadError> {
-    let duplicates = RefCell::new(Duplicates::default());
-    let mut de = serde_json::Deserializer::from_str(text);
-    let value = ValueSeed { path: &Path::Root, duplicates: &duplicates }
-        .deserialize(&mut de)
-        .and_then(|v| de.end().map(|()| v))
-        .map_err(json_error)?;
-    let duplicates = duplicates.into_inner();
-    for pointer in duplicates.listed {
-        diags.push(Diagnostic::warning(
-            Place::Member(pointer),
-            "duplicate key; the last value is used",
-        ));
-    }
-    if duplicates.more > 0 {
-        diags.push(Diagnostic::warning(
-            Place::File,
-            format!("{} more duplicate keys; the last value of each is used", duplicates.more),
-        ));
-    }
-    Ok(value)
-}
-
-fn json_error(e: serde_json::Error) -> ReadError {
+pub(crate) fn json_error(e: serde_json::Error) -> ReadError {
     let full = e.to_string();
     let detail = full.rsplit_once(" at line ").map_or(full.as_str(), |(msg, _)| msg);
     let message = match e.classify() {
@@ -71,15 +48,37 @@ fn json_error(e: serde_json::Error) -> ReadError {
     ReadError::Json { line: e.line(), column: e.column(), message }
 }
 
+/// Duplicate keys met so far: the first few by place, the rest counted.
 #[derive(Default)]
-struct Duplicates {
+pub(crate) struct Duplicates {
     listed: Vec<String>,
     more: usize,
 }
 
+impl Duplicates {
+    pub fn note(&mut self, path: &Path) {
+        if self.listed.len() < MAX_DUPLICATES_LISTED {
+            self.listed.push(path.pointer());
+        } else {
+            self.more += 1;
+        }
+    }
+
+    /// Adds the duplicates to `diags` as warnings.
+    pub fn report(self, diags: &mut Vec<Diagnostic>) {
+        for pointer in self.listed {
+            diags.push(Diagnostic::warning(Place::Member(pointer), "duplicate key; the last value is used"));
+        }
+        if self.more > 0 {
+            let msg = format!("{} more duplicate keys; the last value of each is used", self.more);
+            diags.push(Diagnostic::warning(Place::File, msg));
+        }
+    }
+}
+
 /// Where a value sits in the document, built on the stack as the parser descends, and turned
 /// into a JSON Pointer only when a duplicate key is found.
-enum Path<'a> {
+pub(crate) enum Path<'a> {
     Root,
     Key(&'a str, &'a Path<'a>),
     Index(usize, &'a Path<'a>),
@@ -107,9 +106,9 @@ impl Path<'_> {
 }
 
 /// Builds a `Value` like serde_json's own, and remembers duplicate keys.
-struct ValueSeed<'a> {
-    path: &'a Path<'a>,
-    duplicates: &'a RefCell<Duplicates>,
+pub(crate) struct ValueSeed<'a> {
+    pub path: &'a Path<'a>,
+    pub duplicates: &'a RefCell<Duplicates>,
 }
 
 impl<'de> DeserializeSeed<'de> for ValueSeed<'_> {
@@ -175,12 +174,7 @@ impl<'de> Visitor<'de> for ValueSeed<'_> {
             let path = Path::Key(&key, self.path);
             let value = map.next_value_seed(ValueSeed { path: &path, duplicates: self.duplicates })?;
             if members.contains_key(&key) {
-                let mut dups = self.duplicates.borrow_mut();
-                if dups.listed.len() < MAX_DUPLICATES_LISTED {
-                    dups.listed.push(path.pointer());
-                } else {
-                    dups.more += 1;
-                }
+                self.duplicates.borrow_mut().note(&path);
             }
             members.insert(key, value);
         }

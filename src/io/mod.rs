@@ -16,6 +16,7 @@ mod text;
 mod xml;
 
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 pub use diagnostic::{Diagnostic, Place, Severity};
 
@@ -64,6 +65,9 @@ pub enum ReadError {
     /// A KMZ that is not a usable zip archive, or one refused by the limits (zip bombs).
     #[error("cannot read the KMZ: {0}")]
     Kmz(String),
+    /// The user stopped the load ([`Progress::cancel`]).
+    #[error("the load was cancelled")]
+    Cancelled,
 }
 
 impl ReadError {
@@ -93,16 +97,85 @@ pub fn sample_case() -> Loaded {
     }
 }
 
+/// How far a load has got, shared between the thread that reads and the one that shows it;
+/// also how a load is stopped. Counters only grow.
+#[derive(Debug, Default)]
+pub struct Progress {
+    total_bytes: AtomicU64,
+    bytes_read: AtomicU64,
+    bytes_parsed: AtomicU64,
+    features: AtomicU64,
+    cancelled: AtomicBool,
+}
+
+/// A reading of [`Progress`] at one moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ProgressSnapshot {
+    /// The file's size.
+    pub total_bytes: u64,
+    /// Bytes read from the disk.
+    pub bytes_read: u64,
+    /// Bytes of text parsed, as far as the reader can tell (GeoJSON reports it per feature).
+    pub bytes_parsed: u64,
+    /// Features read so far.
+    pub features: u64,
+}
+
+impl ProgressSnapshot {
+    /// Done so far, 0..=1: reading the disk counts for a tenth, parsing for the rest.
+    pub fn fraction(&self) -> f32 {
+        if self.total_bytes == 0 {
+            return 0.0;
+        }
+        let total = self.total_bytes as f64;
+        (0.1 * self.bytes_read as f64 / total + 0.9 * self.bytes_parsed as f64 / total).min(1.0) as f32
+    }
+}
+
+impl Progress {
+    pub fn snapshot(&self) -> ProgressSnapshot {
+        ProgressSnapshot {
+            total_bytes: self.total_bytes.load(Ordering::Relaxed),
+            bytes_read: self.bytes_read.load(Ordering::Relaxed),
+            bytes_parsed: self.bytes_parsed.load(Ordering::Relaxed),
+            features: self.features.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Asks the reader to stop; it returns [`ReadError::Cancelled`] soon after.
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn feature_read(&self, parsed_up_to: u64) {
+        self.features.fetch_add(1, Ordering::Relaxed);
+        self.bytes_parsed.fetch_max(parsed_up_to, Ordering::Relaxed);
+    }
+
+    fn finished_parsing(&self) {
+        self.bytes_parsed.store(self.total_bytes.load(Ordering::Relaxed), Ordering::Relaxed);
+    }
+}
+
 /// Reads a file of any format Portolan knows, chosen by its extension.
 pub fn read_path(path: &Path) -> Result<Loaded, ReadError> {
-    let bytes = read_bounded(path)?;
+    read_path_with(path, &Progress::default())
+}
+
+/// [`read_path`], reporting its progress and stopping when [`Progress::cancel`] is called.
+pub fn read_path_with(path: &Path, progress: &Progress) -> Result<Loaded, ReadError> {
+    let bytes = read_bounded(path, progress)?;
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
     let mut loaded = match ext.as_str() {
-        "geojson" | "json" | "" => geojson::read_bytes(&bytes)?,
+        "geojson" | "json" | "" => geojson::read_bytes_with(&bytes, progress)?,
         // Renamed files: a zip called .kml, a plain KML called .kmz.
         "kml" | "kmz" if bytes.starts_with(b"PK\x03\x04") => kml::read_kmz(&bytes)?,
         "kml" | "kmz" => kml::read_bytes(&bytes)?,
@@ -113,6 +186,7 @@ pub fn read_path(path: &Path) -> Result<Loaded, ReadError> {
     if loaded.layer.name.is_empty() {
         loaded.layer.name = layer_name(path);
     }
+    progress.finished_parsing();
     Ok(loaded)
 }
 
@@ -155,7 +229,10 @@ pub fn layer_name(path: &Path) -> String {
     name.split('.').next().filter(|s| !s.is_empty()).unwrap_or(name).to_owned()
 }
 
-fn read_bounded(path: &Path) -> Result<Vec<u8>, ReadError> {
+/// Reads the whole file in chunks, counting bytes into `progress`.
+fn read_bounded(path: &Path, progress: &Progress) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    const CHUNK: usize = 4 << 20;
     let meta = std::fs::metadata(path)?;
     if meta.is_dir() {
         return Err(ReadError::IsDirectory);
@@ -163,7 +240,23 @@ fn read_bounded(path: &Path) -> Result<Vec<u8>, ReadError> {
     if meta.len() > MAX_FILE_BYTES {
         return Err(ReadError::TooLarge { bytes: meta.len() });
     }
-    let bytes = std::fs::read(path)?;
+    progress.total_bytes.store(meta.len(), Ordering::Relaxed);
+    let mut file = std::fs::File::open(path)?;
+    // The size may change under us: read to the end, within the limit.
+    let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+    loop {
+        if progress.is_cancelled() {
+            return Err(ReadError::Cancelled);
+        }
+        let n = (&mut file).take(CHUNK as u64).read_to_end(&mut bytes)?;
+        progress.bytes_read.store(bytes.len() as u64, Ordering::Relaxed);
+        if n == 0 {
+            break;
+        }
+        if bytes.len() as u64 > MAX_FILE_BYTES {
+            return Err(ReadError::TooLarge { bytes: bytes.len() as u64 });
+        }
+    }
     if bytes.is_empty() {
         return Err(ReadError::Empty);
     }

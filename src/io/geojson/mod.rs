@@ -7,12 +7,14 @@
 
 use geo::orient::{Direction, Orient};
 use geo::{Coord, Geometry, GeometryCollection, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
-use geojson::{GeometryValue, Position};
-use serde::Deserialize;
+use geojson::GeometryValue;
 use serde_json::{Map, Value};
 
-use super::{Diagnostic, Loaded, Place, ReadError, case_file, json};
+use super::{Diagnostic, Loaded, Place, Progress, ReadError, case_file, json};
 use crate::model::{Feature, FeatureId, Layer};
+
+mod raw;
+use raw::{Coords, RawItem, RawObject};
 
 const GEOMETRY_TYPES: [&str; 7] = [
     "Point",
@@ -26,28 +28,32 @@ const GEOMETRY_TYPES: [&str; 7] = [
 
 /// Reads GeoJSON from the bytes of a file (UTF-8, UTF-16 or with a BOM).
 pub fn read_bytes(bytes: &[u8]) -> Result<Loaded, ReadError> {
+    read_bytes_with(bytes, &Progress::default())
+}
+
+/// Reads GeoJSON from the bytes of a file, reporting progress and stopping when cancelled.
+pub fn read_bytes_with(bytes: &[u8], progress: &Progress) -> Result<Loaded, ReadError> {
     let mut diagnostics = Vec::new();
     let text = json::decode(bytes, &mut diagnostics)?;
-    read_text(&text, diagnostics)
+    read_text(&text, diagnostics, progress)
 }
 
 /// Reads GeoJSON text.
 pub fn read_str(text: &str) -> Result<Loaded, ReadError> {
-    read_text(text, Vec::new())
+    read_text(text, Vec::new(), &Progress::default())
 }
 
-fn read_text(text: &str, mut diagnostics: Vec<Diagnostic>) -> Result<Loaded, ReadError> {
+fn read_text(text: &str, mut diagnostics: Vec<Diagnostic>, progress: &Progress) -> Result<Loaded, ReadError> {
     if text.trim().is_empty() {
         return Err(ReadError::Empty);
     }
-    let root = json::parse(text, &mut diagnostics)?;
-    let Value::Object(mut root) = root else {
-        return Err(ReadError::NotGeoJson(format!(
-            "the top level is {}, not an object",
-            json_kind(&root)
-        )));
+    let mut root = match raw::parse(text, progress, &mut diagnostics)? {
+        RawItem::Object(obj) => *obj,
+        RawItem::Other(v) => {
+            return Err(ReadError::NotGeoJson(format!("the top level is {}, not an object", json_kind(&v))));
+        }
     };
-    let kind = match root.get("type") {
+    let kind = match root.members.get("type") {
         Some(Value::String(t)) => t.clone(),
         Some(other) => return Err(ReadError::NotGeoJson(format!("\"type\" is {}", json_kind(other)))),
         None => return Err(ReadError::NotGeoJson("the top-level object has no \"type\"".into())),
@@ -56,14 +62,11 @@ fn read_text(text: &str, mut diagnostics: Vec<Diagnostic>) -> Result<Loaded, Rea
     let mut ctx = Context { diagnostics: &mut diagnostics, z_dropped: 0, rewound: 0 };
     match kind.as_str() {
         "FeatureCollection" => {
-            root.remove("type");
-            root.remove("bbox");
-            let features = match root.remove("features") {
-                Some(Value::Array(items)) => items,
-                Some(other) => {
-                    return Err(ReadError::NotGeoJson(format!("\"features\" is {}, not an array", json_kind(&other))));
-                }
-                None => return Err(ReadError::NotGeoJson("the FeatureCollection has no \"features\"".into())),
+            let Some(features) = root.features.take() else {
+                return Err(ReadError::NotGeoJson(match root.members.get("features") {
+                    Some(other) => format!("\"features\" is {}, not an array", json_kind(other)),
+                    None => "the FeatureCollection has no \"features\"".into(),
+                }));
             };
             layer.features.reserve(features.len());
             for (index, item) in features.into_iter().enumerate() {
@@ -71,22 +74,25 @@ fn read_text(text: &str, mut diagnostics: Vec<Diagnostic>) -> Result<Loaded, Rea
                     layer.features.push(f);
                 }
             }
-            if let Some(member) = root.remove(case_file::MEMBER) {
+            let mut members = root.into_members();
+            members.shift_remove("type");
+            members.shift_remove("bbox");
+            if let Some(member) = members.shift_remove(case_file::MEMBER) {
                 layer.case = case_file::read_member(member, ctx.diagnostics);
             }
-            if let Some(Value::String(name)) = root.get("name") {
+            if let Some(Value::String(name)) = members.get("name") {
                 layer.name = name.clone();
             }
-            layer.foreign = root;
+            layer.foreign = members;
         }
         "Feature" => {
-            if let Some(f) = ctx.feature(0, Value::Object(root)) {
+            if let Some(f) = ctx.feature(0, RawItem::Object(Box::new(root))) {
                 layer.features.push(f);
             }
         }
         t if GEOMETRY_TYPES.contains(&t) => {
             let place = Place::Feature { index: 0, id: None };
-            match ctx.geometry(Value::Object(root), &place) {
+            match ctx.geometry(root, &place) {
                 Ok(geometry) => layer.features.push(Feature { geometry, ..Feature::default() }),
                 Err(message) => ctx.diagnostics.push(Diagnostic::error(place, format!("geometry skipped: {message}"))),
             }
@@ -118,14 +124,18 @@ struct Context<'a> {
 }
 
 impl Context<'_> {
-    fn feature(&mut self, index: usize, item: Value) -> Option<Feature> {
+    fn feature(&mut self, index: usize, item: RawItem) -> Option<Feature> {
         let place = |id: Option<&FeatureId>| Place::Feature { index, id: id.map(ToString::to_string) };
-        let Value::Object(mut obj) = item else {
-            let msg = format!("skipped: a feature must be an object, this is {}", json_kind(&item));
-            self.diagnostics.push(Diagnostic::error(place(None), msg));
-            return None;
+        let mut raw = match item {
+            RawItem::Object(obj) => *obj,
+            RawItem::Other(v) => {
+                let msg = format!("skipped: a feature must be an object, this is {}", json_kind(&v));
+                self.diagnostics.push(Diagnostic::error(place(None), msg));
+                return None;
+            }
         };
-        let id = match obj.remove("id") {
+        let obj = &mut raw.members;
+        let id = match obj.shift_remove("id") {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) => Some(FeatureId::Text(s)),
             Some(Value::Number(n)) => Some(FeatureId::Number(n)),
@@ -136,7 +146,7 @@ impl Context<'_> {
             }
         };
         let here = place(id.as_ref());
-        match obj.remove("type") {
+        match obj.shift_remove("type") {
             Some(Value::String(t)) if t == "Feature" => {}
             other => {
                 let found = other.as_ref().map_or("nothing".to_owned(), |v| match v {
@@ -148,7 +158,7 @@ impl Context<'_> {
                 return None;
             }
         }
-        let properties = match obj.remove("properties") {
+        let properties = match obj.shift_remove("properties") {
             None | Some(Value::Null) => Map::new(),
             Some(Value::Object(p)) => p,
             Some(other) => {
@@ -157,8 +167,9 @@ impl Context<'_> {
                 Map::new()
             }
         };
-        let geometry = match obj.remove("geometry") {
-            Some(Value::Null) => None,
+        obj.shift_remove("bbox");
+        let geometry = match raw.geometry.take() {
+            Some(RawItem::Other(Value::Null)) => None,
             None => {
                 self.diagnostics.push(Diagnostic::warning(
                     here.clone(),
@@ -166,7 +177,12 @@ impl Context<'_> {
                 ));
                 None
             }
-            Some(g) => match self.geometry(g, &here) {
+            Some(RawItem::Other(v)) => {
+                let msg = format!("skipped: a geometry must be an object, this is {}", json_kind(&v));
+                self.diagnostics.push(Diagnostic::error(here, msg));
+                return None;
+            }
+            Some(RawItem::Object(g)) => match self.geometry(*g, &here) {
                 Ok(g) => g,
                 Err(message) => {
                     self.diagnostics.push(Diagnostic::error(here, format!("skipped: {message}")));
@@ -174,44 +190,53 @@ impl Context<'_> {
                 }
             },
         };
-        obj.remove("bbox");
-        Some(Feature { id, geometry, properties, foreign: obj })
+        Some(Feature { id, geometry, properties, foreign: raw.into_members() })
     }
 
     /// A GeoJSON geometry object to a geo geometry; `None` for an empty geometry.
-    fn geometry(&mut self, value: Value, place: &Place) -> Result<Option<Geometry<f64>>, String> {
-        if value.get("coordinates").and_then(Value::as_array).is_some_and(Vec::is_empty) {
+    fn geometry(&mut self, g: RawObject, place: &Place) -> Result<Option<Geometry<f64>>, String> {
+        let kind = match g.members.get("type") {
+            Some(Value::String(t)) => t.as_str(),
+            Some(other) => return Err(format!("the geometry's \"type\" is {}", json_kind(other))),
+            None => return Err("the geometry has no \"type\"".into()),
+        };
+        if kind == "GeometryCollection" {
+            let Some(items) = g.geometries else {
+                return Err("a GeometryCollection needs \"geometries\", an array".into());
+            };
+            let mut parts = Vec::with_capacity(items.len());
+            for item in items {
+                match item {
+                    RawItem::Object(part) => parts.extend(self.geometry(*part, place)?),
+                    RawItem::Other(v) => return Err(format!("a geometry must be an object, this is {}", json_kind(&v))),
+                }
+            }
+            return Ok(Some(Geometry::GeometryCollection(GeometryCollection(parts))));
+        }
+        if !GEOMETRY_TYPES.contains(&kind) {
+            return Err(format!("unknown geometry type {kind:?}"));
+        }
+        let Some(coords) = g.coordinates else {
+            return Err(format!("a {kind} needs \"coordinates\""));
+        };
+        if coords == Coords::List(Vec::new()) {
             return Ok(None);
         }
-        let parsed = geojson::Geometry::deserialize(value).map_err(|e| e.to_string())?;
-        self.convert(&parsed.value, place)
-    }
-
-    fn convert(&mut self, value: &GeometryValue, place: &Place) -> Result<Option<Geometry<f64>>, String> {
-        Ok(Some(match value {
-            GeometryValue::Point { coordinates } => Geometry::Point(Point(self.coord(coordinates, place)?)),
-            GeometryValue::MultiPoint { coordinates } => {
-                let points = coordinates.iter().map(|p| self.coord(p, place).map(Point)).collect::<Result<Vec<_>, _>>()?;
-                if points.is_empty() {
-                    return Ok(None);
-                }
-                Geometry::MultiPoint(MultiPoint(points))
-            }
-            GeometryValue::LineString { coordinates } => Geometry::LineString(self.line(coordinates, place)?),
-            GeometryValue::MultiLineString { coordinates } => {
-                let lines = coordinates.iter().map(|l| self.line(l, place)).collect::<Result<Vec<_>, _>>()?;
-                if lines.is_empty() {
-                    return Ok(None);
-                }
+        Ok(Some(match kind {
+            "Point" => Geometry::Point(Point(self.position(coords, place)?)),
+            "MultiPoint" => Geometry::MultiPoint(MultiPoint(self.positions(coords, place)?.into_iter().map(Point).collect())),
+            "LineString" => Geometry::LineString(self.line(coords, place)?),
+            "MultiLineString" => {
+                let lines = list(coords, "lines")?.into_iter().map(|l| self.line(l, place)).collect::<Result<_, _>>()?;
                 Geometry::MultiLineString(MultiLineString(lines))
             }
-            GeometryValue::Polygon { coordinates } => match self.polygon(coordinates, place)? {
+            "Polygon" => match self.polygon(coords, place)? {
                 Some(p) => Geometry::Polygon(p),
                 None => return Ok(None),
             },
-            GeometryValue::MultiPolygon { coordinates } => {
-                let mut polys = Vec::with_capacity(coordinates.len());
-                for rings in coordinates {
+            _ => {
+                let mut polys = Vec::new();
+                for rings in list(coords, "polygons")? {
                     polys.extend(self.polygon(rings, place)?);
                 }
                 if polys.is_empty() {
@@ -219,60 +244,64 @@ impl Context<'_> {
                 }
                 Geometry::MultiPolygon(MultiPolygon(polys))
             }
-            GeometryValue::GeometryCollection { geometries } => {
-                let mut parts = Vec::with_capacity(geometries.len());
-                for g in geometries {
-                    parts.extend(self.convert(&g.value, place)?);
-                }
-                Geometry::GeometryCollection(GeometryCollection(parts))
-            }
         }))
     }
 
-    fn coord(&mut self, p: &Position, place: &Place) -> Result<Coord<f64>, String> {
-        let &[x, y, ref rest @ ..] = p.as_slice() else {
-            return Err("a position needs a longitude and a latitude".into());
-        };
-        if !rest.is_empty() {
-            self.z_dropped += 1;
+    fn position(&mut self, coords: Coords, place: &Place) -> Result<Coord<f64>, String> {
+        match coords {
+            Coords::Position { at, height } => {
+                self.z_dropped += usize::from(height);
+                self.check(at, place)
+            }
+            Coords::ShortPosition(n) => Err(format!(
+                "a position needs two or more elements (longitude, latitude), this one has {n}"
+            )),
+            other => Err(format!("a position must be an array of numbers, found {}", describe(&other))),
         }
-        if !(-90.0..=90.0).contains(&y) {
-            let hint = if (-90.0..=90.0).contains(&x) && (-180.0..=180.0).contains(&y) {
-                "; are longitude and latitude swapped? GeoJSON puts longitude first"
-            } else {
-                ""
-            };
-            return Err(format!("latitude {y} is outside -90..90 in [{x}, {y}]{hint}"));
-        }
-        if !(-540.0..=540.0).contains(&x) {
-            return Err(format!("longitude {x} is outside -180..180 in [{x}, {y}]"));
-        }
-        if !(-180.0..=180.0).contains(&x) {
-            let msg = format!("longitude {x} is outside -180..180; drawn as it is");
-            self.diagnostics.push(Diagnostic::warning(place.clone(), msg));
-        }
-        Ok(Coord { x, y })
     }
 
-    fn line(&mut self, positions: &[Position], place: &Place) -> Result<LineString<f64>, String> {
+    fn positions(&mut self, coords: Coords, place: &Place) -> Result<Vec<Coord<f64>>, String> {
+        match coords {
+            Coords::Positions { coords, heights } => {
+                self.z_dropped += heights;
+                for &c in &coords {
+                    self.check(c, place)?;
+                }
+                Ok(coords)
+            }
+            // A single position where a list belongs, or a list with something else in it.
+            Coords::Position { .. } | Coords::Number(_) => Err("expected an array of positions, found one position".into()),
+            Coords::List(items) => items.into_iter().map(|c| self.position(c, place)).collect(),
+            other => Err(format!("expected an array of positions, found {}", describe(&other))),
+        }
+    }
+
+    fn check(&mut self, c: Coord<f64>, place: &Place) -> Result<Coord<f64>, String> {
+        if let Some(warning) = super::check_lon_lat(c.x, c.y, "GeoJSON puts longitude first")? {
+            self.diagnostics.push(Diagnostic::warning(place.clone(), warning));
+        }
+        Ok(c)
+    }
+
+    fn line(&mut self, coords: Coords, place: &Place) -> Result<LineString<f64>, String> {
+        let positions = self.positions(coords, place)?;
         if positions.len() < 2 {
             return Err(format!("a line needs at least 2 positions, this one has {}", positions.len()));
         }
-        let coords = positions.iter().map(|p| self.coord(p, place)).collect::<Result<Vec<_>, _>>()?;
-        Ok(LineString(coords))
+        Ok(LineString(positions))
     }
 
-    fn polygon(&mut self, rings: &[Vec<Position>], place: &Place) -> Result<Option<Polygon<f64>>, String> {
-        let mut rings = rings.iter().enumerate().map(|(i, ring)| {
-            if ring.len() < 4 {
-                return Err(format!("ring {i} has {} positions; a closed ring needs at least 4", ring.len()));
+    fn polygon(&mut self, coords: Coords, place: &Place) -> Result<Option<Polygon<f64>>, String> {
+        let mut rings = list(coords, "rings")?.into_iter().enumerate().map(|(i, ring)| {
+            let line = self.positions(ring, place)?;
+            if line.len() < 4 {
+                return Err(format!("ring {i} has {} positions; a closed ring needs at least 4", line.len()));
             }
-            let line = self.line(ring, place)?;
-            if line.0.first() != line.0.last() {
+            if line.first() != line.last() {
                 let msg = format!("ring {i} is not closed; closed it");
                 self.diagnostics.push(Diagnostic::warning(place.clone(), msg));
             }
-            Ok(line)
+            Ok(LineString(line))
         });
         let Some(exterior) = rings.next().transpose()? else {
             return Ok(None);
@@ -295,6 +324,26 @@ impl Context<'_> {
             let msg = format!("{} polygons were wound clockwise; re-wound as RFC 7946 asks", self.rewound);
             self.diagnostics.push(Diagnostic::info(Place::File, msg));
         }
+    }
+}
+
+/// The members of a nested array (lines of a MultiLineString, rings of a Polygon, ...).
+fn list(coords: Coords, what: &str) -> Result<Vec<Coords>, String> {
+    match coords {
+        Coords::List(items) => Ok(items),
+        // An array of positions where arrays of positions belong: one level too shallow.
+        Coords::Positions { .. } | Coords::Position { .. } => Err(format!("expected an array of {what}, found positions")),
+        other => Err(format!("expected an array of {what}, found {}", describe(&other))),
+    }
+}
+
+fn describe(c: &Coords) -> &'static str {
+    match c {
+        Coords::Number(_) => "a number",
+        Coords::Position { .. } | Coords::ShortPosition(_) => "a position",
+        Coords::Positions { .. } => "an array of positions",
+        Coords::List(_) => "nested arrays",
+        Coords::Invalid(what) => what,
     }
 }
 

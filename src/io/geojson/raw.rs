@@ -1,0 +1,436 @@
+//! The GeoJSON document as the parser streams through it.
+//!
+//! Objects on the feature and geometry paths (the root, `features[i]`, `geometry`,
+//! `geometries[i]`) become [`RawObject`]s whose `coordinates` go straight into flat vectors of
+//! positions ([`Coords`]); every other member (properties, foreign members) becomes a
+//! `serde_json::Value`, with duplicate keys noted as `json::ValueSeed` does.
+//!
+//! Why not a `Value` tree first: in a tree every number is a 32-byte `Value` and every position
+//! its own heap `Vec`, about 20 bytes of tree per byte of coordinates. A 21 MB track file
+//! peaked at 419 MB that way; streaming the positions keeps it near the file size.
+//!
+//! The parser also reports progress (bytes parsed, features read) and stops when asked to.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use geo::Coord;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use crate::io::json::{Duplicates, Path, ValueSeed, json_error};
+use crate::io::{Diagnostic, Progress, ReadError};
+
+/// Which members of an object hold GeoJSON structure rather than plain JSON.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// The top level: any GeoJSON object.
+    Root,
+    /// An element of `features`.
+    Feature,
+    /// A `geometry` or an element of `geometries`.
+    Geometry,
+}
+
+/// An object on the feature/geometry path.
+#[derive(Default, Debug)]
+pub(crate) struct RawObject {
+    /// Every member not listed below, in file order.
+    pub members: Map<String, Value>,
+    pub features: Option<Vec<RawItem>>,
+    pub geometry: Option<RawItem>,
+    pub geometries: Option<Vec<RawItem>>,
+    pub coordinates: Option<Coords>,
+}
+
+/// A value where an object of the feature/geometry path belongs: the object, or whatever else
+/// the file put there (so that a message can name it).
+#[derive(Debug)]
+pub(crate) enum RawItem {
+    Object(Box<RawObject>),
+    Other(Value),
+}
+
+/// The `coordinates` member, shaped by its nesting.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Coords {
+    Number(f64),
+    /// An array of numbers with at least two of them; `height` when it had more.
+    Position { at: Coord<f64>, height: bool },
+    /// An array of fewer than two numbers.
+    ShortPosition(usize),
+    /// An array of positions; `heights` counts those that had a third number.
+    Positions { coords: Vec<Coord<f64>>, heights: usize },
+    /// Any other array (of lines, of polygons, or mixed).
+    List(Vec<Coords>),
+    /// Something that is neither a number nor an array: "a string", "null", ...
+    Invalid(&'static str),
+}
+
+/// State shared by every seed of one parse.
+struct Shared<'a> {
+    duplicates: std::cell::RefCell<Duplicates>,
+    progress: &'a Progress,
+    /// Address range of the text, to turn borrowed keys into byte offsets.
+    base: usize,
+    len: usize,
+    /// Offset of the last key seen: how far the parser has got.
+    offset: std::cell::Cell<usize>,
+    cancelled: std::cell::Cell<bool>,
+}
+
+impl<'a> Shared<'a> {
+    fn new(text: &str, progress: &'a Progress) -> Self {
+        Shared {
+            duplicates: Default::default(),
+            progress,
+            base: text.as_ptr() as usize,
+            len: text.len(),
+            offset: Default::default(),
+            cancelled: Default::default(),
+        }
+    }
+}
+
+/// Parses GeoJSON text into its raw structure, noting duplicate keys as warnings.
+pub(crate) fn parse(text: &str, progress: &Progress, diags: &mut Vec<Diagnostic>) -> Result<RawItem, ReadError> {
+    let shared = Shared::new(text, progress);
+    let mut de = serde_json::Deserializer::from_str(text);
+    let root = ItemSeed { role: Role::Root, path: &Path::Root, shared: &shared }
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v));
+    let root = match root {
+        Ok(root) => root,
+        Err(_) if shared.cancelled.get() => return Err(ReadError::Cancelled),
+        Err(e) => return Err(json_error(e)),
+    };
+    shared.duplicates.into_inner().report(diags);
+    Ok(root)
+}
+
+#[derive(Clone, Copy)]
+struct ItemSeed<'s> {
+    role: Role,
+    path: &'s Path<'s>,
+    shared: &'s Shared<'s>,
+}
+
+impl ItemSeed<'_> {
+    fn value_seed(&self) -> ValueSeed<'_> {
+        ValueSeed { path: self.path, duplicates: &self.shared.duplicates }
+    }
+}
+
+impl<'de> DeserializeSeed<'de> for ItemSeed<'_> {
+    type Value = RawItem;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<RawItem, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// Anything but an object is kept as a `Value`, for the message that names it.
+macro_rules! delegate_to_value {
+    ($wrap:path) => {
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+            self.value_seed().visit_bool(v).map($wrap)
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            self.value_seed().visit_i64(v).map($wrap)
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            self.value_seed().visit_u64(v).map($wrap)
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            self.value_seed().visit_f64(v).map($wrap)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            self.value_seed().visit_str(v).map($wrap)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            self.value_seed().visit_unit().map($wrap)
+        }
+    };
+}
+
+impl<'de> Visitor<'de> for ItemSeed<'_> {
+    type Value = RawItem;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a GeoJSON object")
+    }
+
+    delegate_to_value!(RawItem::Other);
+
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<RawItem, A::Error> {
+        self.value_seed().visit_seq(seq).map(RawItem::Other)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawItem, A::Error> {
+        let shared = self.shared;
+        let mut obj = RawObject::default();
+        while let Some(key) = map.next_key_seed(KeySeed { shared })? {
+            let path = Path::Key(&key, self.path);
+            let child = |role| ItemSeed { role, path: &path, shared };
+            let duplicate = match (self.role, key.as_ref()) {
+                (Role::Root, "features") => match map.next_value_seed(ListSeed(child(Role::Feature)))? {
+                    Ok(items) => obj.features.replace(items).is_some(),
+                    Err(value) => obj.members.insert(key.to_string(), value).is_some(),
+                },
+                (Role::Root | Role::Feature, "geometry") => {
+                    obj.geometry.replace(map.next_value_seed(child(Role::Geometry))?).is_some()
+                }
+                (Role::Root | Role::Geometry, "geometries") => match map.next_value_seed(ListSeed(child(Role::Geometry)))? {
+                    Ok(items) => obj.geometries.replace(items).is_some(),
+                    Err(value) => obj.members.insert(key.to_string(), value).is_some(),
+                },
+                (Role::Root | Role::Geometry, "coordinates") => {
+                    obj.coordinates.replace(map.next_value_seed(CoordsSeed)?).is_some()
+                }
+                _ => {
+                    let value = map.next_value_seed(ValueSeed { path: &path, duplicates: &shared.duplicates })?;
+                    obj.members.insert(key.to_string(), value).is_some()
+                }
+            };
+            if duplicate {
+                shared.duplicates.borrow_mut().note(&path);
+            }
+        }
+        Ok(RawItem::Object(Box::new(obj)))
+    }
+}
+
+/// An object key, borrowed from the text when it has no escapes; its address tells how far
+/// the parser has got (serde_json has no public offset for a `Deserializer`).
+struct KeySeed<'s> {
+    shared: &'s Shared<'s>,
+}
+
+impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed<'_> {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        let at = (v.as_ptr() as usize).wrapping_sub(self.shared.base);
+        if at <= self.shared.len {
+            self.shared.offset.set(at);
+        }
+        Ok(Cow::Borrowed(v))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(v.to_owned()))
+    }
+}
+
+/// An array of items (`features`, `geometries`), or the `Value` that stood in its place.
+struct ListSeed<'s>(ItemSeed<'s>);
+
+impl<'de> DeserializeSeed<'de> for ListSeed<'_> {
+    type Value = Result<Vec<RawItem>, Value>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl ListSeed<'_> {
+    fn value_seed(&self) -> ValueSeed<'_> {
+        self.0.value_seed()
+    }
+}
+
+impl<'de> Visitor<'de> for ListSeed<'_> {
+    type Value = Result<Vec<RawItem>, Value>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array")
+    }
+
+    delegate_to_value!(Err);
+
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        self.value_seed().visit_map(map).map(Err)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let ItemSeed { role, path, shared } = self.0;
+        let mut items = Vec::new();
+        loop {
+            let here = Path::Index(items.len(), path);
+            match seq.next_element_seed(ItemSeed { role, path: &here, shared })? {
+                Some(item) => items.push(item),
+                None => break,
+            }
+            if role == Role::Feature {
+                shared.progress.feature_read(shared.offset.get() as u64);
+                if shared.progress.is_cancelled() {
+                    shared.cancelled.set(true);
+                    return Err(de::Error::custom("cancelled"));
+                }
+            }
+        }
+        Ok(Ok(items))
+    }
+}
+
+/// Parses `coordinates` without a tree: positions are collected into one vector per line.
+#[derive(Clone, Copy)]
+struct CoordsSeed;
+
+impl<'de> DeserializeSeed<'de> for CoordsSeed {
+    type Value = Coords;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Coords, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for CoordsSeed {
+    type Value = Coords;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("coordinates")
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Coords, E> {
+        Ok(Coords::Number(v as f64))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Coords, E> {
+        Ok(Coords::Number(v as f64))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Coords, E> {
+        Ok(Coords::Number(v))
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Coords, E> {
+        Ok(Coords::Invalid("a boolean"))
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Coords, E> {
+        Ok(Coords::Invalid("a string"))
+    }
+
+    fn visit_unit<E>(self) -> Result<Coords, E> {
+        Ok(Coords::Invalid("null"))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Coords, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Coords::Invalid("an object"))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Coords, A::Error> {
+        let Some(first) = seq.next_element_seed(self)? else {
+            return Ok(Coords::List(Vec::new()));
+        };
+        match first {
+            Coords::Number(x) => {
+                // A position: the first two numbers count, more are heights (or measures).
+                let (mut count, mut y, mut invalid) = (1, 0.0, None);
+                while let Some(c) = seq.next_element_seed(self)? {
+                    match c {
+                        Coords::Number(v) if count == 1 => y = v,
+                        Coords::Number(_) => {}
+                        _ => invalid = invalid.or(Some("an array inside a position")),
+                    }
+                    count += 1;
+                }
+                Ok(match invalid {
+                    Some(what) => Coords::Invalid(what),
+                    None if count < 2 => Coords::ShortPosition(count),
+                    None => Coords::Position { at: Coord { x, y }, height: count > 2 },
+                })
+            }
+            Coords::Position { at, height } => {
+                let mut coords = vec![at];
+                let mut heights = usize::from(height);
+                while let Some(c) = seq.next_element_seed(self)? {
+                    match c {
+                        Coords::Position { at, height } => {
+                            coords.push(at);
+                            heights += usize::from(height);
+                        }
+                        other => {
+                            // Mixed content: keep it as a list for the message.
+                            let mut list: Vec<Coords> =
+                                coords.into_iter().map(|at| Coords::Position { at, height: false }).collect();
+                            list.push(other);
+                            while let Some(c) = seq.next_element_seed(self)? {
+                                list.push(c);
+                            }
+                            return Ok(Coords::List(list));
+                        }
+                    }
+                }
+                coords.shrink_to_fit();
+                Ok(Coords::Positions { coords, heights })
+            }
+            other => {
+                let mut list = vec![other];
+                while let Some(c) = seq.next_element_seed(self)? {
+                    list.push(c);
+                }
+                Ok(Coords::List(list))
+            }
+        }
+    }
+}
+
+impl RawItem {
+    /// Back to plain JSON, for a structural member that turned out to be a foreign member
+    /// (a FeatureCollection with a `geometry`, say). Heights are not kept.
+    pub fn into_value(self) -> Value {
+        match self {
+            RawItem::Other(v) => v,
+            RawItem::Object(obj) => Value::Object(obj.into_members()),
+        }
+    }
+}
+
+impl RawObject {
+    /// Every member as plain JSON.
+    pub fn into_members(self) -> Map<String, Value> {
+        let mut members = self.members;
+        let list = |items: Vec<RawItem>| Value::Array(items.into_iter().map(RawItem::into_value).collect());
+        if let Some(items) = self.features {
+            members.insert("features".into(), list(items));
+        }
+        if let Some(item) = self.geometry {
+            members.insert("geometry".into(), item.into_value());
+        }
+        if let Some(items) = self.geometries {
+            members.insert("geometries".into(), list(items));
+        }
+        if let Some(coords) = self.coordinates {
+            members.insert("coordinates".into(), coords.into_value());
+        }
+        members
+    }
+}
+
+impl Coords {
+    fn into_value(self) -> Value {
+        let pos = |at: Coord<f64>| serde_json::json!([at.x, at.y]);
+        match self {
+            Coords::Number(v) => serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
+            Coords::Position { at, .. } => pos(at),
+            Coords::ShortPosition(_) | Coords::Invalid(_) => Value::Null,
+            Coords::Positions { coords, .. } => Value::Array(coords.into_iter().map(pos).collect()),
+            Coords::List(list) => Value::Array(list.into_iter().map(Coords::into_value).collect()),
+        }
+    }
+}
