@@ -30,7 +30,7 @@ fn main() {
             let names = PlaceName::from_basemap(basemap.labels(view, zoom));
             label_ms.push(a.elapsed().as_secs_f64() * 1e3);
             let b = Instant::now();
-            let input = [LayerInput { index: 0, layer: &sample, opacity: 1.0 }];
+            let input = [LayerInput::new(0, &sample, 1.0)];
             let s = scene::build(&input, &t, size, Highlight::default(), &names);
             scene_ms.push(b.elapsed().as_secs_f64() * 1e3);
             items = s.items.len() + s.background.len();

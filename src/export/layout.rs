@@ -314,7 +314,7 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
     };
 
     prepare::simplify(&mut layers, transform.px_per_world * f64::from(spec.scale));
-    let inputs: Vec<LayerInput> = layers.iter().map(|p| LayerInput { index: p.index, layer: &p.layer, opacity: p.opacity }).collect();
+    let inputs: Vec<LayerInput> = layers.iter().map(|p| LayerInput::new(p.index, &p.layer, p.opacity)).collect();
     let frame_size = [frame.w, frame.h];
     let zoom = (transform.px_per_world / 256.0).log2();
 
@@ -888,7 +888,7 @@ pub fn swatch(feature: &Feature, shape: SwatchShape) -> Vec<Primitive> {
         f.properties.insert("precision_m".into(), serde_json::json!(metres));
     }
     let layer = Layer { features: vec![f], ..Layer::default() };
-    let input = [LayerInput { index: 0, layer: &layer, opacity: 1.0 }];
+    let input = [LayerInput::new(0, &layer, 1.0)];
     let built = scene::build(&input, &t, SWATCH, Highlight::default(), &[]);
     built.items.into_iter().map(|(_, p)| p).filter(|p| !matches!(p, Primitive::Text { .. })).collect()
 }

@@ -1,3 +1,7 @@
-//! Spatial questions about the data: for now, geodesic measurement.
+//! Spatial questions about the data: what is in a view or under the pointer (an R-tree of
+//! each layer's pieces), and geodesic measurement.
 
 pub mod measure;
+pub mod spatial;
+
+pub use spatial::{Hit, LayerIndex, Part, Piece, parts};

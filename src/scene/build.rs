@@ -1,10 +1,17 @@
 //! Builds the primitives for one view of the open layers.
 
-use geo::{Coord, Geometry, LineString, Polygon};
+use geo::{Coord, Geometry, Polygon};
 
 use super::style::{self, ARROW_SIZE_PX, ARROW_SPACING_PX};
 use super::{Anchor, Primitive, Px, Rgba, ScreenTransform, Stroke};
+use crate::index::{LayerIndex, Part, Piece, parts};
 use crate::model::{Feature, FeatureKind, FeatureRef, Layer};
+use crate::projection::{LatToWorldY, WorldRect};
+
+/// Level of detail: a vertex closer than this to the last one kept is not drawn.
+const MIN_STEP_PX: f32 = 0.5;
+/// Margin around the view within which features are still built (markers, halos, arrows).
+const VIEW_MARGIN_PX: f32 = 64.0;
 
 /// Everything to paint for one view, back to front: the basemap's place names first, then
 /// the case, each primitive tagged with its feature.
@@ -20,6 +27,32 @@ pub struct LayerInput<'a> {
     pub layer: &'a Layer,
     /// 0 (invisible) to 1.
     pub opacity: f32,
+    /// The layer's spatial index, when it has one: then only features in view are visited.
+    pub spatial: Option<&'a LayerIndex>,
+    /// The layer is drawn elsewhere (raster tiles, see `tiles::layer`): only its selected and
+    /// hovered features are built here, on top.
+    pub highlights_only: bool,
+}
+
+impl<'a> LayerInput<'a> {
+    /// A layer drawn in full, feature by feature.
+    pub fn new(index: usize, layer: &'a Layer, opacity: f32) -> Self {
+        LayerInput { index, layer, opacity, spatial: None, highlights_only: false }
+    }
+
+    /// The features to visit for a view.
+    fn candidates(&self, view: &WorldRect, highlight: &Highlight) -> Vec<usize> {
+        if self.highlights_only {
+            let mut ids: Vec<usize> = highlight.selected.iter().chain(&highlight.hovered).filter(|r| r.layer == self.index).map(|r| r.feature).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            return ids;
+        }
+        match self.spatial {
+            Some(index) => index.features_in(view),
+            None => (0..self.layer.features.len()).collect(),
+        }
+    }
 }
 
 /// The state that changes how features look: what is selected (a site, or every route of a
@@ -46,16 +79,19 @@ enum Pass {
 pub fn build(layers: &[LayerInput], t: &ScreenTransform, size: Px, highlight: Highlight<'_>, place_names: &[PlaceName]) -> Scene {
     let mut items: Vec<(Pass, FeatureRef, Primitive)> = Vec::new();
     let mut labels: Vec<Label> = Vec::new();
-    let view = [[-64.0f32, -64.0], [size[0] + 64.0, size[1] + 64.0]];
+    let view = [[-VIEW_MARGIN_PX, -VIEW_MARGIN_PX], [size[0] + VIEW_MARGIN_PX, size[1] + VIEW_MARGIN_PX]];
+    let view_world = WorldRect::from_corners(t.world_from_screen(view[0]), t.world_from_screen(view[1]));
+    let lat_y = LatToWorldY::new();
     for input in layers.iter().filter(|l| l.opacity > 0.0) {
-        for (i, f) in input.layer.features.iter().enumerate() {
+        for i in input.candidates(&view_world, &highlight) {
+            let Some(f) = input.layer.features.get(i) else { continue };
             let Some(geometry) = &f.geometry else { continue };
             let at = FeatureRef { layer: input.index, feature: i };
             let fade = input.opacity * highlight.fade.map_or(1.0, |fade_of| fade_of(at, f));
             if fade <= 0.0 {
                 continue;
             }
-            let mut out = Emitter { t, at, fade, items: &mut items, view };
+            let mut out = Emitter { t, at, fade, items: &mut items, view, lat_y };
             let selected = highlight.selected.contains(&at);
             let hovered = highlight.hovered == Some(at);
             out.feature(f, geometry, selected, hovered);
@@ -74,6 +110,34 @@ pub fn build(layers: &[LayerInput], t: &ScreenTransform, size: Px, highlight: Hi
     let background = place_names_in_view(place_names, t, size, &mut taken);
     items.sort_by_key(|(pass, _, _)| *pass);
     Scene { background, items: items.into_iter().map(|(_, at, p)| (at, p)).collect() }
+}
+
+/// The primitives of a layer's pieces in a view (a raster tile of a large layer), back to
+/// front: only the `runs` of lines the index found there are projected. `fades[i]` is how
+/// much feature `i` fades (0 hides it). No labels: they would be cut at tile edges.
+pub fn pieces(layer: &Layer, runs: &[Piece], fades: &[f32], t: &ScreenTransform, size: Px) -> Vec<Primitive> {
+    let mut items = Vec::new();
+    let view = [[-VIEW_MARGIN_PX, -VIEW_MARGIN_PX], [size[0] + VIEW_MARGIN_PX, size[1] + VIEW_MARGIN_PX]];
+    let lat_y = LatToWorldY::new();
+    let mut current: Option<(u32, Vec<Part>)> = None;
+    for run in runs {
+        let Some(f) = layer.features.get(run.feature as usize) else { continue };
+        let fade = fades.get(run.feature as usize).copied().unwrap_or(1.0);
+        let Some(g) = f.geometry.as_ref().filter(|_| fade > 0.0) else { continue };
+        if current.as_ref().is_none_or(|(id, _)| *id != run.feature) {
+            current = Some((run.feature, parts(g)));
+        }
+        let Some(part) = current.as_ref().and_then(|(_, p)| p.get(run.part as usize)).copied() else { continue };
+        let at = FeatureRef { layer: 0, feature: run.feature as usize };
+        let mut out = Emitter { t, at, fade, items: &mut items, view, lat_y };
+        match part {
+            Part::Point(c) => out.point(f, c, false, false),
+            Part::Line(coords) => out.line(f, coords.get(run.start as usize..=run.end as usize).unwrap_or_default(), false, false),
+            Part::Polygon(p) => out.polygon(f, p, false, false),
+        }
+    }
+    items.sort_by_key(|(pass, _, _)| *pass);
+    items.into_iter().map(|(_, _, p)| p).collect()
 }
 
 /// A basemap name to place: the text, an optional second line in another script, where, how
@@ -170,6 +234,7 @@ struct Emitter<'a, 'b> {
     fade: f32,
     items: &'b mut Vec<(Pass, FeatureRef, Primitive)>,
     view: [Px; 2],
+    lat_y: LatToWorldY,
 }
 
 impl Emitter<'_, '_> {
@@ -181,19 +246,37 @@ impl Emitter<'_, '_> {
         match g {
             Geometry::Point(p) => self.point(f, p.0, selected, hovered),
             Geometry::MultiPoint(mp) => mp.0.iter().for_each(|p| self.point(f, p.0, selected, hovered)),
-            Geometry::LineString(l) => self.line(f, l, selected, hovered),
-            Geometry::MultiLineString(ml) => ml.0.iter().for_each(|l| self.line(f, l, selected, hovered)),
+            Geometry::LineString(l) => self.line(f, &l.0, selected, hovered),
+            Geometry::MultiLineString(ml) => ml.0.iter().for_each(|l| self.line(f, &l.0, selected, hovered)),
             Geometry::Polygon(p) => self.polygon(f, p, selected, hovered),
             Geometry::MultiPolygon(mp) => mp.0.iter().for_each(|p| self.polygon(f, p, selected, hovered)),
             Geometry::GeometryCollection(gc) => gc.0.iter().for_each(|g| self.feature(f, g, selected, hovered)),
-            Geometry::Line(l) => self.line(f, &LineString(vec![l.start, l.end]), selected, hovered),
+            Geometry::Line(l) => self.line(f, &[l.start, l.end], selected, hovered),
             Geometry::Rect(r) => self.polygon(f, &r.to_polygon(), selected, hovered),
             Geometry::Triangle(tr) => self.polygon(f, &tr.to_polygon(), selected, hovered),
         }
     }
 
-    fn project(&self, line: &LineString) -> Vec<Px> {
-        line.0.iter().map(|c| self.t.screen_from_lonlat(c.x, c.y)).collect()
+    /// Screen positions of a line or ring, thinned to [`MIN_STEP_PX`] (level of detail: at
+    /// low zoom most vertices of a dense track fall on the pixel of the one before). The last
+    /// vertex is always kept, so rings stay closed and lines end where they should.
+    fn project(&self, coords: &[Coord]) -> Vec<Px> {
+        let mut out: Vec<Px> = Vec::with_capacity(coords.len().min(4096));
+        let Some((last, rest)) = coords.split_last() else { return out };
+        let to_screen = |c: &Coord| self.t.screen_from_world([(c.x + 180.0) / 360.0, self.lat_y.y(c.y)]);
+        let min2 = MIN_STEP_PX * MIN_STEP_PX;
+        for c in rest {
+            let p = to_screen(c);
+            if out.last().is_none_or(|q| (p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) >= min2) {
+                out.push(p);
+            }
+        }
+        let end = to_screen(last);
+        if out.len() > 1 && out.last().is_some_and(|q| (end[0] - q[0]).powi(2) + (end[1] - q[1]).powi(2) < min2) {
+            out.pop();
+        }
+        out.push(end);
+        out
     }
 
     fn visible(&self, pts: &[Px]) -> bool {
@@ -231,7 +314,7 @@ impl Emitter<'_, '_> {
         self.push(Pass::Marker, Primitive::Circle { center, radius, fill, stroke: Some(stroke) });
     }
 
-    fn line(&mut self, f: &Feature, l: &LineString, selected: bool, hovered: bool) {
+    fn line(&mut self, f: &Feature, l: &[Coord], selected: bool, hovered: bool) {
         let pts = self.project(l);
         if pts.len() < 2 || !self.visible(&pts) {
             return;
@@ -262,12 +345,12 @@ impl Emitter<'_, '_> {
     }
 
     fn polygon(&mut self, f: &Feature, p: &Polygon, selected: bool, hovered: bool) {
-        let outline = self.project(p.exterior());
+        let outline = self.project(&p.exterior().0);
         if outline.len() < 3 || !self.visible(&outline) {
             return;
         }
         let mut rings = vec![outline];
-        rings.extend(p.interiors().iter().map(|r| self.project(r)));
+        rings.extend(p.interiors().iter().map(|r| self.project(&r.0)));
         let (fill, stroke) = match f.kind() {
             FeatureKind::Area => style::area(f),
             _ => style::plain_polygon(f),

@@ -8,7 +8,7 @@ mod hit;
 pub mod legend;
 pub mod style;
 
-pub use build::{Highlight, LayerInput, PlaceName, Scene, build};
+pub use build::{Highlight, LayerInput, PlaceName, Scene, build, pieces};
 pub use hit::hit_test;
 
 /// Colours are the basemap's type: one colour type for everything drawn.

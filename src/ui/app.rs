@@ -8,6 +8,7 @@ use geo::BoundingRect;
 use walkers::MapMemory;
 
 use super::layers::{self, LayerAction};
+use super::loading::{self, Fit, Loading, Shown};
 use super::map_view::{self, MapInputs, MapState, OnlineLayer};
 use super::measure::Measure;
 use super::panel::{self, Action, PanelCtx};
@@ -15,9 +16,11 @@ use super::search;
 use super::selection::{History, Selection, highlighted};
 use super::timeline::Timeline;
 use crate::basemap::LayerKind;
+use crate::index::LayerIndex;
 use crate::io::{self, Diagnostic, Severity};
 use crate::model::{Feature, FeatureRef, Layer, time};
 use crate::tiles::XyzSource;
+use crate::tiles::layer::RASTER_ABOVE_VERTICES;
 
 /// How the app was started.
 #[derive(Clone, Debug, Default)]
@@ -39,11 +42,30 @@ pub struct Options {
 
 /// A file opened as a layer, with what the viewer chose for it.
 pub struct OpenLayer {
-    pub layer: Layer,
+    /// Shared with the threads that draw its raster tiles.
+    pub layer: Arc<Layer>,
+    /// Its R-tree: what is in view, what is under the pointer.
+    pub index: Arc<LayerIndex>,
     pub path: Option<PathBuf>,
     pub visible: bool,
     pub opacity: f32,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+impl OpenLayer {
+    pub fn new(loaded: io::Loaded, path: Option<PathBuf>) -> Self {
+        let index = LayerIndex::build(&loaded.layer);
+        Self::indexed(loaded, index, path)
+    }
+
+    fn indexed(loaded: io::Loaded, index: LayerIndex, path: Option<PathBuf>) -> Self {
+        OpenLayer { layer: Arc::new(loaded.layer), index: Arc::new(index), path, visible: true, opacity: 1.0, diagnostics: loaded.diagnostics }
+    }
+
+    /// Drawn as raster tiles: too many vertices to tessellate on every frame.
+    pub fn is_raster(&self) -> bool {
+        self.index.vertices() > RASTER_ABOVE_VERTICES
+    }
 }
 
 /// The result of a `--screenshot` run, handed back to `ui::run` when the window closes.
@@ -105,6 +127,10 @@ pub struct PortolanApp {
     pub export: Option<super::ExportDialog>,
     /// Messages for files that could not be opened at all.
     pub load_errors: Vec<String>,
+    /// Files loading in the background.
+    pub loading: Vec<Loading>,
+    /// The last thing worth telling that is not a problem ("loading … cancelled").
+    pub note: Option<String>,
     screenshot: Option<Screenshot>,
 }
 
@@ -157,6 +183,8 @@ impl PortolanApp {
             show_problems: false,
             export: None,
             load_errors: Vec::new(),
+            loading: Vec::new(),
+            note: None,
             screenshot,
         };
         let remembered = persisted.tiles.and_then(|(template, attribution)| {
@@ -167,17 +195,17 @@ impl PortolanApp {
             app.map.online = Some(OnlineLayer::new(ctx, source, crate::tiles::default_cache_dir()));
         }
         if options.files.is_empty() {
-            app.layers.push(open_layer(io::sample_case(), None));
+            app.layers.push(OpenLayer::new(io::sample_case(), None));
             for (path, visible, opacity) in persisted.files {
-                if path.is_file() && app.open_file(&path, false) {
-                    if let Some(l) = app.layers.last_mut() {
-                        (l.visible, l.opacity) = (visible, opacity);
-                    }
+                if path.is_file() {
+                    app.open_file_as(ctx, &path, Shown { visible, opacity, fit: Fit::No });
                 }
             }
         }
+        // Files given at start are fitted when they arrive, unless a view was asked for.
+        let fit = if options.view.is_none() { Fit::All } else { Fit::No };
         for path in &options.files {
-            app.open_file(path, false);
+            app.open_file_as(ctx, path, Shown { visible: true, opacity: 1.0, fit });
         }
         app.rebuild_timeline();
         if let (Some(t), Some(r)) = (&mut app.timeline, options.time_range) {
@@ -214,30 +242,75 @@ impl PortolanApp {
         })
     }
 
-    /// Opens a file as a new layer. Its problems go to the problems list; a file that cannot
-    /// be read at all leaves everything else as it was. Returns whether a layer was added.
-    pub fn open_file(&mut self, path: &Path, fit: bool) -> bool {
+    /// Opens a file as a new layer, zooming to it if `fit`. Big files load in the background
+    /// (see [`loading`]); the layer appears when they are done.
+    pub fn open_file(&mut self, ctx: &egui::Context, path: &Path, fit: bool) {
+        let fit = if fit { Fit::File } else { Fit::No };
+        self.open_file_as(ctx, path, Shown { visible: true, opacity: 1.0, fit });
+    }
+
+    fn open_file_as(&mut self, ctx: &egui::Context, path: &Path, shown: Shown) {
         self.recent.retain(|p| p != path);
         self.recent.insert(0, path.to_owned());
         self.recent.truncate(MAX_RECENT);
-        match io::read_path(path) {
-            Ok(loaded) => {
+        if loading::in_background(path) {
+            match Loading::start(ctx, path, shown) {
+                Ok(l) => self.loading.push(l),
+                Err(e) => self.loaded(path, Err(e.into()), shown),
+            }
+        } else {
+            let outcome = loading::load(path, &io::Progress::default());
+            self.loaded(path, outcome, shown);
+        }
+    }
+
+    /// Adds a loaded file as a layer. Its problems go to the problems list; a file that cannot
+    /// be read at all leaves everything else as it was.
+    fn loaded(&mut self, path: &Path, outcome: loading::Outcome, shown: Shown) {
+        match outcome {
+            Ok((loaded, index)) => {
                 if loaded.diagnostics.iter().any(|d| d.severity >= Severity::Warning) {
                     self.show_problems = true;
                 }
                 let extent = loaded.layer.extent();
-                self.layers.push(open_layer(loaded, Some(path.to_owned())));
-                if fit {
-                    self.map.fit_to = extent;
+                let mut layer = OpenLayer::indexed(loaded, index, Some(path.to_owned()));
+                (layer.visible, layer.opacity) = (shown.visible, shown.opacity);
+                self.layers.push(layer);
+                match shown.fit {
+                    Fit::No => {}
+                    Fit::File => self.map.fit_to = extent,
+                    Fit::All => self.map.fit_pending = true,
                 }
                 self.rebuild_timeline();
-                true
+            }
+            Err(io::ReadError::Cancelled) => {
+                self.note = Some(format!("Loading {} was cancelled", path.display()));
             }
             Err(e) => {
                 self.load_errors.push(format!("{}: {e}", path.display()));
                 self.show_problems = true;
-                false
             }
+        }
+    }
+
+    /// Takes in the background loads that have finished, in the order they were started.
+    fn poll_loading(&mut self, ctx: &egui::Context) {
+        while let Some(i) = self.loading.iter().position(Loading::is_finished) {
+            let l = self.loading.remove(i);
+            let (path, shown) = (l.path.clone(), l.shown);
+            self.loaded(&path, l.finish(), shown);
+        }
+        if !self.loading.is_empty() {
+            // Keep the progress bar moving.
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
+    }
+
+    /// Waits for every background load and adds its layer (for tests and the command line).
+    pub fn finish_loading(&mut self) {
+        for l in std::mem::take(&mut self.loading) {
+            let (path, shown) = (l.path.clone(), l.shown);
+            self.loaded(&path, l.finish(), shown);
         }
     }
 
@@ -322,7 +395,7 @@ impl PortolanApp {
                     .add_filter("All files", &["*"])
                     .pick_files();
                 for path in picked.unwrap_or_default() {
-                    self.open_file(&path, true);
+                    self.open_file(ui.ctx(), &path, true);
                 }
             }
             ui.menu_button("Open recent", |ui| {
@@ -332,7 +405,7 @@ impl PortolanApp {
                 for path in self.recent.clone() {
                     if ui.button(path.display().to_string()).clicked() {
                         ui.close();
-                        self.open_file(&path, true);
+                        self.open_file(ui.ctx(), &path, true);
                     }
                 }
             });
@@ -419,10 +492,14 @@ impl PortolanApp {
                     ui.strong(format!("Measured {}", crate::index::measure::format_distance(self.measure.total_metres())));
                 }
             }
-            let pending = self.map.online.as_ref().map_or(self.map.tiles.pending(), |o| o.tiles.pending());
+            let pending = self.map.pending_tiles();
             if pending > 0 {
                 ui.separator();
                 ui.label(format!("drawing {pending} tiles…"));
+            }
+            if let Some(note) = &self.note {
+                ui.separator();
+                ui.label(note);
             }
             for e in &self.load_errors {
                 ui.separator();
@@ -449,7 +526,7 @@ impl PortolanApp {
     fn dropped_files(&mut self, ctx: &egui::Context) {
         let dropped: Vec<PathBuf> = ctx.input(|i| i.raw.dropped_files.iter().map(|f| f.path().to_owned()).collect());
         for path in dropped {
-            self.open_file(&path, true);
+            self.open_file(ctx, &path, true);
         }
     }
 
@@ -459,8 +536,7 @@ impl PortolanApp {
             return;
         }
         shot.frames += 1;
-        let pending = self.map.online.as_ref().map_or(self.map.tiles.pending(), |o| o.tiles.pending());
-        let settled = pending == 0 && !self.map.fit_pending;
+        let settled = self.map.pending_tiles() == 0 && !self.map.fit_pending && self.loading.is_empty();
         shot.quiet_frames = if settled { shot.quiet_frames + 1 } else { 0 };
         // Wait until every tile in view is drawn; give up waiting after about a minute.
         if (shot.quiet_frames >= 5 && shot.frames >= 10) || shot.frames > 3600 {
@@ -476,6 +552,15 @@ impl PortolanApp {
     }
 }
 
+/// Changes whenever [`fade_of`] may give other answers: the kinds switched off, the range.
+fn fade_key(hidden: &BTreeSet<String>, timeline: Option<&Timeline>) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    hidden.hash(&mut h);
+    timeline.and_then(Timeline::range).map(|r| (r.first.0, r.last.0)).hash(&mut h);
+    h.finish()
+}
+
 /// How much a feature fades: 0 when its kind is switched off, dim outside the timeline.
 fn fade_of(layers: &[OpenLayer], hidden: &BTreeSet<String>, timeline: Option<&Timeline>, at: FeatureRef, f: &Feature) -> f32 {
     if hidden.contains(super::layers::kind_key(&f.kind())) {
@@ -483,10 +568,6 @@ fn fade_of(layers: &[OpenLayer], hidden: &BTreeSet<String>, timeline: Option<&Ti
     }
     let case = layers.get(at.layer).and_then(|l| l.layer.case.as_ref());
     timeline.map_or(1.0, |t| t.fade(time::feature_range(f, case)))
-}
-
-fn open_layer(loaded: io::Loaded, path: Option<PathBuf>) -> OpenLayer {
-    OpenLayer { layer: loaded.layer, path, visible: true, opacity: 1.0, diagnostics: loaded.diagnostics }
 }
 
 fn save_png(path: &std::path::Path, image: &egui::ColorImage) -> Result<(), String> {
@@ -507,6 +588,7 @@ pub fn format_lonlat(lon: f64, lat: f64) -> String {
 impl eframe::App for PortolanApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
+        self.poll_loading(&ctx);
         self.dropped_files(&ctx);
         self.keys(&ctx);
         egui::Panel::top("menu").show(ui, |ui| {
@@ -535,6 +617,15 @@ impl eframe::App for PortolanApp {
             });
         });
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar_ui(ui));
+        if !self.loading.is_empty() {
+            let mut cancelled = Vec::new();
+            egui::Panel::bottom("loading").show(ui, |ui| cancelled = loading::loading_ui(ui, &self.loading));
+            for i in cancelled {
+                if let Some(l) = self.loading.get(i) {
+                    l.progress.cancel();
+                }
+            }
+        }
         if let Some(timeline) = &mut self.timeline {
             let marks: Vec<time::DateRange> = self
                 .layers
@@ -580,7 +671,8 @@ impl eframe::App for PortolanApp {
         egui::CentralPanel::no_frame().show(ui, |ui| {
             let (layers, hidden, timeline) = (&self.layers, &self.hidden_kinds, self.timeline.as_ref());
             let fade = |at: FeatureRef, f: &Feature| fade_of(layers, hidden, timeline, at, f);
-            let inputs = MapInputs { highlighted: &highlighted, fade: &fade, measure: &mut self.measure };
+            let fade_key = fade_key(hidden, timeline);
+            let inputs = MapInputs { highlighted: &highlighted, fade: &fade, fade_key, measure: &mut self.measure };
             clicked = map_view::map_ui(ui, &mut self.map, &self.layers, inputs);
         });
         match clicked {

@@ -9,7 +9,7 @@ use super::app::OpenLayer;
 use super::paint;
 use super::tiles::LocalTiles;
 use crate::basemap::LayerKind;
-use crate::model::FeatureRef;
+use crate::model::{Feature, FeatureRef, Layer};
 use crate::tiles::{TileFetcher, XyzSource};
 use crate::projection::{WorldRect, lonlat_from_world, world_from_lonlat};
 use crate::scene::{self, Highlight, LayerInput, PlaceName, ScreenTransform};
@@ -37,11 +37,60 @@ pub struct MapState {
     /// Where the map was drawn last frame, in screen points, and how the world mapped onto it.
     pub rect: Option<Rect>,
     pub transform: Option<ScreenTransform>,
+    /// Raster tiles of the large layers in view.
+    pub layer_tiles: Vec<LayerTiles>,
+}
+
+/// The raster tiles of one large layer, drawn with the fades they were made for.
+pub struct LayerTiles {
+    /// Which layer: the address of its data, which stays put while layers are reordered.
+    layer: *const Layer,
+    fade_key: u64,
+    pub tiles: LocalTiles,
 }
 
 impl MapState {
     pub fn new(memory: MapMemory, tiles: LocalTiles, fit_pending: bool) -> Self {
-        Self { memory, tiles, online: None, xyz_dialog: None, hidden_basemap: Vec::new(), hovered: None, pointer_lonlat: None, fit_pending, fit_to: None, rect: None, transform: None }
+        Self {
+            memory,
+            tiles,
+            online: None,
+            xyz_dialog: None,
+            hidden_basemap: Vec::new(),
+            hovered: None,
+            pointer_lonlat: None,
+            fit_pending,
+            fit_to: None,
+            rect: None,
+            transform: None,
+            layer_tiles: Vec::new(),
+        }
+    }
+
+    /// Tiles asked for and not drawn yet, basemap and layers.
+    pub fn pending_tiles(&self) -> usize {
+        let base = self.online.as_ref().map_or(self.tiles.pending(), |o| o.tiles.pending());
+        base + self.layer_tiles.iter().map(|t| t.tiles.pending()).sum::<usize>()
+    }
+
+    /// Keeps raster tiles for every visible large layer, made anew when what fades changes.
+    fn sync_layer_tiles(&mut self, ctx: &egui::Context, layers: &[OpenLayer], fade: &dyn Fn(FeatureRef, &Feature) -> f32, fade_key: u64) {
+        let wanted: Vec<(usize, &OpenLayer)> = layers.iter().enumerate().filter(|(_, l)| l.visible && l.is_raster()).collect();
+        self.layer_tiles.retain(|t| t.fade_key == fade_key && wanted.iter().any(|(_, l)| Arc::as_ptr(&l.layer) == t.layer));
+        for (i, l) in wanted {
+            if self.layer_tiles.iter().any(|t| t.layer == Arc::as_ptr(&l.layer)) {
+                continue;
+            }
+            let fades: Vec<f32> = l.layer.features.iter().enumerate().map(|(j, f)| fade(FeatureRef { layer: i, feature: j }, f)).collect();
+            let (data, index) = (l.layer.clone(), l.index.clone());
+            let render = Arc::new(move |z, x, y, size| crate::tiles::layer::render_tile(&data, &index, &fades, z, x, y, size));
+            let attribution = walkers::sources::Attribution { text: "", url: "", logo_light: None, logo_dark: None };
+            let tiles = LocalTiles::new(ctx.clone(), render, attribution, 2);
+            self.layer_tiles.push(LayerTiles { layer: Arc::as_ptr(&l.layer), fade_key, tiles });
+        }
+        // Draw in layer order.
+        let order = |t: &LayerTiles| layers.iter().position(|l| Arc::as_ptr(&l.layer) == t.layer);
+        self.layer_tiles.sort_by_key(order);
     }
 
     /// Switches basemap layers off (and the rest on): the offline tiles are drawn anew.
@@ -93,7 +142,7 @@ impl MapState {
 /// The offline basemap as tiles, rendered on two worker threads, without the `hidden` layers.
 pub fn offline_tiles(ctx: &egui::Context, hidden: Vec<LayerKind>) -> LocalTiles {
     let basemap = crate::basemap::Basemap::embedded();
-    let render = Arc::new(move |z, x, y, size| basemap.render_tile_without(z, x, y, size, &hidden));
+    let render = Arc::new(move |z, x, y, size| Some(basemap.render_tile_without(z, x, y, size, &hidden)));
     let attribution = walkers::sources::Attribution {
         text: crate::basemap::ATTRIBUTION,
         url: "https://www.naturalearthdata.com",
@@ -116,7 +165,7 @@ impl OnlineLayer {
         let basemap = crate::basemap::Basemap::embedded();
         let f = fetcher.clone();
         let render = Arc::new(move |z, x, y, size| {
-            f.fetch_pixmap(z, x, y, size).unwrap_or_else(|_| basemap.render_tile(z, x, y, size))
+            Some(f.fetch_pixmap(z, x, y, size).unwrap_or_else(|_| basemap.render_tile(z, x, y, size)))
         });
         let attribution = walkers::sources::Attribution { text: "", url: "", logo_light: None, logo_dark: None };
         // Tile servers ask for few parallel connections; two is polite and enough.
@@ -208,7 +257,9 @@ fn transform(projector: &Projector, rect: Rect) -> ScreenTransform {
 /// What the app tells the map to show besides the layers.
 pub struct MapInputs<'a> {
     pub highlighted: &'a [FeatureRef],
-    pub fade: &'a dyn Fn(FeatureRef, &crate::model::Feature) -> f32,
+    pub fade: &'a dyn Fn(FeatureRef, &Feature) -> f32,
+    /// Changes whenever `fade` may give other answers (raster tiles are then drawn anew).
+    pub fade_key: u64,
     pub measure: &'a mut super::measure::Measure,
 }
 
@@ -224,6 +275,7 @@ pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer], input
         map.fit_extent(extent, rect, 10.0);
     }
     keyboard(ui, map);
+    map.sync_layer_tiles(ui.ctx(), layers, inputs.fade, inputs.fade_key);
     let hovered = map.hovered;
     let hidden_basemap = map.hidden_basemap.clone();
     let measure = inputs.measure;
@@ -241,9 +293,13 @@ pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer], input
         Some(o) => &mut o.tiles,
         None => &mut map.tiles,
     };
-    let widget = Map::new(Some(tiles), &mut map.memory, center)
+    let mut widget = Map::new(Some(tiles), &mut map.memory, center)
         .double_click_to_zoom(true)
         .zoom_with_ctrl(false);
+    for t in &mut map.layer_tiles {
+        let opacity = layers.iter().find(|l| Arc::as_ptr(&l.layer) == t.layer).map_or(1.0, |l| l.opacity);
+        widget = widget.with_layer(&mut t.tiles, opacity);
+    }
     widget.show(ui, |ui, response, projector, _memory| {
         let rect = response.rect;
         let t = transform(projector, rect);
@@ -252,7 +308,11 @@ pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer], input
             .iter()
             .enumerate()
             .filter(|(_, l)| l.visible)
-            .map(|(index, l)| LayerInput { index, layer: &l.layer, opacity: l.opacity })
+            .map(|(index, l)| LayerInput {
+                spatial: Some(&l.index),
+                highlights_only: l.is_raster(),
+                ..LayerInput::new(index, &l.layer, l.opacity)
+            })
             .collect();
         let size = [rect.width(), rect.height()];
         let view_world = WorldRect::from_corners(t.world_origin, t.world_from_screen(size));
@@ -270,7 +330,7 @@ pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer], input
         if let Some(pos) = response.hover_pos() {
             let local = [pos.x - rect.min.x, pos.y - rect.min.y];
             pointer = Some(t.lonlat_from_screen(local));
-            hover = scene::hit_test(&scene, local, HIT_TOLERANCE_PX);
+            hover = pick(&scene, layers, &t, local, inputs.fade);
             if let Some(at) = hover
                 && let Some(f) = layers.get(at.layer).and_then(|l| l.layer.features.get(at.feature))
             {
@@ -289,7 +349,7 @@ pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer], input
             if measure.active {
                 measure.points.push(t.lonlat_from_screen(local));
             } else {
-                picked = Some(scene::hit_test(&scene, local, HIT_TOLERANCE_PX));
+                picked = Some(pick(&scene, layers, &t, local, inputs.fade));
             }
         }
         measure.paint(&painter, |lon, lat| {
@@ -302,6 +362,22 @@ pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer], input
     map.hovered = hover;
     map.pointer_lonlat = pointer;
     picked
+}
+
+/// The feature under a screen position: what the scene drew (markers, labels, vector layers)
+/// first, then the large layers drawn as tiles, top layer first, through their R-trees.
+fn pick(scene: &scene::Scene, layers: &[OpenLayer], t: &ScreenTransform, local: scene::Px, fade: &dyn Fn(FeatureRef, &Feature) -> f32) -> Option<FeatureRef> {
+    if let Some(hit) = scene::hit_test(scene, local, HIT_TOLERANCE_PX) {
+        return Some(hit);
+    }
+    let world = t.world_from_screen(local);
+    let tolerance = f64::from(HIT_TOLERANCE_PX) / t.px_per_world;
+    layers.iter().enumerate().rev().filter(|(_, l)| l.visible && l.opacity > 0.0 && l.is_raster()).find_map(|(i, l)| {
+        let hit = l.index.hit(&l.layer, world, tolerance)?;
+        let at = FeatureRef { layer: i, feature: hit.feature };
+        let f = l.layer.features.get(hit.feature)?;
+        (fade(at, f) > 0.0).then_some(at)
+    })
 }
 
 fn keyboard(ui: &egui::Ui, map: &mut MapState) {

@@ -7,6 +7,7 @@ mod app;
 mod export_dialog;
 mod fonts;
 mod layers;
+mod loading;
 mod map_view;
 mod measure;
 mod paint;

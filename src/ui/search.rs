@@ -87,7 +87,7 @@ mod tests {
 
     fn sample() -> Vec<OpenLayer> {
         let loaded = crate::io::sample_case();
-        vec![OpenLayer { layer: loaded.layer, path: None, visible: true, opacity: 1.0, diagnostics: Vec::new() }]
+        vec![OpenLayer::new(loaded, None)]
     }
 
     fn first(layers: &[OpenLayer], q: &str) -> Option<Selection> {

@@ -14,8 +14,9 @@ use egui::{ColorImage, Rect, TextureHandle, TextureOptions, pos2};
 use walkers::sources::Attribution;
 use walkers::{Tile, TileId, TilePiece};
 
-/// Renders the tile (z, x, y) at `size_px` × `size_px` pixels, as premultiplied RGBA.
-pub type RenderFn = dyn Fn(u8, u32, u32, u32) -> tiny_skia::Pixmap + Send + Sync;
+/// Renders the tile (z, x, y) at `size_px` × `size_px` pixels, as premultiplied RGBA; `None`
+/// draws nothing there.
+pub type RenderFn = dyn Fn(u8, u32, u32, u32) -> Option<tiny_skia::Pixmap> + Send + Sync;
 
 /// Tiles kept as textures. 600 tiles of 512² RGBA is about 600 MB of GPU memory at worst;
 /// at 256² it is 150 MB.
@@ -26,8 +27,15 @@ const MAX_QUEUED: usize = 96;
 const MAX_RENDER_ZOOM: u8 = 18;
 
 struct Queue {
-    jobs: Mutex<Vec<TileId>>,
+    jobs: Mutex<Jobs>,
     ready: Condvar,
+}
+
+#[derive(Default)]
+struct Jobs {
+    waiting: Vec<TileId>,
+    /// The tiles are gone: workers stop.
+    closed: bool,
 }
 
 pub struct LocalTiles {
@@ -44,7 +52,7 @@ pub struct LocalTiles {
 impl LocalTiles {
     /// Starts `threads` workers that call `render` for each tile the map asks for.
     pub fn new(ctx: egui::Context, render: Arc<RenderFn>, attribution: Attribution, threads: usize) -> Self {
-        let queue = Arc::new(Queue { jobs: Mutex::new(Vec::new()), ready: Condvar::new() });
+        let queue = Arc::new(Queue { jobs: Mutex::new(Jobs::default()), ready: Condvar::new() });
         let (tx, results) = std::sync::mpsc::channel();
         // Textures are sharper when they have as many pixels as the screen shows.
         let size_px = if ctx.pixels_per_point() > 1.25 { 512 } else { 256 };
@@ -95,12 +103,22 @@ impl LocalTiles {
             return;
         }
         let Ok(mut jobs) = self.queue.jobs.lock() else { return };
-        jobs.push(id);
-        if jobs.len() > MAX_QUEUED {
-            let dropped = jobs.remove(0);
+        jobs.waiting.push(id);
+        if jobs.waiting.len() > MAX_QUEUED {
+            let dropped = jobs.waiting.remove(0);
             self.pending.remove(&dropped);
         }
         self.queue.ready.notify_one();
+    }
+}
+
+impl Drop for LocalTiles {
+    fn drop(&mut self) {
+        if let Ok(mut jobs) = self.queue.jobs.lock() {
+            jobs.closed = true;
+            jobs.waiting.clear();
+        }
+        self.queue.ready.notify_all();
     }
 }
 
@@ -109,7 +127,10 @@ fn worker(queue: &Queue, render: &RenderFn, tx: &Sender<(TileId, ColorImage)>, c
         let id = {
             let Ok(mut jobs) = queue.jobs.lock() else { return };
             loop {
-                if let Some(id) = jobs.pop() {
+                if jobs.closed {
+                    return;
+                }
+                if let Some(id) = jobs.waiting.pop() {
                     break id;
                 }
                 jobs = match queue.ready.wait(jobs) {
@@ -118,9 +139,10 @@ fn worker(queue: &Queue, render: &RenderFn, tx: &Sender<(TileId, ColorImage)>, c
                 };
             }
         };
-        let pixmap = render(id.zoom, id.x, id.y, size_px);
-        let size = [pixmap.width() as usize, pixmap.height() as usize];
-        let image = ColorImage::from_rgba_premultiplied(size, pixmap.data());
+        let image = match render(id.zoom, id.x, id.y, size_px) {
+            Some(pixmap) => ColorImage::from_rgba_premultiplied([pixmap.width() as usize, pixmap.height() as usize], pixmap.data()),
+            None => ColorImage::new([1, 1], vec![egui::Color32::TRANSPARENT]),
+        };
         if tx.send((id, image)).is_err() {
             return; // the map is gone
         }

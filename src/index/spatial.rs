@@ -1,0 +1,286 @@
+//! A spatial index over one layer: what is in a view or a tile, and what is under the pointer.
+//!
+//! Lines are cut into pieces of up to [`PIECE_SEGMENTS`] segments, so that a 1,000-vertex ship
+//! track that crosses the whole map costs only its pieces near a tile or near the pointer;
+//! polygons and points are one entry each. Entries sit in an R-tree (rstar, bulk-loaded) in
+//! Web Mercator world units ([0, 1]², y down), the space of the screen and of the tiles.
+//! Bounding boxes are taken in degrees and projected corner by corner (Mercator is monotonic
+//! on both axes), so building the index projects no vertex.
+
+use geo::{Coord, Geometry, Polygon};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{AABB, RTree};
+
+use crate::model::Layer;
+use crate::projection::{LatToWorldY, WorldRect, world_from_lonlat};
+
+/// Segments per indexed piece of a line.
+pub const PIECE_SEGMENTS: usize = 32;
+
+/// A piece of one feature's geometry: part `part` (in [`parts`] order) and, for a line, its
+/// vertices `start..=end`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Piece {
+    pub feature: u32,
+    pub part: u32,
+    pub start: u32,
+    pub end: u32,
+}
+
+type Entry = GeomWithData<Rectangle<[f64; 2]>, Piece>;
+
+/// The R-tree of one layer's pieces.
+pub struct LayerIndex {
+    tree: RTree<Entry>,
+    vertices: usize,
+}
+
+impl std::fmt::Debug for LayerIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LayerIndex").field("pieces", &self.tree.size()).field("vertices", &self.vertices).finish()
+    }
+}
+
+/// One drawable part of a geometry: multi-geometries and collections are flattened.
+#[derive(Clone, Copy, Debug)]
+pub enum Part<'a> {
+    Point(Coord),
+    Line(&'a [Coord]),
+    Polygon(&'a Polygon),
+}
+
+/// The parts of a geometry, in a fixed order ([`Piece::part`] counts in it).
+pub fn parts(g: &Geometry) -> Vec<Part<'_>> {
+    let mut out = Vec::new();
+    push_parts(g, &mut out);
+    out
+}
+
+fn push_parts<'a>(g: &'a Geometry, out: &mut Vec<Part<'a>>) {
+    match g {
+        Geometry::Point(p) => out.push(Part::Point(p.0)),
+        Geometry::MultiPoint(mp) => out.extend(mp.0.iter().map(|p| Part::Point(p.0))),
+        Geometry::LineString(l) => out.push(Part::Line(&l.0)),
+        Geometry::MultiLineString(ml) => out.extend(ml.0.iter().map(|l| Part::Line(&l.0))),
+        Geometry::Polygon(p) => out.push(Part::Polygon(p)),
+        Geometry::MultiPolygon(mp) => out.extend(mp.0.iter().map(Part::Polygon)),
+        Geometry::GeometryCollection(gc) => gc.0.iter().for_each(|g| push_parts(g, out)),
+        // The readers never make these; they are drawn as nothing rather than guessed at.
+        Geometry::Line(_) | Geometry::Rect(_) | Geometry::Triangle(_) => {}
+    }
+}
+
+/// What [`LayerIndex::hit`] found: the feature, how far from the point in world units, and
+/// what kind of part (points beat lines, lines beat the inside of polygons).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Hit {
+    pub feature: usize,
+    pub distance: f64,
+    pub rank: u8,
+}
+
+impl LayerIndex {
+    pub fn build(layer: &Layer) -> LayerIndex {
+        let mut entries = Vec::new();
+        let mut vertices = 0;
+        for (i, f) in layer.features.iter().enumerate() {
+            let Some(g) = &f.geometry else { continue };
+            for (p, part) in parts(g).into_iter().enumerate() {
+                let piece = |start: usize, end: usize| Piece { feature: i as u32, part: p as u32, start: start as u32, end: end as u32 };
+                match part {
+                    Part::Point(c) => {
+                        vertices += 1;
+                        entries.push(entry(std::slice::from_ref(&c), piece(0, 0)));
+                    }
+                    Part::Line(coords) => {
+                        vertices += coords.len();
+                        let mut start = 0;
+                        while start + 1 < coords.len() {
+                            let end = (start + PIECE_SEGMENTS).min(coords.len() - 1);
+                            entries.push(entry(&coords[start..=end], piece(start, end)));
+                            start = end;
+                        }
+                        if coords.len() == 1 {
+                            entries.push(entry(coords, piece(0, 0)));
+                        }
+                    }
+                    Part::Polygon(poly) => {
+                        let ring = &poly.exterior().0;
+                        vertices += ring.len() + poly.interiors().iter().map(|r| r.0.len()).sum::<usize>();
+                        if !ring.is_empty() {
+                            entries.push(entry(ring, piece(0, 0)));
+                        }
+                    }
+                }
+            }
+        }
+        LayerIndex { tree: RTree::bulk_load(entries), vertices }
+    }
+
+    /// Vertices in the layer.
+    pub fn vertices(&self) -> usize {
+        self.vertices
+    }
+
+    /// The pieces whose bounding box meets `rect`, in no particular order.
+    pub fn pieces_in(&self, rect: &WorldRect) -> impl Iterator<Item = Piece> + '_ {
+        self.tree.locate_in_envelope_intersecting(&AABB::from_corners(rect.min, rect.max)).map(|e| e.data)
+    }
+
+    /// The features with something in `rect`, in layer order.
+    pub fn features_in(&self, rect: &WorldRect) -> Vec<usize> {
+        let mut ids: Vec<usize> = self.pieces_in(rect).map(|p| p.feature as usize).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// The pieces in `rect` with the consecutive pieces of a line joined into runs, sorted by
+    /// feature and part: what a tile draws.
+    pub fn runs_in(&self, rect: &WorldRect) -> Vec<Piece> {
+        let mut pieces: Vec<Piece> = self.pieces_in(rect).collect();
+        pieces.sort_unstable();
+        let mut runs: Vec<Piece> = Vec::with_capacity(pieces.len());
+        for p in pieces {
+            match runs.last_mut() {
+                Some(r) if r.feature == p.feature && r.part == p.part && p.start <= r.end => r.end = r.end.max(p.end),
+                _ => runs.push(p),
+            }
+        }
+        runs
+    }
+
+    /// The feature nearest to `world` within `tolerance` world units, measured exactly on the
+    /// geometry: points first, then lines, then polygons the point is inside. Ties go to the
+    /// feature drawn last (on top).
+    pub fn hit(&self, layer: &Layer, world: [f64; 2], tolerance: f64) -> Option<Hit> {
+        let rect = WorldRect { min: [world[0] - tolerance, world[1] - tolerance], max: [world[0] + tolerance, world[1] + tolerance] };
+        let lat_y = LatToWorldY::new();
+        let to_world = |c: &Coord| [(c.x + 180.0) / 360.0, lat_y.y(c.y)];
+        let mut best: Option<Hit> = None;
+        for piece in self.pieces_in(&rect) {
+            let Some(g) = layer.features.get(piece.feature as usize).and_then(|f| f.geometry.as_ref()) else { continue };
+            let Some(part) = parts(g).into_iter().nth(piece.part as usize) else { continue };
+            let found = match part {
+                Part::Point(c) => Some((3, dist(world, to_world(&c)))),
+                Part::Line(coords) => {
+                    let pts: Vec<[f64; 2]> = coords[piece.start as usize..=piece.end as usize].iter().map(to_world).collect();
+                    let d = if pts.len() == 1 { dist(world, pts[0]) } else { pts.windows(2).map(|w| segment_dist(world, w[0], w[1])).fold(f64::MAX, f64::min) };
+                    Some((2, d))
+                }
+                Part::Polygon(poly) => {
+                    let rings: Vec<Vec<[f64; 2]>> = std::iter::once(poly.exterior()).chain(poly.interiors()).map(|r| r.0.iter().map(to_world).collect()).collect();
+                    let inside = rings.iter().filter(|r| contains(r, world)).count() % 2 == 1;
+                    if inside {
+                        Some((1, 0.0))
+                    } else {
+                        let d = rings.iter().flat_map(|r| r.windows(2)).map(|w| segment_dist(world, w[0], w[1])).fold(f64::MAX, f64::min);
+                        Some((2, d))
+                    }
+                }
+            };
+            let Some((rank, distance)) = found else { continue };
+            if distance > tolerance {
+                continue;
+            }
+            let candidate = Hit { feature: piece.feature as usize, distance, rank };
+            let better = best.is_none_or(|b| {
+                rank > b.rank || (rank == b.rank && (distance < b.distance || (distance == b.distance && candidate.feature > b.feature)))
+            });
+            if better {
+                best = Some(candidate);
+            }
+        }
+        best
+    }
+}
+
+fn entry(coords: &[Coord], piece: Piece) -> Entry {
+    let (mut lo, mut hi) = ([f64::MAX; 2], [f64::MIN; 2]);
+    for c in coords {
+        lo = [lo[0].min(c.x), lo[1].min(c.y)];
+        hi = [hi[0].max(c.x), hi[1].max(c.y)];
+    }
+    // Mercator y grows southwards: the north edge is the world minimum.
+    let (x0, y0) = world_from_lonlat(lo[0], hi[1]);
+    let (x1, y1) = world_from_lonlat(hi[0], lo[1]);
+    GeomWithData::new(Rectangle::from_corners([x0, y0], [x1, y1]), piece)
+}
+
+fn dist(a: [f64; 2], b: [f64; 2]) -> f64 {
+    (a[0] - b[0]).hypot(a[1] - b[1])
+}
+
+fn segment_dist(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
+    let d = [b[0] - a[0], b[1] - a[1]];
+    let len2 = d[0] * d[0] + d[1] * d[1];
+    if len2 <= 0.0 {
+        return dist(p, a);
+    }
+    let t = (((p[0] - a[0]) * d[0] + (p[1] - a[1]) * d[1]) / len2).clamp(0.0, 1.0);
+    dist(p, [a[0] + t * d[0], a[1] + t * d[1]])
+}
+
+/// Even-odd point in ring test.
+fn contains(ring: &[[f64; 2]], p: [f64; 2]) -> bool {
+    let mut inside = false;
+    let n = ring.len();
+    for i in 0..n {
+        let (a, b) = (ring[i], ring[(i + n - 1) % n]);
+        if (a[1] > p[1]) != (b[1] > p[1]) && p[0] < (b[0] - a[0]) * (p[1] - a[1]) / (b[1] - a[1]) + a[0] {
+            inside = !inside;
+        }
+    }
+    inside
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Feature;
+    use geo::{LineString, Point, polygon};
+
+    fn layer(geoms: Vec<Geometry>) -> Layer {
+        Layer { features: geoms.into_iter().map(|g| Feature { geometry: Some(g), ..Feature::default() }).collect(), ..Layer::default() }
+    }
+
+    fn world(lon: f64, lat: f64) -> [f64; 2] {
+        let (x, y) = world_from_lonlat(lon, lat);
+        [x, y]
+    }
+
+    #[test]
+    fn long_lines_are_cut_into_pieces_that_join_into_runs() {
+        let line: LineString = (0..=100).map(|i| (130.0 + i as f64 * 0.1, 40.0)).collect();
+        let l = layer(vec![Geometry::LineString(line), Geometry::Point(Point::new(0.0, 0.0))]);
+        let index = LayerIndex::build(&l);
+        assert_eq!(index.vertices(), 102);
+        assert_eq!(index.tree.size(), 4 + 1, "100 segments in pieces of 32, and the point");
+        // A view around 131.5..134.5 E meets pieces 0..32, 32..64, 64..96, joined into one run.
+        let view = WorldRect::from_corners(world(131.5, 41.0), world(134.5, 39.0));
+        assert_eq!(index.runs_in(&view), [Piece { feature: 0, part: 0, start: 0, end: 96 }]);
+        assert_eq!(index.features_in(&view), [0]);
+        let elsewhere = WorldRect::from_corners(world(-1.0, 1.0), world(1.0, -1.0));
+        assert_eq!(index.features_in(&elsewhere), [1]);
+    }
+
+    #[test]
+    fn hits_are_exact_on_the_geometry() {
+        let square = polygon![(x: 10.0, y: 10.0), (x: 20.0, y: 10.0), (x: 20.0, y: 20.0), (x: 10.0, y: 20.0), (x: 10.0, y: 10.0)];
+        let across: LineString = vec![(10.0, 15.0), (20.0, 15.0)].into();
+        let l = layer(vec![Geometry::Polygon(square), Geometry::LineString(across), Geometry::Point(Point::new(19.0, 11.0))]);
+        let index = LayerIndex::build(&l);
+        let tol = 1e-4;
+        // Inside the square, away from the line and the point: the polygon.
+        assert_eq!(index.hit(&l, world(17.0, 13.0), tol).map(|h| (h.feature, h.rank)), Some((0, 1)));
+        // On the line: the line beats the polygon around it.
+        let on_line = index.hit(&l, world(15.0, 15.0), tol).unwrap();
+        assert_eq!((on_line.feature, on_line.rank), (1, 2));
+        assert!(on_line.distance < 1e-5);
+        // The point beats both.
+        assert_eq!(index.hit(&l, world(19.0, 11.0), tol).map(|h| h.feature), Some(2));
+        // Outside everything: nothing, even within the line's bounding box row.
+        assert_eq!(index.hit(&l, world(25.0, 15.0), tol), None);
+        assert_eq!(index.hit(&l, world(15.0, 15.0 + 2.0 * tol * 360.0), tol).map(|h| h.rank), Some(1));
+    }
+}

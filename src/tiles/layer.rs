@@ -1,0 +1,40 @@
+//! Raster tiles of a large layer, for the map window.
+//!
+//! A layer of a million vertices is too much to tessellate on every frame, so the window shows
+//! it as tiles drawn on background threads (`ui::tiles::LocalTiles`), like the basemap. A tile
+//! asks the layer's R-tree for the pieces of lines in it, turns them into the same scene
+//! primitives the screen and the export use (`scene::pieces`: same symbology, thinned to half
+//! a pixel) and paints them with the export's tiny-skia painter. Selection and hover are not in
+//! the tiles: the window draws them on top, exactly, from the vector data.
+
+use tiny_skia::{Pixmap, Transform};
+
+use crate::export::raster::paint_primitive;
+use crate::index::LayerIndex;
+use crate::model::Layer;
+use crate::projection::tile_world_bounds;
+use crate::scene::{self, ScreenTransform};
+
+/// Layers with more vertices than this are drawn as raster tiles in the window.
+pub const RASTER_ABOVE_VERTICES: usize = 100_000;
+
+/// How far outside a tile, in pixels, a feature can still paint into it (line widths, halos,
+/// markers, arrows).
+const TILE_MARGIN_PX: f64 = 24.0;
+
+/// Draws tile (z, x, y) of `layer` at `size_px` pixels square, premultiplied RGBA with a
+/// transparent background. `fades[i]` is how much feature `i` fades (0 hides it).
+pub fn render_tile(layer: &Layer, index: &LayerIndex, fades: &[f32], z: u8, x: u32, y: u32, size_px: u32) -> Option<Pixmap> {
+    let bounds = tile_world_bounds(z, x, y);
+    let px_per_world = f64::from(size_px) / bounds.width();
+    let t = ScreenTransform { world_origin: bounds.min, px_per_world };
+    let runs = index.runs_in(&bounds.expanded(TILE_MARGIN_PX / px_per_world));
+    let size = size_px as f32;
+    let primitives = scene::pieces(layer, &runs, fades, &t, [size, size]);
+    let mut pixmap = Pixmap::new(size_px, size_px)?;
+    let mut pm = pixmap.as_mut();
+    for p in &primitives {
+        paint_primitive(&mut pm, p, Transform::identity());
+    }
+    Some(pixmap)
+}
