@@ -256,9 +256,10 @@ mod tests {
         let index = LayerIndex::build(&l);
         assert_eq!(index.vertices(), 102);
         assert_eq!(index.tree.size(), 4 + 1, "100 segments in pieces of 32, and the point");
-        // A view around 131.5..134.5 E meets pieces 0..32, 32..64, 64..96, joined into one run.
+        // A view over 131.5..134.5 E (vertices 15..45) meets pieces 0..=32 and 32..=64, joined
+        // into one run.
         let view = WorldRect::from_corners(world(131.5, 41.0), world(134.5, 39.0));
-        assert_eq!(index.runs_in(&view), [Piece { feature: 0, part: 0, start: 0, end: 96 }]);
+        assert_eq!(index.runs_in(&view), [Piece { feature: 0, part: 0, start: 0, end: 64 }]);
         assert_eq!(index.features_in(&view), [0]);
         let elsewhere = WorldRect::from_corners(world(-1.0, 1.0), world(1.0, -1.0));
         assert_eq!(index.features_in(&elsewhere), [1]);

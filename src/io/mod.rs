@@ -229,10 +229,10 @@ pub fn layer_name(path: &Path) -> String {
     name.split('.').next().filter(|s| !s.is_empty()).unwrap_or(name).to_owned()
 }
 
-/// Reads the whole file in chunks, counting bytes into `progress`.
+/// Reads the whole file in chunks, counting bytes into `progress` as they arrive.
 fn read_bounded(path: &Path, progress: &Progress) -> Result<Vec<u8>, ReadError> {
     use std::io::Read;
-    const CHUNK: usize = 4 << 20;
+    const CHUNK: usize = 1 << 20;
     let meta = std::fs::metadata(path)?;
     if meta.is_dir() {
         return Err(ReadError::IsDirectory);
@@ -242,17 +242,23 @@ fn read_bounded(path: &Path, progress: &Progress) -> Result<Vec<u8>, ReadError> 
     }
     progress.total_bytes.store(meta.len(), Ordering::Relaxed);
     let mut file = std::fs::File::open(path)?;
-    // The size may change under us: read to the end, within the limit.
+    // The size may change under us (or be unknown, for a pipe): read to the end, within the limit.
     let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+    let mut chunk = vec![0; CHUNK];
     loop {
         if progress.is_cancelled() {
             return Err(ReadError::Cancelled);
         }
-        let n = (&mut file).take(CHUNK as u64).read_to_end(&mut bytes)?;
-        progress.bytes_read.store(bytes.len() as u64, Ordering::Relaxed);
+        let n = match file.read(&mut chunk) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
         if n == 0 {
             break;
         }
+        bytes.extend_from_slice(&chunk[..n]);
+        progress.bytes_read.store(bytes.len() as u64, Ordering::Relaxed);
         if bytes.len() as u64 > MAX_FILE_BYTES {
             return Err(ReadError::TooLarge { bytes: bytes.len() as u64 });
         }

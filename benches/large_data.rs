@@ -1,0 +1,212 @@
+//! Large data against the speed targets: load + index of each generated file, what one frame
+//! builds at zooms 3, 7 and 12, the raster tiles of a view, 10,000 hit tests, the export of
+//! tracks_1m at 1x and 4x, and peak memory per file.
+//!
+//! ```sh
+//! cargo bench --bench large_data            # everything (about 10 minutes on 2 cores)
+//! cargo bench --bench large_data -- frame   # only the benchmarks whose name has "frame"
+//! ```
+//!
+//! The inputs are written to `target/bench-data` when missing (`benches/support/generate.rs`,
+//! seed 7; the same bytes as `cargo run --release --example gen_data`). Peak memory is
+//! measured first, each file in a fresh child process (Linux `getrusage` maximum resident set),
+//! and printed as a table; criterion then times the rest.
+//!
+//! Views are 1920×1080 pixels centred on 141° E 36° N, inside the tracks' area.
+
+use std::path::{Path, PathBuf};
+
+use criterion::{BenchmarkId, Criterion};
+use portolan::export::{self, ExportLayer, ExportSpec, Format};
+use portolan::index::LayerIndex;
+use portolan::model::{FeatureRef, Layer};
+use portolan::projection::world_from_lonlat;
+use portolan::scene::{self, Highlight, LayerInput, ScreenTransform};
+
+#[path = "support/generate.rs"]
+mod generate;
+
+/// Set in the child processes that measure peak memory: the file to load.
+const PEAK_ENV: &str = "PORTOLAN_BENCH_PEAK_OF";
+const VIEW: [f32; 2] = [1920.0, 1080.0];
+const CENTRE: (f64, f64) = (141.0, 36.0);
+
+fn data_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target").join("bench-data")
+}
+
+/// The input file, written first if it is missing.
+fn input(name: &str) -> PathBuf {
+    let dir = data_dir();
+    let path = dir.join(name);
+    if !path.is_file() {
+        std::fs::create_dir_all(&dir).expect("the data folder can be made");
+        eprintln!("writing {}", path.display());
+        generate::write(&dir, name, generate::SEED).expect("the input is written");
+    }
+    path
+}
+
+fn load(path: &Path) -> (Layer, LayerIndex) {
+    let loaded = portolan::io::read_path(path).expect("the generated file reads");
+    let index = LayerIndex::build(&loaded.layer);
+    (loaded.layer, index)
+}
+
+/// A 1920×1080 view at `zoom` around [`CENTRE`].
+fn view(zoom: u8) -> ScreenTransform {
+    let px_per_world = 256.0 * 2f64.powi(i32::from(zoom));
+    let (x, y) = world_from_lonlat(CENTRE.0, CENTRE.1);
+    let origin = [x - f64::from(VIEW[0]) / 2.0 / px_per_world, y - f64::from(VIEW[1]) / 2.0 / px_per_world];
+    ScreenTransform { world_origin: origin, px_per_world }
+}
+
+fn bench_load(c: &mut Criterion) {
+    let mut g = c.benchmark_group("load+index");
+    g.sample_size(10);
+    for name in generate::FILES {
+        let path = input(name);
+        g.bench_function(name.trim_end_matches(".geojson"), |b| b.iter(|| load(&path)));
+    }
+    g.finish();
+}
+
+/// Per frame, the UI thread builds the scene of the vector layers and of the highlighted
+/// features of raster layers, and hit-tests the pointer; the tiles of a raster layer are drawn
+/// on two background threads. Both are timed here, and, for comparison, the scene of the
+/// whole layer as vectors (culled by the index, thinned to half a pixel).
+fn bench_frames(c: &mut Criterion) {
+    for name in ["tracks_1m.geojson", "tracks_5m.geojson"] {
+        let (layer, index) = load(&input(name));
+        let short = name.trim_end_matches(".geojson");
+        let fades = vec![1.0f32; layer.features.len()];
+        let selected = [FeatureRef { layer: 0, feature: 3 }];
+        let mut g = c.benchmark_group(format!("frame/{short}"));
+        g.sample_size(20);
+        for zoom in [3u8, 7, 12] {
+            let t = view(zoom);
+            let highlight = Highlight { selected: &selected, hovered: Some(FeatureRef { layer: 0, feature: 9 }), fade: None };
+            let raster = LayerInput { spatial: Some(&index), highlights_only: true, ..LayerInput::new(0, &layer, 1.0) };
+            let tolerance = 6.0 / t.px_per_world;
+            let pointer = t.world_from_screen([VIEW[0] / 2.0, VIEW[1] / 2.0]);
+            g.bench_with_input(BenchmarkId::new("ui-thread", zoom), &zoom, |b, _| {
+                b.iter(|| {
+                    let scene = scene::build(std::slice::from_ref(&raster), &t, VIEW, highlight, &[]);
+                    (scene, index.hit(&layer, pointer, tolerance))
+                })
+            });
+            g.bench_with_input(BenchmarkId::new("view-tiles", zoom), &zoom, |b, _| b.iter(|| view_tiles(&layer, &index, &fades, &t)));
+            let vector = LayerInput { spatial: Some(&index), ..LayerInput::new(0, &layer, 1.0) };
+            g.bench_with_input(BenchmarkId::new("all-vector", zoom), &zoom, |b, _| {
+                b.iter(|| scene::build(std::slice::from_ref(&vector), &t, VIEW, highlight, &[]))
+            });
+        }
+        g.finish();
+    }
+}
+
+/// Every 256-pixel tile the view needs, drawn one after the other (the window uses two
+/// threads, so it waits about half this).
+fn view_tiles(layer: &Layer, index: &LayerIndex, fades: &[f32], t: &ScreenTransform) -> usize {
+    let zoom = (t.px_per_world / 256.0).log2().round() as u8;
+    let tile_world = 1.0 / 2f64.powi(i32::from(zoom));
+    let end = t.world_from_screen(VIEW);
+    let (x0, y0) = ((t.world_origin[0] / tile_world) as u32, (t.world_origin[1] / tile_world) as u32);
+    let (x1, y1) = ((end[0] / tile_world) as u32, (end[1] / tile_world) as u32);
+    let mut painted = 0;
+    for x in x0..=x1 {
+        for y in y0..=y1 {
+            let tile = portolan::tiles::layer::render_tile(layer, index, fades, zoom, x, y, 256);
+            painted += tile.map_or(0, |p| p.data().len());
+        }
+    }
+    painted
+}
+
+fn bench_hits(c: &mut Criterion) {
+    let (layer, index) = load(&input("tracks_1m.geojson"));
+    let mut g = c.benchmark_group("hit-tests");
+    g.sample_size(20);
+    for zoom in [3u8, 7, 12] {
+        let t = view(zoom);
+        // 10,000 pointer positions spread over the view (a fixed low-discrepancy sequence).
+        let points: Vec<[f64; 2]> = (0..10_000)
+            .map(|i| {
+                let (u, v) = ((i as f32 * 0.618_034) % 1.0, (i as f32 * 0.754_878) % 1.0);
+                t.world_from_screen([u * VIEW[0], v * VIEW[1]])
+            })
+            .collect();
+        let tolerance = 6.0 / t.px_per_world;
+        g.bench_with_input(BenchmarkId::new("tracks_1m x10000", zoom), &zoom, |b, _| {
+            b.iter(|| points.iter().filter(|p| index.hit(&layer, **p, tolerance).is_some()).count())
+        });
+    }
+    g.finish();
+}
+
+fn bench_export(c: &mut Criterion) {
+    let (layer, _) = load(&input("tracks_1m.geojson"));
+    let mut g = c.benchmark_group("export/tracks_1m");
+    g.sample_size(10);
+    for scale in [1.0f32, 4.0] {
+        let mut spec = ExportSpec::new(vec![ExportLayer { layer: &layer, opacity: 1.0 }]);
+        spec.scale = scale;
+        spec.format = Format::Png;
+        let _warm = export::export(&spec).expect("the export succeeds");
+        g.bench_with_input(BenchmarkId::new("png", format!("{scale}x")), &scale, |b, _| {
+            b.iter(|| export::export(&spec).expect("the export succeeds"))
+        });
+    }
+    g.finish();
+}
+
+/// Runs in a child process: loads one file and prints the peak resident set in bytes.
+fn peak_child(path: &Path) {
+    let (layer, index) = load(path);
+    std::hint::black_box((&layer, &index));
+    println!("{}", peak_rss_bytes());
+}
+
+fn peak_rss_bytes() -> u64 {
+    // SAFETY: getrusage only writes into the struct we hand it.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return 0;
+    }
+    // Linux reports kilobytes.
+    usage.ru_maxrss as u64 * 1024
+}
+
+/// Peak memory per file, each loaded (and indexed) in a fresh process.
+fn memory_table() {
+    let exe = std::env::current_exe().expect("the bench knows where it is");
+    println!("\npeak memory (load + index, fresh process; target: under 3x the file)");
+    println!("{:<22} {:>10} {:>10} {:>8}", "file", "file MB", "peak MB", "ratio");
+    let baseline = peak_rss_bytes();
+    for name in generate::FILES {
+        let path = input(name);
+        let out = std::process::Command::new(&exe).env(PEAK_ENV, &path).output().expect("the child runs");
+        let peak: u64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(0);
+        let size = std::fs::metadata(&path).map_or(0, |m| m.len());
+        let mb = |b: u64| b as f64 / 1e6;
+        println!("{:<22} {:>10.1} {:>10.1} {:>8.2}", name, mb(size), mb(peak), peak as f64 / size.max(1) as f64);
+    }
+    println!("(the bench process itself, before loading anything: {:.1} MB)\n", baseline as f64 / 1e6);
+}
+
+fn main() {
+    if let Some(path) = std::env::var_os(PEAK_ENV) {
+        peak_child(Path::new(&path));
+        return;
+    }
+    let mut c = Criterion::default().configure_from_args();
+    let filtered = std::env::args().skip(1).any(|a| !a.starts_with('-'));
+    if !filtered {
+        memory_table();
+    }
+    bench_load(&mut c);
+    bench_frames(&mut c);
+    bench_hits(&mut c);
+    bench_export(&mut c);
+    c.final_summary();
+}
