@@ -135,7 +135,7 @@ fn billion_laughs_in_gpx_is_never_expanded() {
         (1..10).map(|i| format!("<!ENTITY e{i} \"{}\">", format!("&{};", if i == 1 { "a".into() } else { format!("e{}", i - 1) }).repeat(10))).collect::<String>()
     );
     let l = gpx(&text);
-    assert_eq!(l.layer.features[0].name(), Some(""));
+    assert_eq!(l.layer.features[0].str_prop("name"), Some(""));
     let w = of(&l, Severity::Warning);
     assert_eq!(w[0].message, "the DOCTYPE was ignored: Portolan never reads DTDs (it declares 10 entities, which were not expanded)");
     assert_eq!(w[1].message, "the entity reference &e9; was left out: Portolan never expands entities");

@@ -303,7 +303,7 @@ const LAUGHS: &str = r#"<?xml version="1.0"?>
 fn billion_laughs_is_never_expanded() {
     let l = kml(LAUGHS);
     let f = &l.layer.features[0];
-    assert_eq!(f.name(), Some(""));
+    assert_eq!(f.str_prop("name"), Some(""));
     assert_eq!(f.str_prop("description"), Some("a  b"));
     let w = of(&l, Severity::Warning);
     assert_eq!(w[0].place, Place::Text { line: 2, column: 1 });
@@ -329,7 +329,7 @@ fn external_entities_are_never_resolved() {
     let gpx = r#"<?xml version="1.0"?><!DOCTYPE gpx [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
 <gpx version="1.1" creator="x"><wpt lat="1" lon="2"><name>&xxe;</name></wpt></gpx>"#;
     let l = io::gpx::read_str(gpx).unwrap();
-    assert_eq!(l.layer.features[0].name(), Some(""));
+    assert_eq!(l.layer.features[0].str_prop("name"), Some(""));
 }
 
 #[test]

@@ -4,4 +4,4 @@
 pub mod measure;
 pub mod spatial;
 
-pub use spatial::{Hit, LayerIndex, Part, Piece, parts};
+pub use spatial::{Hit, LayerIndex, Part, Piece, part, parts};

@@ -12,10 +12,12 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
 use crate::model::Layer;
-use crate::projection::{LatToWorldY, WorldRect, world_from_lonlat};
+use crate::projection::{LatToWorldY, WorldRect, lonlat_from_world, world_from_lonlat};
 
-/// Segments per indexed piece of a line.
-pub const PIECE_SEGMENTS: usize = 32;
+/// Segments per indexed piece of a line. Shorter pieces have tighter boxes, so a hit test
+/// measures fewer segments (on tracks_1m at zoom 12: about 30 pieces of 33 vertices under
+/// each point at 32 segments); longer ones make a smaller tree.
+pub const PIECE_SEGMENTS: usize = 8;
 
 /// A piece of one feature's geometry: part `part` (in [`parts`] order) and, for a line, its
 /// vertices `start..=end`.
@@ -54,6 +56,20 @@ pub fn parts(g: &Geometry) -> Vec<Part<'_>> {
     let mut out = Vec::new();
     push_parts(g, &mut out);
     out
+}
+
+/// Part `n` of a geometry, without listing the others when the geometry has one part.
+pub fn part(g: &Geometry, n: usize) -> Option<Part<'_>> {
+    match (g, n) {
+        (Geometry::Point(p), 0) => Some(Part::Point(p.0)),
+        (Geometry::LineString(l), 0) => Some(Part::Line(&l.0)),
+        (Geometry::Polygon(p), 0) => Some(Part::Polygon(p)),
+        (Geometry::MultiLineString(ml), n) => ml.0.get(n).map(|l| Part::Line(&l.0)),
+        (Geometry::GeometryCollection(_), n) => parts(g).get(n).copied(),
+        (Geometry::MultiPoint(mp), n) => mp.0.get(n).map(|p| Part::Point(p.0)),
+        (Geometry::MultiPolygon(mp), n) => mp.0.get(n).map(Part::Polygon),
+        _ => None,
+    }
 }
 
 fn push_parts<'a>(g: &'a Geometry, out: &mut Vec<Part<'a>>) {
@@ -157,16 +173,38 @@ impl LayerIndex {
         let rect = WorldRect { min: [world[0] - tolerance, world[1] - tolerance], max: [world[0] + tolerance, world[1] + tolerance] };
         let lat_y = LatToWorldY::new();
         let to_world = |c: &Coord| [(c.x + 180.0) / 360.0, lat_y.y(c.y)];
+        let ((lon_min, lat_max), (lon_max, lat_min)) = (lonlat_from_world(rect.min[0], rect.min[1]), lonlat_from_world(rect.max[0], rect.max[1]));
         let mut best: Option<Hit> = None;
         for piece in self.pieces_in(&rect) {
             let Some(g) = layer.features.get(piece.feature as usize).and_then(|f| f.geometry.as_ref()) else { continue };
-            let Some(part) = parts(g).into_iter().nth(piece.part as usize) else { continue };
+            let Some(part) = part(g, piece.part as usize) else { continue };
             let found = match part {
                 Part::Point(c) => Some((3, dist(world, to_world(&c)))),
                 Part::Line(coords) => {
-                    let pts: Vec<[f64; 2]> = coords[piece.start as usize..=piece.end as usize].iter().map(to_world).collect();
-                    let d = if pts.len() == 1 { dist(world, pts[0]) } else { pts.windows(2).map(|w| segment_dist(world, w[0], w[1])).fold(f64::MAX, f64::min) };
-                    Some((2, d))
+                    let Some(run) = coords.get(piece.start as usize..=piece.end as usize) else { continue };
+                    let mut d2 = f64::MAX;
+                    // The last vertex projected, by position in the run: each vertex ends one
+                    // segment and starts the next.
+                    let mut last: Option<(usize, [f64; 2])> = None;
+                    for (i, w) in run.windows(2).enumerate() {
+                        // Segments wholly to one side of the search box are skipped before they are
+                        // projected (Mercator keeps the order of longitudes and latitudes).
+                        let (a, b) = (w[0], w[1]);
+                        if (a.x < lon_min && b.x < lon_min) || (a.x > lon_max && b.x > lon_max) || (a.y < lat_min && b.y < lat_min) || (a.y > lat_max && b.y > lat_max) {
+                            continue;
+                        }
+                        let pa = match last {
+                            Some((j, p)) if j == i => p,
+                            _ => to_world(&a),
+                        };
+                        let pb = to_world(&b);
+                        d2 = d2.min(segment_dist2(world, pa, pb));
+                        last = Some((i + 1, pb));
+                    }
+                    if run.len() == 1 {
+                        d2 = dist2(world, to_world(&run[0]));
+                    }
+                    Some((2, d2.sqrt()))
                 }
                 Part::Polygon(poly) => {
                     let rings: Vec<Vec<[f64; 2]>> = std::iter::once(poly.exterior()).chain(poly.interiors()).map(|r| r.0.iter().map(to_world).collect()).collect();
@@ -208,17 +246,26 @@ fn entry(coords: &[Coord], piece: Piece) -> Entry {
 }
 
 fn dist(a: [f64; 2], b: [f64; 2]) -> f64 {
-    (a[0] - b[0]).hypot(a[1] - b[1])
+    dist2(a, b).sqrt()
+}
+
+fn dist2(a: [f64; 2], b: [f64; 2]) -> f64 {
+    (a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)
 }
 
 fn segment_dist(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
+    segment_dist2(p, a, b).sqrt()
+}
+
+/// Squared distance from `p` to the segment `a`–`b`.
+fn segment_dist2(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
     let d = [b[0] - a[0], b[1] - a[1]];
     let len2 = d[0] * d[0] + d[1] * d[1];
     if len2 <= 0.0 {
-        return dist(p, a);
+        return dist2(p, a);
     }
     let t = (((p[0] - a[0]) * d[0] + (p[1] - a[1]) * d[1]) / len2).clamp(0.0, 1.0);
-    dist(p, [a[0] + t * d[0], a[1] + t * d[1]])
+    dist2(p, [a[0] + t * d[0], a[1] + t * d[1]])
 }
 
 /// Even-odd point in ring test.
@@ -255,11 +302,12 @@ mod tests {
         let l = layer(vec![Geometry::LineString(line), Geometry::Point(Point::new(0.0, 0.0))]);
         let index = LayerIndex::build(&l);
         assert_eq!(index.vertices(), 102);
-        assert_eq!(index.tree.size(), 4 + 1, "100 segments in pieces of 32, and the point");
-        // A view over 131.5..134.5 E (vertices 15..45) meets pieces 0..=32 and 32..=64, joined
-        // into one run.
+        assert_eq!(index.tree.size(), 100 / PIECE_SEGMENTS + 1 + 1, "100 segments in pieces, and the point");
+        // A view over 131.5..134.5 E (vertices 15..45) meets the pieces from the one holding
+        // vertex 15 to the one holding vertex 45, joined into one run.
         let view = WorldRect::from_corners(world(131.5, 41.0), world(134.5, 39.0));
-        assert_eq!(index.runs_in(&view), [Piece { feature: 0, part: 0, start: 0, end: 64 }]);
+        let (first, last) = (15 / PIECE_SEGMENTS * PIECE_SEGMENTS, 45usize.div_ceil(PIECE_SEGMENTS) * PIECE_SEGMENTS);
+        assert_eq!(index.runs_in(&view), [Piece { feature: 0, part: 0, start: first as u32, end: last as u32 }]);
         assert_eq!(index.features_in(&view), [0]);
         let elsewhere = WorldRect::from_corners(world(-1.0, 1.0), world(1.0, -1.0));
         assert_eq!(index.features_in(&elsewhere), [1]);

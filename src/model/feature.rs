@@ -78,8 +78,11 @@ impl Feature {
         FeatureKind::parse(self.str_prop("kind").unwrap_or(""))
     }
 
+    /// The `name` property, or for plain data the first of a few common spellings of it
+    /// (`Name`, `NAME`, `vessel_name` in AIS exports, `title`, `label`).
     pub fn name(&self) -> Option<&str> {
-        self.str_prop("name")
+        const NAME_KEYS: [&str; 6] = ["name", "Name", "NAME", "vessel_name", "title", "label"];
+        NAME_KEYS.iter().find_map(|k| self.str_prop(k).filter(|s| !s.trim().is_empty()))
     }
 
     pub fn str_prop(&self, key: &str) -> Option<&str> {
