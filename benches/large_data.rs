@@ -182,7 +182,6 @@ fn memory_table() {
     let exe = std::env::current_exe().expect("the bench knows where it is");
     println!("\npeak memory (load + index, fresh process; target: under 3x the file)");
     println!("{:<22} {:>10} {:>10} {:>8}", "file", "file MB", "peak MB", "ratio");
-    let baseline = peak_rss_bytes();
     for name in generate::FILES {
         let path = input(name);
         let out = std::process::Command::new(&exe).env(PEAK_ENV, &path).output().expect("the child runs");
@@ -191,7 +190,7 @@ fn memory_table() {
         let mb = |b: u64| b as f64 / 1e6;
         println!("{:<22} {:>10.1} {:>10.1} {:>8.2}", name, mb(size), mb(peak), peak as f64 / size.max(1) as f64);
     }
-    println!("(the bench process itself, before loading anything: {:.1} MB)\n", baseline as f64 / 1e6);
+    println!();
 }
 
 fn main() {

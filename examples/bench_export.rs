@@ -5,9 +5,10 @@
 //! cargo run --release --example bench_export
 //! ```
 //!
-//! The big file: 1,000 ship tracks of 1,000 vertices each (a seeded random walk over lon
-//! 122–160, lat 22–50), written as GeoJSON to a temporary folder and read back as a user's
-//! file would be. Each figure is the best of a few runs (after one warm-up run that decodes
+//! The big file: `target/bench-data/tracks_1m.geojson` (1,000 ship tracks of 1,000 vertices;
+//! written first if missing, as `cargo run --release --example gen_data` does), read as a
+//! user's file would be. `cargo bench --bench large_data` times the same exports with
+//! criterion. Each figure is the best of a few runs (after one warm-up run that decodes
 //! the basemap layers), in wall-clock seconds, with the CPU seconds of that run (Linux; the
 //! painting runs on every core, so CPU can exceed wall time) and the output size.
 
@@ -16,14 +17,17 @@ use std::time::Instant;
 use portolan::export::{self, ExportLayer, ExportSpec, Format};
 use portolan::model::Layer;
 
+#[path = "../benches/support/generate.rs"]
+mod generate;
+
 fn main() {
     let sample = portolan::io::sample_case().layer;
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let path = dir.path().join("tracks.geojson");
-    let t = Instant::now();
-    let text = tracks_geojson(1_000, 1_000);
-    std::fs::write(&path, &text).expect("the file is written");
-    println!("generated {} ({:.1} MB) in {:.2} s", path.display(), text.len() as f64 / 1e6, t.elapsed().as_secs_f64());
+    let dir = std::path::PathBuf::from("target/bench-data");
+    let path = dir.join("tracks_1m.geojson");
+    if !path.is_file() {
+        std::fs::create_dir_all(&dir).expect("the data folder can be made");
+        generate::write(&dir, "tracks_1m.geojson", generate::SEED).expect("the file is written");
+    }
     let t = Instant::now();
     let tracks = match portolan::io::read_path(&path) {
         Ok(l) => l.layer,
@@ -75,39 +79,4 @@ fn spec(layer: &Layer, scale: f32, format: Format) -> ExportSpec<'_> {
     s.scale = scale;
     s.format = format;
     s
-}
-
-/// `n` tracks of `m` vertices: random walks with a persistent heading, over lon 122–160 and
-/// lat 22–50, from a fixed seed (the same file every run).
-fn tracks_geojson(n: usize, m: usize) -> String {
-    let mut rng = 0x2545_F491_4F6C_DD1Du64;
-    let mut next = move || {
-        // xorshift64*
-        rng ^= rng >> 12;
-        rng ^= rng << 25;
-        rng ^= rng >> 27;
-        (rng.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 11) as f64 / (1u64 << 53) as f64
-    };
-    let mut out = String::with_capacity(n * m * 24);
-    out.push_str(r#"{"type":"FeatureCollection","features":["#);
-    for i in 0..n {
-        if i > 0 {
-            out.push(',');
-        }
-        let (mut lon, mut lat) = (122.0 + next() * 38.0, 22.0 + next() * 28.0);
-        let mut heading = next() * std::f64::consts::TAU;
-        out.push_str(&format!(r#"{{"type":"Feature","properties":{{"id":"track-{i}","name":"Track {i}"}},"geometry":{{"type":"LineString","coordinates":["#));
-        for j in 0..m {
-            if j > 0 {
-                out.push(',');
-            }
-            out.push_str(&format!("[{lon:.5},{lat:.5}]"));
-            heading += (next() - 0.5) * 0.6;
-            lon = (lon + heading.cos() * 0.05).clamp(122.0, 160.0);
-            lat = (lat + heading.sin() * 0.05).clamp(22.0, 50.0);
-        }
-        out.push_str("]}}");
-    }
-    out.push_str("]}");
-    out
 }

@@ -14,6 +14,9 @@ use crate::tiles::{TileFetcher, XyzSource};
 use crate::projection::{WorldRect, lonlat_from_world, world_from_lonlat};
 use crate::scene::{self, Highlight, LayerInput, PlaceName, ScreenTransform};
 
+/// Longitude, latitude and zoom of the view when there is nothing to fit.
+const EMPTY_VIEW: (f64, f64, f64) = (131.9, 43.0, 4.0);
+
 /// Pixels around the pointer within which a click or hover finds a feature.
 pub const HIT_TOLERANCE_PX: f32 = 6.0;
 
@@ -120,8 +123,14 @@ impl MapState {
                     (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
                 )
             });
-        if let Some(extent) = extent {
-            self.fit_extent(extent, rect, 16.0);
+        match extent {
+            Some(extent) => self.fit_extent(extent, rect, 16.0),
+            // Nothing to show yet (files still loading): the region of the built-in case, not
+            // a blank street-level view.
+            None => {
+                self.memory.center_at(walkers::lon_lat(EMPTY_VIEW.0, EMPTY_VIEW.1));
+                let _ = self.memory.set_zoom(EMPTY_VIEW.2);
+            }
         }
     }
 
@@ -283,7 +292,7 @@ pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer], input
     let mut hover: Option<FeatureRef> = None;
     let mut pointer = None;
     let mut drawn_transform = None;
-    let center = walkers::lon_lat(131.9, 43.0);
+    let center = walkers::lon_lat(EMPTY_VIEW.0, EMPTY_VIEW.1);
     let online_failure = map.online.as_ref().and_then(|o| o.fetcher.failure());
     let mut credits = vec![crate::basemap::ATTRIBUTION.to_owned()];
     if let Some(o) = &map.online {
