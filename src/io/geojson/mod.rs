@@ -5,7 +5,7 @@
 //! heights are dropped (with a note); polygon rings are re-wound to the RFC's orientation
 //! (exterior counter-clockwise) so every consumer can rely on it.
 
-use geo::orient::{Direction, Orient};
+use geo::Winding;
 use geo::{Coord, Geometry, GeometryCollection, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
 use geojson::GeometryValue;
 use serde_json::{Map, Value};
@@ -47,7 +47,16 @@ fn read_text(text: &str, mut diagnostics: Vec<Diagnostic>, progress: &Progress) 
     if text.trim().is_empty() {
         return Err(ReadError::Empty);
     }
-    let mut root = match raw::parse(text, progress, &mut diagnostics)? {
+    let mut ctx = Context { diagnostics: &mut diagnostics, z_dropped: 0, rewound: 0 };
+    let mut features = Vec::new();
+    let mut next = 0;
+    let mut on_feature = |item| {
+        features.extend(ctx.feature(next, item));
+        next += 1;
+    };
+    let (root, duplicates) = raw::parse(text, progress, &mut on_feature)?;
+    ctx.diagnostics.extend(duplicates);
+    let mut root = match root {
         RawItem::Object(obj) => *obj,
         RawItem::Other(v) => {
             return Err(ReadError::NotGeoJson(format!("the top level is {}, not an object", json_kind(&v))));
@@ -59,21 +68,17 @@ fn read_text(text: &str, mut diagnostics: Vec<Diagnostic>, progress: &Progress) 
         None => return Err(ReadError::NotGeoJson("the top-level object has no \"type\"".into())),
     };
     let mut layer = Layer::default();
-    let mut ctx = Context { diagnostics: &mut diagnostics, z_dropped: 0, rewound: 0 };
     match kind.as_str() {
         "FeatureCollection" => {
-            let Some(features) = root.features.take() else {
+            // The features were converted as they were parsed.
+            if root.features.take().is_none() {
                 return Err(ReadError::NotGeoJson(match root.members.get("features") {
                     Some(other) => format!("\"features\" is {}, not an array", json_kind(other)),
                     None => "the FeatureCollection has no \"features\"".into(),
                 }));
-            };
-            layer.features.reserve(features.len());
-            for (index, item) in features.into_iter().enumerate() {
-                if let Some(f) = ctx.feature(index, item) {
-                    layer.features.push(f);
-                }
             }
+            features.shrink_to_fit();
+            layer.features = features;
             let mut members = root.into_members();
             members.shift_remove("type");
             members.shift_remove("bbox");
@@ -307,12 +312,20 @@ impl Context<'_> {
             return Ok(None);
         };
         let interiors = rings.collect::<Result<Vec<_>, _>>()?;
-        let polygon = Polygon::new(exterior, interiors);
-        let oriented = polygon.orient(Direction::Default);
-        if oriented != polygon {
-            self.rewound += 1;
+        let mut polygon = Polygon::new(exterior, interiors);
+        // RFC 7946 winding (exterior counter-clockwise, holes clockwise), fixed in place.
+        let mut rewound = polygon.exterior().is_cw();
+        if rewound {
+            polygon.exterior_mut(|r| r.0.reverse());
         }
-        Ok(Some(oriented))
+        polygon.interiors_mut(|holes| {
+            for h in holes.iter_mut().filter(|h| h.is_ccw()) {
+                h.0.reverse();
+                rewound = true;
+            }
+        });
+        self.rewound += usize::from(rewound);
+        Ok(Some(polygon))
     }
 
     fn summarise(&mut self) {

@@ -77,10 +77,11 @@ struct Shared<'a> {
     /// Offset of the last key seen: how far the parser has got.
     offset: std::cell::Cell<usize>,
     cancelled: std::cell::Cell<bool>,
+    on_feature: std::cell::RefCell<&'a mut dyn FnMut(RawItem)>,
 }
 
 impl<'a> Shared<'a> {
-    fn new(text: &str, progress: &'a Progress) -> Self {
+    fn new(text: &str, progress: &'a Progress, on_feature: &'a mut dyn FnMut(RawItem)) -> Self {
         Shared {
             duplicates: Default::default(),
             progress,
@@ -88,13 +89,16 @@ impl<'a> Shared<'a> {
             len: text.len(),
             offset: Default::default(),
             cancelled: Default::default(),
+            on_feature: std::cell::RefCell::new(on_feature),
         }
     }
 }
 
-/// Parses GeoJSON text into its raw structure, noting duplicate keys as warnings.
-pub(crate) fn parse(text: &str, progress: &Progress, diags: &mut Vec<Diagnostic>) -> Result<RawItem, ReadError> {
-    let shared = Shared::new(text, progress);
+/// Parses GeoJSON text into its raw structure. The elements of a top-level `features` array
+/// go to `on_feature` as soon as each is parsed (so that a big file is never held twice) and
+/// the array is left empty. Returns the root and warnings for duplicate keys.
+pub(crate) fn parse(text: &str, progress: &Progress, on_feature: &mut dyn FnMut(RawItem)) -> Result<(RawItem, Vec<Diagnostic>), ReadError> {
+    let shared = Shared::new(text, progress, on_feature);
     let mut de = serde_json::Deserializer::from_str(text);
     let root = ItemSeed { role: Role::Root, path: &Path::Root, shared: &shared }
         .deserialize(&mut de)
@@ -104,24 +108,25 @@ pub(crate) fn parse(text: &str, progress: &Progress, diags: &mut Vec<Diagnostic>
         Err(_) if shared.cancelled.get() => return Err(ReadError::Cancelled),
         Err(e) => return Err(json_error(e)),
     };
-    shared.duplicates.into_inner().report(diags);
-    Ok(root)
+    let mut diags = Vec::new();
+    shared.duplicates.into_inner().report(&mut diags);
+    Ok((root, diags))
 }
 
 #[derive(Clone, Copy)]
-struct ItemSeed<'s> {
+struct ItemSeed<'s, 'a> {
     role: Role,
     path: &'s Path<'s>,
-    shared: &'s Shared<'s>,
+    shared: &'s Shared<'a>,
 }
 
-impl ItemSeed<'_> {
+impl ItemSeed<'_, '_> {
     fn value_seed(&self) -> ValueSeed<'_> {
         ValueSeed { path: self.path, duplicates: &self.shared.duplicates }
     }
 }
 
-impl<'de> DeserializeSeed<'de> for ItemSeed<'_> {
+impl<'de> DeserializeSeed<'de> for ItemSeed<'_, '_> {
     type Value = RawItem;
 
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<RawItem, D::Error> {
@@ -153,7 +158,7 @@ macro_rules! delegate_to_value {
     };
 }
 
-impl<'de> Visitor<'de> for ItemSeed<'_> {
+impl<'de> Visitor<'de> for ItemSeed<'_, '_> {
     type Value = RawItem;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -202,11 +207,11 @@ impl<'de> Visitor<'de> for ItemSeed<'_> {
 
 /// An object key, borrowed from the text when it has no escapes; its address tells how far
 /// the parser has got (serde_json has no public offset for a `Deserializer`).
-struct KeySeed<'s> {
-    shared: &'s Shared<'s>,
+struct KeySeed<'s, 'a> {
+    shared: &'s Shared<'a>,
 }
 
-impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
+impl<'de> DeserializeSeed<'de> for KeySeed<'_, '_> {
     type Value = Cow<'de, str>;
 
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
@@ -214,7 +219,7 @@ impl<'de> DeserializeSeed<'de> for KeySeed<'_> {
     }
 }
 
-impl<'de> Visitor<'de> for KeySeed<'_> {
+impl<'de> Visitor<'de> for KeySeed<'_, '_> {
     type Value = Cow<'de, str>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -235,9 +240,9 @@ impl<'de> Visitor<'de> for KeySeed<'_> {
 }
 
 /// An array of items (`features`, `geometries`), or the `Value` that stood in its place.
-struct ListSeed<'s>(ItemSeed<'s>);
+struct ListSeed<'s, 'a>(ItemSeed<'s, 'a>);
 
-impl<'de> DeserializeSeed<'de> for ListSeed<'_> {
+impl<'de> DeserializeSeed<'de> for ListSeed<'_, '_> {
     type Value = Result<Vec<RawItem>, Value>;
 
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
@@ -245,13 +250,13 @@ impl<'de> DeserializeSeed<'de> for ListSeed<'_> {
     }
 }
 
-impl ListSeed<'_> {
+impl ListSeed<'_, '_> {
     fn value_seed(&self) -> ValueSeed<'_> {
         self.0.value_seed()
     }
 }
 
-impl<'de> Visitor<'de> for ListSeed<'_> {
+impl<'de> Visitor<'de> for ListSeed<'_, '_> {
     type Value = Result<Vec<RawItem>, Value>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
@@ -267,13 +272,13 @@ impl<'de> Visitor<'de> for ListSeed<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let ItemSeed { role, path, shared } = self.0;
         let mut items = Vec::new();
-        loop {
-            let here = Path::Index(items.len(), path);
-            match seq.next_element_seed(ItemSeed { role, path: &here, shared })? {
-                Some(item) => items.push(item),
-                None => break,
-            }
-            if role == Role::Feature {
+        for i in 0.. {
+            let here = Path::Index(i, path);
+            let Some(item) = seq.next_element_seed(ItemSeed { role, path: &here, shared })? else { break };
+            if role != Role::Feature {
+                items.push(item);
+            } else {
+                (*shared.on_feature.borrow_mut())(item);
                 shared.progress.feature_read(shared.offset.get() as u64);
                 if shared.progress.is_cancelled() {
                     shared.cancelled.set(true);
