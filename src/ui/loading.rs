@@ -17,7 +17,7 @@ pub const BACKGROUND_FROM_BYTES: u64 = 1 << 20;
 /// Whether `path` should load in the background: big files, and anything that is not a plain
 /// file (a pipe could block).
 pub fn in_background(path: &Path) -> bool {
-    std::fs::metadata(path).map_or(false, |m| !m.is_dir() && (!m.is_file() || m.len() >= BACKGROUND_FROM_BYTES))
+    std::fs::metadata(path).is_ok_and(|m| !m.is_dir() && (!m.is_file() || m.len() >= BACKGROUND_FROM_BYTES))
 }
 
 /// What a load gives: the data and its spatial index.
@@ -111,7 +111,7 @@ pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
