@@ -539,6 +539,64 @@ mod tests {
         }
     }
 
+    fn dense_line_layer() -> Layer {
+        // 1,000 vertices 0.01° apart along 40° N, and a point far away.
+        let line: geo::LineString = (0..1000).map(|i| (130.0 + f64::from(i) * 0.01, 40.0)).collect();
+        let features = [Geometry::LineString(line), Geometry::Point(geo::Point::new(-60.0, -30.0))]
+            .into_iter()
+            .map(|g| Feature { geometry: Some(g), ..Feature::default() })
+            .collect();
+        Layer { features, ..Layer::default() }
+    }
+
+    fn view_at(lon: f64, lat: f64, zoom: i32, size: Px) -> ScreenTransform {
+        let px_per_world = 256.0 * 2f64.powi(zoom);
+        let (x, y) = crate::projection::world_from_lonlat(lon, lat);
+        let origin = [x - f64::from(size[0]) / 2.0 / px_per_world, y - f64::from(size[1]) / 2.0 / px_per_world];
+        ScreenTransform { world_origin: origin, px_per_world }
+    }
+
+    fn lines(scene: &Scene) -> Vec<&Vec<Px>> {
+        scene.items.iter().filter_map(|(_, p)| if let Primitive::Line { points, .. } = p { Some(points) } else { None }).collect()
+    }
+
+    #[test]
+    fn lines_are_thinned_to_half_a_pixel_and_keep_their_ends() {
+        let layer = dense_line_layer();
+        let size = [800.0, 600.0];
+        let build_at = |zoom| build(&[LayerInput::new(0, &layer, 1.0)], &view_at(135.0, 40.0, zoom, size), size, Highlight::default(), &[]);
+        // Zoom 3: 0.01° is 0.06 px, so the ten degrees of line are a few dozen pixels long.
+        let far = build_at(3);
+        let far = lines(&far);
+        assert_eq!(far.len(), 1);
+        assert!(far[0].len() < 150, "{} points", far[0].len());
+        let t = view_at(135.0, 40.0, 3, size);
+        let close = |a: Px, b: Px| (a[0] - b[0]).abs() < 0.01 && (a[1] - b[1]).abs() < 0.01;
+        assert!(close(far[0][0], t.screen_from_lonlat(130.0, 40.0)));
+        assert!(close(*far[0].last().unwrap(), t.screen_from_lonlat(139.99, 40.0)));
+        // Zoom 10: every vertex is pixels apart and is kept (those in and near the view).
+        let near = build_at(10);
+        assert_eq!(lines(&near)[0].len(), 1000);
+    }
+
+    #[test]
+    fn with_an_index_only_what_is_in_view_is_built() {
+        let layer = dense_line_layer();
+        let index = LayerIndex::build(&layer);
+        let size = [800.0, 600.0];
+        let input = LayerInput { spatial: Some(&index), ..LayerInput::new(0, &layer, 1.0) };
+        let scene = build(&[input], &view_at(135.0, 40.0, 6, size), size, Highlight::default(), &[]);
+        assert!(scene.items.iter().all(|(at, _)| at.feature == 0), "the far point is not built");
+        let elsewhere = build(&[LayerInput { spatial: Some(&index), ..LayerInput::new(0, &layer, 1.0) }], &view_at(-60.0, -30.0, 6, size), size, Highlight::default(), &[]);
+        assert!(!elsewhere.items.is_empty() && elsewhere.items.iter().all(|(at, _)| at.feature == 1));
+        // A raster layer builds only its highlighted features.
+        let raster = LayerInput { spatial: Some(&index), highlights_only: true, ..LayerInput::new(0, &layer, 1.0) };
+        let hovered = Highlight { hovered: Some(FeatureRef { layer: 0, feature: 0 }), ..Highlight::default() };
+        let highlighted = build(std::slice::from_ref(&raster), &view_at(135.0, 40.0, 6, size), size, hovered, &[]);
+        assert_eq!(lines(&highlighted).len(), 2, "the line and its halo");
+        assert!(build(&[raster], &view_at(135.0, 40.0, 6, size), size, Highlight::default(), &[]).items.is_empty());
+    }
+
     #[test]
     fn arrows_point_along_the_line() {
         const ALL: [Px; 2] = [[-1e6, -1e6], [1e6, 1e6]];

@@ -259,7 +259,7 @@ impl PortolanApp {
                 Err(e) => self.loaded(path, Err(e.into()), shown),
             }
         } else {
-            let outcome = loading::load(path, &io::Progress::default());
+            let outcome = loading::load(path, &io::Progress::default(), &Default::default());
             self.loaded(path, outcome, shown);
         }
     }

@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 
 use crate::index::LayerIndex;
@@ -23,9 +24,10 @@ pub fn in_background(path: &Path) -> bool {
 /// What a load gives: the data and its spatial index.
 pub type Outcome = Result<(Loaded, LayerIndex), ReadError>;
 
-/// Reads and indexes a file on the calling thread.
-pub fn load(path: &Path, progress: &Progress) -> Outcome {
+/// Reads and indexes a file on the calling thread; `indexing` is set between the two.
+pub fn load(path: &Path, progress: &Progress, indexing: &AtomicBool) -> Outcome {
     let loaded = io::read_path_with(path, progress)?;
+    indexing.store(true, Ordering::Relaxed);
     let index = LayerIndex::build(&loaded.layer);
     Ok((loaded, index))
 }
@@ -53,6 +55,8 @@ pub enum Fit {
 pub struct Loading {
     pub path: PathBuf,
     pub progress: Arc<Progress>,
+    /// Read; the spatial index is being built.
+    indexing: Arc<AtomicBool>,
     pub shown: Shown,
     thread: JoinHandle<Outcome>,
 }
@@ -60,14 +64,14 @@ pub struct Loading {
 impl Loading {
     /// Starts loading `path` on its own thread; the window is asked to repaint when it is done.
     pub fn start(ctx: &egui::Context, path: &Path, shown: Shown) -> std::io::Result<Loading> {
-        let progress = Arc::new(Progress::default());
-        let (p, file, ctx) = (progress.clone(), path.to_owned(), ctx.clone());
+        let (progress, indexing) = (Arc::new(Progress::default()), Arc::new(AtomicBool::new(false)));
+        let (p, i, file, ctx) = (progress.clone(), indexing.clone(), path.to_owned(), ctx.clone());
         let thread = std::thread::Builder::new().name("load".into()).spawn(move || {
-            let outcome = load(&file, &p);
+            let outcome = load(&file, &p, &i);
             ctx.request_repaint();
             outcome
         })?;
-        Ok(Loading { path: path.to_owned(), progress, shown, thread })
+        Ok(Loading { path: path.to_owned(), progress, indexing, shown, thread })
     }
 
     pub fn is_finished(&self) -> bool {
@@ -94,7 +98,12 @@ pub fn loading_ui(ui: &mut egui::Ui, loads: &[Loading]) -> Vec<usize> {
             } else {
                 format!("{:.1} MB read", mb(p.bytes_read))
             };
-            ui.label(format!("Loading {name}: {read}, {} features", thousands(p.features)));
+            let features = thousands(p.features);
+            if l.indexing.load(Ordering::Relaxed) {
+                ui.label(format!("Loading {name}: {read}, indexing {features} features"));
+            } else {
+                ui.label(format!("Loading {name}: {read}, {features} features"));
+            }
             let bar = egui::ProgressBar::new(p.fraction()).desired_width(220.0).show_percentage();
             ui.add(bar);
             let cancelling = l.progress.is_cancelled();
