@@ -237,33 +237,43 @@ fn copy_into(dst: &mut Pixmap, src: &Pixmap, x: i32, y: i32) {
 fn paint_group(pm: &mut PixmapMut, g: &Group, ts: Transform, locator: Option<&Pixmap>, page: &Page, scale: f32) {
     let mut batch = LineBatch::default();
     for item in &g.items {
-        if let Item::Shape(Primitive::Line { points, stroke }) = item
-            && LineBatch::batchable(stroke)
-        {
-            if !batch.takes(stroke) {
-                batch.flush(pm, ts);
-            }
-            batch.push(points, *stroke);
+        let Item::Shape(shape) = item else {
+            batch.flush(pm, ts);
+            paint_item(pm, item, ts, locator, page, scale);
             continue;
-        }
-        batch.flush(pm, ts);
-        match item {
-            Item::Shape(p) => paint_primitive(pm, p, ts),
-            Item::Text(t) => paint_text(pm, t, ts, scale),
-            Item::Plate(p) => paint_plate(pm, p, ts),
-            Item::Image(ImageKind::Basemap) => {}
-            Item::Image(ImageKind::Locator) => {
-                if let (Some(img), Some(l)) = (locator, &page.locator) {
-                    let (x, y) = ts.map_point_xy(l.rect.x, l.rect.y);
-                    pm.draw_pixmap(x.round() as i32, y.round() as i32, img.as_ref(), &PixmapPaint::default(), Transform::identity(), None);
-                }
-            }
-        }
+        };
+        batch.paint(pm, shape, ts);
     }
     batch.flush(pm, ts);
     for child in &g.children {
         paint_group(pm, child, ts, locator, page, scale);
     }
+}
+
+/// Paints a page item that is not a scene shape.
+fn paint_item(pm: &mut PixmapMut, item: &Item, ts: Transform, locator: Option<&Pixmap>, page: &Page, scale: f32) {
+    match item {
+        Item::Shape(p) => paint_primitive(pm, p, ts),
+        Item::Text(t) => paint_text(pm, t, ts, scale),
+        Item::Plate(p) => paint_plate(pm, p, ts),
+        Item::Image(ImageKind::Basemap) => {}
+        Item::Image(ImageKind::Locator) => {
+            if let (Some(img), Some(l)) = (locator, &page.locator) {
+                let (x, y) = ts.map_point_xy(l.rect.x, l.rect.y);
+                pm.draw_pixmap(x.round() as i32, y.round() as i32, img.as_ref(), &PixmapPaint::default(), Transform::identity(), None);
+            }
+        }
+    }
+}
+
+/// Paints scene primitives in order, consecutive lines of one style batched as in a page
+/// (text excepted). The raster tiles of large layers are painted with this.
+pub fn paint_primitives<'a>(pm: &mut PixmapMut, prims: impl IntoIterator<Item = &'a Primitive>, ts: Transform) {
+    let mut batch = LineBatch::default();
+    for p in prims {
+        batch.paint(pm, p, ts);
+    }
+    batch.flush(pm, ts);
 }
 
 /// Lines per batch. Batches save tiny-skia's per-path set-up; very large ones lose it again
@@ -284,6 +294,22 @@ impl LineBatch {
     /// Solid and opaque: painting it in a batch changes no pixel.
     fn batchable(s: &Stroke) -> bool {
         s.dash.is_none() && s.color.0[3] == 255
+    }
+
+    /// Adds a line that can be batched; anything else ends the batch and is painted.
+    fn paint(&mut self, pm: &mut PixmapMut, p: &Primitive, ts: Transform) {
+        match p {
+            Primitive::Line { points, stroke } if Self::batchable(stroke) => {
+                if !self.takes(stroke) {
+                    self.flush(pm, ts);
+                }
+                self.push(points, *stroke);
+            }
+            _ => {
+                self.flush(pm, ts);
+                paint_primitive(pm, p, ts);
+            }
+        }
     }
 
     /// Whether the line can join this batch (same style, room left).

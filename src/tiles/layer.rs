@@ -9,7 +9,7 @@
 
 use tiny_skia::{Pixmap, Transform};
 
-use crate::export::raster::paint_primitive;
+use crate::export::raster::paint_primitives;
 use crate::index::LayerIndex;
 use crate::model::Layer;
 use crate::projection::tile_world_bounds;
@@ -32,9 +32,6 @@ pub fn render_tile(layer: &Layer, index: &LayerIndex, fades: &[f32], z: u8, x: u
     let size = size_px as f32;
     let primitives = scene::pieces(layer, &runs, fades, &t, [size, size]);
     let mut pixmap = Pixmap::new(size_px, size_px)?;
-    let mut pm = pixmap.as_mut();
-    for p in &primitives {
-        paint_primitive(&mut pm, p, Transform::identity());
-    }
+    paint_primitives(&mut pixmap.as_mut(), &primitives, Transform::identity());
     Some(pixmap)
 }
