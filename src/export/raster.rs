@@ -266,16 +266,6 @@ fn paint_item(pm: &mut PixmapMut, item: &Item, ts: Transform, locator: Option<&P
     }
 }
 
-/// Paints scene primitives in order, consecutive lines of one style batched as in a page
-/// (text excepted). The raster tiles of large layers are painted with this.
-pub fn paint_primitives<'a>(pm: &mut PixmapMut, prims: impl IntoIterator<Item = &'a Primitive>, ts: Transform) {
-    let mut batch = LineBatch::default();
-    for p in prims {
-        batch.paint(pm, p, ts);
-    }
-    batch.flush(pm, ts);
-}
-
 /// Lines per batch. Batches save tiny-skia's per-path set-up; very large ones lose it again
 /// to sorting the edges that cross each scanline.
 const BATCH_LINES: usize = 256;

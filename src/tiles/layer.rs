@@ -9,7 +9,7 @@
 
 use tiny_skia::{Pixmap, Transform};
 
-use crate::export::raster::paint_primitives;
+use crate::export::raster::paint_primitive;
 use crate::index::LayerIndex;
 use crate::model::Layer;
 use crate::projection::tile_world_bounds;
@@ -32,6 +32,12 @@ pub fn render_tile(layer: &Layer, index: &LayerIndex, fades: &[f32], z: u8, x: u
     let size = size_px as f32;
     let primitives = scene::pieces(layer, &runs, fades, &t, [size, size]);
     let mut pixmap = Pixmap::new(size_px, size_px)?;
-    paint_primitives(&mut pixmap.as_mut(), &primitives, Transform::identity());
+    // One path per line: batching lines as the export does is slower here (a tile's lines
+    // cross each other far more often than a page's, and tiny-skia sorts the edges of a path
+    // on every scanline): tracks_1m at zoom 3 took 0.47 s batched, 0.39 s one by one.
+    let mut pm = pixmap.as_mut();
+    for p in &primitives {
+        paint_primitive(&mut pm, p, Transform::identity());
+    }
     Some(pixmap)
 }
