@@ -177,3 +177,18 @@ fn a_failed_background_load_changes_nothing_but_the_problems_list() {
     assert_eq!(errors.len(), 1);
     assert!(errors[0].contains("cut.geojson") && errors[0].contains("truncated"), "{errors:?}");
 }
+
+#[test]
+fn select_given_at_start_applies_once_a_big_file_has_loaded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tracks.geojson");
+    std::fs::write(&path, tracks(150)).unwrap();
+    let options = Options { files: vec![path], select: Some("track-3".into()), ..Options::default() };
+    let mut h = Harness::builder().with_size(egui::vec2(1200.0, 800.0)).build_eframe(move |cc| PortolanApp::new(&cc.egui_ctx, options.clone(), None, None));
+    assert_eq!(h.state().loading.len(), 1, "a 2.6 MB file loads in the background");
+    assert_eq!(h.state().selected_key(), None);
+    frames_until(&mut h, |app| app.loading.is_empty());
+    h.run_steps(2);
+    assert_eq!(h.state().selected_key().as_deref(), Some("track-3"));
+    assert!(h.state().load_errors.is_empty(), "{:?}", h.state().load_errors);
+}

@@ -131,6 +131,8 @@ pub struct PortolanApp {
     pub loading: Vec<Loading>,
     /// The last thing worth telling that is not a problem ("loading … cancelled").
     pub note: Option<String>,
+    /// `--time-range` and `--select`, until the files given at start have loaded.
+    at_start: Option<(Option<time::DateRange>, Option<String>)>,
     screenshot: Option<Screenshot>,
 }
 
@@ -185,6 +187,7 @@ impl PortolanApp {
             load_errors: Vec::new(),
             loading: Vec::new(),
             note: None,
+            at_start: None,
             screenshot,
         };
         let remembered = persisted.tiles.and_then(|(template, attribution)| {
@@ -208,18 +211,29 @@ impl PortolanApp {
             app.open_file_as(ctx, path, Shown { visible: true, opacity: 1.0, fit });
         }
         app.rebuild_timeline();
-        if let (Some(t), Some(r)) = (&mut app.timeline, options.time_range) {
+        // The time range and the selection asked for at start apply once the files are in.
+        app.at_start = Some((options.time_range, options.select));
+        app.apply_start_options();
+        app
+    }
+
+    /// Applies `--time-range` and `--select` when no file given at start is still loading.
+    fn apply_start_options(&mut self) {
+        if !self.loading.is_empty() {
+            return;
+        }
+        let Some((range, select)) = self.at_start.take() else { return };
+        if let (Some(t), Some(r)) = (&mut self.timeline, range) {
             t.set(r);
         }
-        if let Some(id) = &options.select {
-            match app.find(id) {
+        if let Some(id) = select {
+            match self.find(&id) {
                 Some(s) => {
-                    app.history.select(s);
+                    self.history.select(s);
                 }
-                None => app.load_errors.push(format!("--select: nothing has the id {id:?}")),
+                None => self.load_errors.push(format!("--select: nothing has the id {id:?}")),
             }
         }
-        app
     }
 
     /// The item with this id in any open layer: a feature, vessel, event or source.
@@ -300,17 +314,10 @@ impl PortolanApp {
             let (path, shown) = (l.path.clone(), l.shown);
             self.loaded(&path, l.finish(), shown);
         }
+        self.apply_start_options();
         if !self.loading.is_empty() {
             // Keep the progress bar moving.
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
-        }
-    }
-
-    /// Waits for every background load and adds its layer (for tests and the command line).
-    pub fn finish_loading(&mut self) {
-        for l in std::mem::take(&mut self.loading) {
-            let (path, shown) = (l.path.clone(), l.shown);
-            self.loaded(&path, l.finish(), shown);
         }
     }
 
