@@ -14,8 +14,9 @@ use crate::tiles::{TileFetcher, XyzSource};
 use crate::projection::{WorldRect, lonlat_from_world, world_from_lonlat};
 use crate::scene::{self, Highlight, LayerInput, PlaceName, ScreenTransform};
 
-/// Longitude, latitude and zoom of the view when there is nothing to fit.
-const EMPTY_VIEW: (f64, f64, f64) = (131.9, 43.0, 4.0);
+/// Longitude, latitude and zoom of the view when there is nothing to fit: East Asia, far
+/// enough west of the antimeridian that a wide window shows no edge of the world.
+const EMPTY_VIEW: (f64, f64, f64) = (100.0, 40.0, 4.0);
 
 /// Pixels around the pointer within which a click or hover finds a feature.
 pub const HIT_TOLERANCE_PX: f32 = 6.0;
@@ -125,8 +126,8 @@ impl MapState {
             });
         match extent {
             Some(extent) => self.fit_extent(extent, rect, 16.0),
-            // Nothing to show yet (files still loading): the region of the built-in case, not
-            // a blank street-level view.
+            // Nothing to show yet (files still loading): a region, not a blank street-level
+            // view.
             None => {
                 self.memory.center_at(walkers::lon_lat(EMPTY_VIEW.0, EMPTY_VIEW.1));
                 let _ = self.memory.set_zoom(EMPTY_VIEW.2);
