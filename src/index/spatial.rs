@@ -268,8 +268,11 @@ fn segment_dist2(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
     dist2(p, [a[0] + t * d[0], a[1] + t * d[1]])
 }
 
-/// Even-odd point in ring test.
-fn contains(ring: &[[f64; 2]], p: [f64; 2]) -> bool {
+/// Even-odd point in ring test, for world units (f64) and screen pixels (f32) alike.
+pub(crate) fn contains<T>(ring: &[[T; 2]], p: [T; 2]) -> bool
+where
+    T: Copy + PartialOrd + std::ops::Add<Output = T> + std::ops::Sub<Output = T> + std::ops::Mul<Output = T> + std::ops::Div<Output = T>,
+{
     let mut inside = false;
     let n = ring.len();
     for i in 0..n {

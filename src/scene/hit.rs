@@ -2,6 +2,7 @@
 
 use super::build::text_width_estimate;
 use super::{Anchor, Primitive, Px, Scene};
+use crate::index::spatial::contains;
 use crate::model::FeatureRef;
 
 /// Markers and labels wider than this are uncertainty circles, not something to click.
@@ -68,17 +69,4 @@ fn segment_dist(p: Px, a: Px, b: Px) -> f32 {
     }
     let t = (((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2).clamp(0.0, 1.0);
     dist(p, [a[0] + t * dx, a[1] + t * dy])
-}
-
-/// Even-odd point in ring test.
-fn contains(ring: &[Px], p: Px) -> bool {
-    let mut inside = false;
-    let n = ring.len();
-    for i in 0..n {
-        let (a, b) = (ring[i], ring[(i + n - 1) % n]);
-        if (a[1] > p[1]) != (b[1] > p[1]) && p[0] < (b[0] - a[0]) * (p[1] - a[1]) / (b[1] - a[1]) + a[0] {
-            inside = !inside;
-        }
-    }
-    inside
 }
