@@ -5,6 +5,7 @@
 
 mod case;
 mod feature;
+pub mod merge;
 pub mod time;
 
 pub use case::{Case, Event, Figure, Source, Vessel};
