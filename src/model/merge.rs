@@ -304,7 +304,7 @@ pub fn merge(base: &Layer, mine: &Layer, theirs: &Layer) -> Merge {
 }
 
 /// One list of records of each side's case (none without a case).
-fn lists<'a, T>(cases: [Option<&'a Case>; 3], list: fn(&Case) -> &Vec<T>) -> [&'a [T]; 3] {
+fn lists<T>(cases: [Option<&Case>; 3], list: fn(&Case) -> &Vec<T>) -> [&[T]; 3] {
     cases.map(|c| c.map_or(&[][..], |c| list(c).as_slice()))
 }
 
