@@ -71,6 +71,15 @@ pub struct Source {
     pub extra: Map<String, Value>,
 }
 
+impl Source {
+    /// Whether the claim can still be checked if the page changes or goes: the source has an
+    /// archive URL or the hash of a saved copy.
+    pub fn is_preserved(&self) -> bool {
+        let given = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+        given(&self.archive_url) || given(&self.sha256)
+    }
+}
+
 /// A ship named in the case.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Vessel {
@@ -135,6 +144,13 @@ pub struct Event {
     pub confidence: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl Event {
+    /// The event names no source.
+    pub fn is_unsourced(&self) -> bool {
+        self.source_ids.iter().all(|id| id.trim().is_empty())
+    }
 }
 
 /// A headline number, as the source gives it: a number or a word ("several hundred").
