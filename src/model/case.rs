@@ -67,6 +67,16 @@ pub struct Source {
     /// SHA-256 of the saved copy, lower-case hex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
+    /// Where the saved copy is: relative to the case file's folder (forward slashes) when it
+    /// lies in it, else an absolute path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saved_copy: Option<String>,
+    /// Size of the saved copy in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saved_copy_bytes: Option<u64>,
+    /// Media type of the saved copy (`application/pdf`, `text/html`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saved_copy_type: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
