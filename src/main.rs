@@ -411,7 +411,7 @@ fn build_case(tables: &std::path::Path, out: &std::path::Path) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    for d in io::case_file::check_references(&layer) {
+    for d in io::case_file::check_references(&layer).into_iter().chain(io::case_file::check_provenance(&layer)) {
         eprintln!("{d}");
     }
     if let Err(e) = io::geojson::save(out, &layer) {

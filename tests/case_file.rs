@@ -16,7 +16,8 @@ fn sample() -> io::Loaded {
 #[test]
 fn sample_holds_the_researched_case_and_every_reference_resolves() {
     let l = sample();
-    assert!(l.diagnostics.is_empty(), "{:#?}", l.diagnostics);
+    // Nothing is wrong with the file; what it lacks is provenance (see below).
+    assert_eq!(l.diagnostics, io::case_file::check_provenance(&l.layer));
     let count = |k: FeatureKind| l.layer.features.iter().filter(|f| f.kind() == k).count();
     assert_eq!(count(FeatureKind::Site), 16);
     assert_eq!(count(FeatureKind::Area), 1);
@@ -70,7 +71,7 @@ fn unknown_members_survive_load_and_save() {
     doc["features"][2]["x_feature"] = json!({"a": "b"});
     doc["features"][2]["properties"]["x_prop"] = json!(["p"]);
     let loaded = io::geojson::read_str(&doc.to_string()).unwrap();
-    assert!(loaded.diagnostics.is_empty(), "{:?}", loaded.diagnostics);
+    assert_eq!(loaded.diagnostics, io::case_file::check_provenance(&loaded.layer));
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("case.portolan.geojson");
@@ -119,7 +120,8 @@ fn ids_that_point_nowhere_are_warnings() {
     assert_eq!(l.layer.features.len(), 1);
     let w = of(&l, Severity::Warning);
     let text: Vec<String> = w.iter().map(|d| d.to_string()).collect();
-    assert_eq!(w.len(), 4, "{text:#?}");
+    // Four dangling or doubled ids, and the two sources have no archive URL or hash.
+    assert_eq!(w.len(), 6, "{text:#?}");
     assert!(text.contains(&"warning: source id \"src_a\" is used twice".to_owned()));
     assert!(w.iter().any(|d| d.place == Place::Feature { index: 0, id: Some("site_x".into()) } && d.message.contains("src_nowhere")));
     assert!(w.iter().any(|d| d.place == Place::Member("/portolan/events/0".into()) && d.message.contains("site_gone")));
@@ -143,4 +145,76 @@ fn a_bad_event_is_skipped_and_the_rest_of_the_case_loads() {
 
 fn of_vec(d: &[io::Diagnostic], s: Severity) -> Vec<&io::Diagnostic> {
     d.iter().filter(|x| x.severity == s).collect()
+}
+
+#[test]
+fn provenance_of_the_sample() {
+    let l = sample();
+    let diags = io::case_file::check_provenance(&l.layer);
+    assert!(diags.iter().all(|d| d.severity == Severity::Warning));
+    let at = |prefix: &str| diags.iter().filter(|d| matches!(&d.place, Place::Member(p) if p.starts_with(prefix))).count();
+    let unsourced: Vec<_> = diags.iter().filter_map(|d| if let Place::Feature { id, .. } = &d.place { id.clone() } else { None }).collect();
+    // Counted from the file itself: no source has an archive URL or a hash yet, every event
+    // cites a source, and one feature, the depot's extent, names none.
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(SAMPLE).unwrap()).unwrap();
+    let blank = |v: &Value, key: &str| v.get(key).is_none_or(|x| x.as_str().is_some_and(str::is_empty) || x.as_array().is_some_and(Vec::is_empty));
+    let items = |key: &str| doc["portolan"][key].as_array().unwrap().clone();
+    let bare_sources = items("sources").iter().filter(|s| blank(s, "archive_url") && blank(s, "sha256")).count();
+    let bare_events = items("events").iter().filter(|e| blank(e, "source_ids")).count();
+    let claims = ["site", "sea_route", "rail_corridor", "area"];
+    let bare_features: Vec<String> = doc["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| &f["properties"])
+        .filter(|p| claims.contains(&p["kind"].as_str().unwrap_or("")) && blank(p, "source_ids") && blank(p, "coord_source_ids"))
+        .map(|p| p["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!((bare_sources, bare_events, bare_features.len()), (55, 0, 1));
+    assert_eq!((at("/portolan/sources/"), at("/portolan/events/")), (bare_sources, bare_events));
+    assert_eq!(unsourced, bare_features);
+    assert_eq!(unsourced, ["poly_tikhoretsk_depot_extent"]);
+    assert_eq!(diags.len(), 56);
+    let depot = l.layer.feature_by_key("poly_tikhoretsk_depot_extent").unwrap();
+    assert!(depot.is_unsourced());
+    assert!(!l.layer.feature_by_key("site_dunai_port").unwrap().is_unsourced());
+}
+
+#[test]
+fn unsourced_claims_and_unpreserved_sources_are_warnings() {
+    let hash = "a".repeat(64);
+    let text = r#"{"type":"FeatureCollection",
+        "portolan":{"version":1,"title":"t",
+          "sources":[{"id":"src_archived","archive_url":"https://web.archive.org/x"},{"id":"src_hashed","sha256":"HASH"},
+                     {"id":"src_bare","url":"https://example.org"},{"id":"src_blank","archive_url":" "}],
+          "events":[{"id":"evt_sourced","date_start":"2023","title":"e","source_ids":["src_bare"]},
+                    {"id":"evt_bare","date_start":"2023","title":"e"}]},
+        "features":[
+          {"type":"Feature","properties":{"id":"site_sourced","kind":"site","source_ids":["src_archived"]},"geometry":{"type":"Point","coordinates":[1,2]}},
+          {"type":"Feature","properties":{"id":"site_coords","kind":"site","coord_source_ids":["src_hashed"]},"geometry":{"type":"Point","coordinates":[1,2]}},
+          {"type":"Feature","properties":{"id":"site_bare","kind":"site","source_ids":[]},"geometry":{"type":"Point","coordinates":[1,2]}},
+          {"type":"Feature","properties":{"id":"rail_bare","kind":"rail_corridor"},"geometry":{"type":"LineString","coordinates":[[1,2],[3,4]]}},
+          {"type":"Feature","properties":{"name":"plain data claims nothing"},"geometry":{"type":"Point","coordinates":[1,2]}}]}"#
+        .replace("HASH", &hash);
+    let l = io::geojson::read_str(&text).unwrap();
+    let diags = io::case_file::check_provenance(&l.layer);
+    let got: Vec<String> = diags.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        got,
+        [
+            r#"feature 2 (id "site_bare"): warning: no source backs this site (unsourced): it has no source_ids or coord_source_ids"#,
+            r#"feature 3 (id "rail_bare"): warning: no source backs this rail corridor (unsourced): it has no source_ids or coord_source_ids"#,
+            "at /portolan/events/1: warning: no source backs this event (unsourced): it has no source_ids",
+            "at /portolan/sources/2: warning: no archive URL or saved-copy hash: the claim cannot be checked if the page changes",
+            "at /portolan/sources/3: warning: no archive URL or saved-copy hash: the claim cannot be checked if the page changes",
+        ]
+    );
+    // The reader reports them with the rest, as warnings: the file loads in full.
+    assert_eq!(l.diagnostics, diags);
+    let case = l.layer.case.as_ref().unwrap();
+    assert_eq!(case.events.iter().map(|e| e.is_unsourced()).collect::<Vec<_>>(), [false, true]);
+    assert_eq!(l.layer.features.iter().map(|f| f.is_unsourced()).collect::<Vec<_>>(), [false, false, true, true, false]);
+    // A plain file has no case, so nothing to check.
+    let plain = io::geojson::read_str(r#"{"type":"Feature","properties":{"kind":"site"},"geometry":{"type":"Point","coordinates":[1,2]}}"#).unwrap();
+    assert!(io::case_file::check_provenance(&plain.layer).is_empty());
 }

@@ -1,7 +1,9 @@
 //! The `portolan` member of a case file: the evidence beside the features.
 //!
 //! A case file is a GeoJSON FeatureCollection with one foreign member, `portolan`, that other
-//! GIS tools ignore. See `docs/case-format.md` and `docs/case.schema.json`.
+//! GIS tools ignore. See `docs/case-format.md` and `docs/case.schema.json`. Once read, a case
+//! is checked for ids that point nowhere (`check_references`) and for claims without
+//! provenance (`check_provenance`); both give warnings, never errors.
 
 use std::collections::HashSet;
 
@@ -103,6 +105,28 @@ pub fn check_references(layer: &Layer) -> Vec<Diagnostic> {
     for (i, v) in case.vessels.iter().enumerate() {
         let place = || Place::Member(format!("/{MEMBER}/vessels/{i}"));
         v.source_ids.iter().for_each(|id| dangling(place(), "source_ids", id, &sources));
+    }
+    diags
+}
+
+/// Warnings for claims that no source backs (sites, routes, corridors, areas and events that
+/// name none), and for sources that could not be checked again if the page changed: neither an
+/// archive URL nor the hash of a saved copy.
+pub fn check_provenance(layer: &Layer) -> Vec<Diagnostic> {
+    let Some(case) = &layer.case else { return Vec::new() };
+    let mut diags = Vec::new();
+    for (index, f) in layer.features.iter().enumerate().filter(|(_, f)| f.is_unsourced()) {
+        let what = f.kind().as_str().replace('_', " ");
+        let message = format!("no source backs this {what} (unsourced): it has no source_ids or coord_source_ids");
+        diags.push(Diagnostic::warning(Place::Feature { index, id: f.key() }, message));
+    }
+    for (i, _) in case.events.iter().enumerate().filter(|(_, e)| e.is_unsourced()) {
+        let place = Place::Member(format!("/{MEMBER}/events/{i}"));
+        diags.push(Diagnostic::warning(place, "no source backs this event (unsourced): it has no source_ids"));
+    }
+    for (i, _) in case.sources.iter().enumerate().filter(|(_, s)| !s.is_preserved()) {
+        let place = Place::Member(format!("/{MEMBER}/sources/{i}"));
+        diags.push(Diagnostic::warning(place, "no archive URL or saved-copy hash: the claim cannot be checked if the page changes"));
     }
     diags
 }

@@ -108,7 +108,8 @@ pub fn read_dir(dir: &Path) -> Result<Layer, TablesError> {
     let mut case: Case = serde_json::from_str(&meta_text)
         .map_err(|e| TablesError::File { path: meta_path.clone(), message: e.to_string() })?;
     case.version = Case::VERSION;
-    case.sources = read_csv(dir, "sources.csv")?.into_iter().map(source).collect();
+    let sources_path = dir.join("sources.csv");
+    case.sources = read_csv(dir, "sources.csv")?.into_iter().map(|r| source(&sources_path, r)).collect::<Result<_, _>>()?;
     case.vessels = read_csv(dir, "vessels.csv")?.into_iter().map(vessel).collect();
     case.events = read_csv(dir, "events.csv")?.into_iter().map(event).collect();
 
@@ -118,8 +119,17 @@ pub fn read_dir(dir: &Path) -> Result<Layer, TablesError> {
     Ok(Layer { name: String::new(), features, case: Some(case), foreign: Map::new() })
 }
 
-fn source(mut r: Row) -> Source {
-    Source {
+fn source(path: &Path, mut r: Row) -> Result<Source, TablesError> {
+    let bytes = r.take("saved_copy_bytes");
+    let saved_copy_bytes = match bytes.as_str() {
+        "" => None,
+        text => Some(text.parse::<u64>().map_err(|_| TablesError::Row {
+            path: path.to_owned(),
+            line: r.line,
+            message: format!("saved_copy_bytes {text:?} is not a whole number of bytes"),
+        })?),
+    };
+    Ok(Source {
         id: r.take("source_id"),
         kind: r.take("kind"),
         publisher: r.take("publisher"),
@@ -129,8 +139,11 @@ fn source(mut r: Row) -> Source {
         archive_url: r.take_opt("archive_url"),
         retrieved: r.take_opt("retrieved"),
         sha256: r.take_opt("sha256"),
+        saved_copy: r.take_opt("saved_copy"),
+        saved_copy_bytes,
+        saved_copy_type: r.take_opt("saved_copy_type"),
         extra: r.rest(),
-    }
+    })
 }
 
 fn vessel(mut r: Row) -> Vessel {

@@ -12,6 +12,7 @@ pub mod geojson;
 pub mod gpx;
 mod json;
 pub mod kml;
+pub mod saved_copy;
 mod text;
 mod xml;
 

@@ -67,8 +67,27 @@ pub struct Source {
     /// SHA-256 of the saved copy, lower-case hex.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
+    /// Where the saved copy is: relative to the case file's folder (forward slashes) when it
+    /// lies in it, else an absolute path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saved_copy: Option<String>,
+    /// Size of the saved copy in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saved_copy_bytes: Option<u64>,
+    /// Media type of the saved copy (`application/pdf`, `text/html`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saved_copy_type: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl Source {
+    /// Whether the claim can still be checked if the page changes or goes: the source has an
+    /// archive URL or the hash of a saved copy.
+    pub fn is_preserved(&self) -> bool {
+        let given = |v: &Option<String>| v.as_deref().is_some_and(|s| !s.trim().is_empty());
+        given(&self.archive_url) || given(&self.sha256)
+    }
 }
 
 /// A ship named in the case.
@@ -135,6 +154,13 @@ pub struct Event {
     pub confidence: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl Event {
+    /// The event names no source.
+    pub fn is_unsourced(&self) -> bool {
+        self.source_ids.iter().all(|id| id.trim().is_empty())
+    }
 }
 
 /// A headline number, as the source gives it: a number or a word ("several hundred").

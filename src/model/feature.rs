@@ -93,6 +93,14 @@ impl Feature {
         self.properties.get(key).and_then(Value::as_f64)
     }
 
+    /// A site, sea route, rail corridor or area that names no source, neither for the claim
+    /// (`source_ids`) nor for its coordinates (`coord_source_ids`). Plain data is never
+    /// unsourced: it makes no claim of its own.
+    pub fn is_unsourced(&self) -> bool {
+        let names_none = |key| self.list_prop(key).iter().all(|id| id.trim().is_empty());
+        !matches!(self.kind(), FeatureKind::Other(_)) && names_none("source_ids") && names_none("coord_source_ids")
+    }
+
     /// A property holding a list of strings (`source_ids`, `alt_names`, ...). A single string
     /// counts as a list of one.
     pub fn list_prop(&self, key: &str) -> Vec<&str> {

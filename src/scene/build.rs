@@ -1,6 +1,6 @@
 //! Builds the primitives for one view of the open layers.
 
-use geo::{Coord, Geometry, Polygon};
+use geo::{Coord, Euclidean, Geometry, InterpolatableLine, InteriorPoint, Polygon};
 
 use super::style::{self, ARROW_SIZE_PX, ARROW_SPACING_PX};
 use super::{Anchor, Primitive, Px, Rgba, ScreenTransform, Stroke};
@@ -32,12 +32,15 @@ pub struct LayerInput<'a> {
     /// The layer is drawn elsewhere (raster tiles, see `tiles::layer`): only its selected and
     /// hovered features are built here, on top.
     pub highlights_only: bool,
+    /// Mark the case features that name no source (see `style::UNSOURCED`); for the screen,
+    /// not for exports.
+    pub mark_unsourced: bool,
 }
 
 impl<'a> LayerInput<'a> {
     /// A layer drawn in full, feature by feature.
     pub fn new(index: usize, layer: &'a Layer, opacity: f32) -> Self {
-        LayerInput { index, layer, opacity, spatial: None, highlights_only: false }
+        LayerInput { index, layer, opacity, spatial: None, highlights_only: false, mark_unsourced: false }
     }
 
     /// The features to visit for a view.
@@ -72,6 +75,8 @@ enum Pass {
     Circle,
     Line,
     Marker,
+    /// Marks on markers: "unsourced".
+    Mark,
     Label,
 }
 
@@ -95,6 +100,9 @@ pub fn build(layers: &[LayerInput], t: &ScreenTransform, size: Px, highlight: Hi
             let selected = highlight.selected.contains(&at);
             let hovered = highlight.hovered == Some(at);
             out.feature(f, geometry, selected, hovered);
+            if input.mark_unsourced && input.layer.case.is_some() && f.is_unsourced() {
+                out.unsourced_mark(f, geometry);
+            }
             if f.kind() == FeatureKind::Site
                 && let Some(p) = first_point(geometry)
             {
@@ -364,6 +372,38 @@ impl Emitter<'_, '_> {
         }
         self.push(Pass::Fill, Primitive::Polygon { rings, fill, stroke: Some(stroke) });
     }
+
+    /// The "unsourced" mark: at a site marker's upper right, half-way along a route (its ends
+    /// are usually sites, with marks of their own), inside an area. Once per feature, above
+    /// every marker.
+    fn unsourced_mark(&mut self, f: &Feature, g: &Geometry) {
+        let at = match f.kind() {
+            FeatureKind::Site => first_point(g).map(|c| {
+                let p = self.t.screen_from_lonlat(c.x, c.y);
+                let d = style::site_marker(f).2 * 0.9;
+                [p[0] + d, p[1] - d]
+            }),
+            FeatureKind::SeaRoute | FeatureKind::RailCorridor => middle(g).map(|p| self.t.screen_from_lonlat(p.x(), p.y())),
+            FeatureKind::Area => g.interior_point().map(|p| self.t.screen_from_lonlat(p.x(), p.y())),
+            FeatureKind::Other(_) => None,
+        };
+        let Some(center) = at.filter(|p| inside(self.view, *p)) else { return };
+        for p in style::unsourced_mark(center) {
+            self.push(Pass::Mark, p);
+        }
+    }
+}
+
+/// Half-way along a line (in degrees, which is near enough to place a mark), or along the
+/// first line of several.
+fn middle(g: &Geometry) -> Option<geo::Point> {
+    match g {
+        Geometry::LineString(l) => l.point_at_ratio_from_start(&Euclidean, 0.5),
+        Geometry::MultiLineString(ml) => ml.0.iter().find_map(|l| l.point_at_ratio_from_start(&Euclidean, 0.5)),
+        Geometry::GeometryCollection(gc) => gc.0.iter().find_map(middle),
+        Geometry::Line(l) => Some(l.point_at_ratio_from_start(&Euclidean, 0.5)),
+        _ => None,
+    }
 }
 
 /// Applies a layer's opacity to a primitive.
@@ -595,6 +635,53 @@ mod tests {
         let highlighted = build(std::slice::from_ref(&raster), &view_at(135.0, 40.0, 6, size), size, hovered, &[]);
         assert_eq!(lines(&highlighted).len(), 2, "the line and its halo");
         assert!(build(&[raster], &view_at(135.0, 40.0, 6, size), size, Highlight::default(), &[]).items.is_empty());
+    }
+
+    /// A sourced site, then an unsourced site, sea route and area, all around 132° E 43° N.
+    fn case_layer() -> Layer {
+        let feature = |props: serde_json::Value, g: Geometry| Feature { properties: props.as_object().cloned().unwrap_or_default(), geometry: Some(g), ..Feature::default() };
+        let route: geo::LineString = vec![(131.0, 42.0), (132.5, 42.5)].into();
+        let area = Polygon::new(vec![(133.0, 43.0), (133.5, 43.0), (133.5, 43.5), (133.0, 43.0)].into(), vec![]);
+        let features = vec![
+            feature(serde_json::json!({"kind": "site", "source_ids": ["src_a"]}), Geometry::Point(geo::Point::new(132.0, 43.0))),
+            feature(serde_json::json!({"kind": "site"}), Geometry::Point(geo::Point::new(132.2, 43.1))),
+            feature(serde_json::json!({"kind": "sea_route", "source_ids": []}), Geometry::LineString(route)),
+            feature(serde_json::json!({"kind": "area"}), Geometry::Polygon(area)),
+        ];
+        Layer { features, case: Some(crate::model::Case::default()), ..Layer::default() }
+    }
+
+    fn is_mark(p: &Primitive) -> bool {
+        matches!(p, Primitive::Circle { stroke: Some(s), .. } if s.color == style::UNSOURCED)
+    }
+
+    #[test]
+    fn unsourced_case_features_get_a_mark_only_when_asked() {
+        let layer = case_layer();
+        let size = [800.0, 600.0];
+        let t = view_at(132.5, 43.0, 7, size);
+        let scene_of = |mark_unsourced| build(&[LayerInput { mark_unsourced, ..LayerInput::new(0, &layer, 1.0) }], &t, size, Highlight::default(), &[]);
+        let marked = scene_of(true);
+        let marks: Vec<usize> = marked.items.iter().filter(|(_, p)| is_mark(p)).map(|(at, _)| at.feature).collect();
+        assert_eq!(marks, [1, 2, 3], "the unsourced site, route and area; not the sourced site");
+        // At the site marker's upper right, and half-way along the route.
+        let center_of = |feature| marked.items.iter().find_map(|(at, p)| match p {
+            Primitive::Circle { center, .. } if at.feature == feature && is_mark(p) => Some(*center),
+            _ => None,
+        });
+        let (site, mark) = (t.screen_from_lonlat(132.2, 43.1), center_of(1).unwrap());
+        assert!(mark[0] > site[0] && mark[1] < site[1], "{mark:?} beside {site:?}");
+        let middle = t.screen_from_lonlat(131.75, 42.25);
+        assert!((center_of(2).unwrap()[0] - middle[0]).abs() < 0.01);
+        // Off (as in exports), the scene is what it was: the same items without the marks.
+        let plain = scene_of(false);
+        assert!(plain.items.iter().all(|(_, p)| !is_mark(p) && !matches!(p, Primitive::Text { text, .. } if text == "?")));
+        let unmarked: Vec<_> = marked.items.iter().filter(|(_, p)| !is_mark(p) && !matches!(p, Primitive::Text { text, .. } if text == "?")).cloned().collect();
+        assert_eq!(plain.items, unmarked);
+        // A layer that is not a case has no sources to name: no marks.
+        let no_case = Layer { case: None, ..case_layer() };
+        let scene = build(&[LayerInput { mark_unsourced: true, ..LayerInput::new(0, &no_case, 1.0) }], &t, size, Highlight::default(), &[]);
+        assert!(!scene.items.iter().any(|(_, p)| is_mark(p)));
     }
 
     #[test]

@@ -90,3 +90,10 @@ pub fn entries(kinds: &[FeatureKind], ais_off: bool, low_confidence: bool) -> Ve
     }
     out
 }
+
+/// The entry for the "unsourced" mark, for a legend on screen while the marks are drawn
+/// (`LayerInput::mark_unsourced`); exports never draw the marks, so never need it.
+pub fn unsourced_entry() -> LegendEntry {
+    let [w, h] = SWATCH;
+    LegendEntry { label: "Unsourced: no source named", swatch: style::unsourced_mark([w / 2.0, h / 2.0]).to_vec() }
+}

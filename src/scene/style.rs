@@ -3,7 +3,7 @@
 //! Colours come from the Okabe–Ito palette, which stays distinguishable for the common forms
 //! of colour blindness.
 
-use super::{Rgba, Stroke};
+use super::{Anchor, Primitive, Px, Rgba, Stroke};
 use crate::model::{Feature, FeatureKind};
 
 pub const VERMILLION: Rgba = Rgba::rgb(0xD5, 0x5E, 0x00);
@@ -64,6 +64,25 @@ pub fn uncertainty_circle() -> (Rgba, Stroke) {
 
 /// Circles smaller than this (radius in pixels) are not drawn: the marker says it all.
 pub const MIN_UNCERTAINTY_RADIUS_PX: f32 = 8.0;
+
+/// The "unsourced" mark, on screen only (never exported): a small hollow red-orange ring with a
+/// "?" at a site marker's upper right, half-way along a route or inside an area, on
+/// case features that name no source. Its shape, not only its colour, sets it apart from the
+/// vermillion of sea routes.
+pub const UNSOURCED: Rgba = Rgba::rgb(0xE8, 0x40, 0x1C);
+pub const UNSOURCED_RADIUS_PX: f32 = 5.5;
+pub const UNSOURCED_STROKE_PX: f32 = 1.5;
+/// Inside the ring, so the "?" reads over lines and fills.
+pub const UNSOURCED_FILL: Rgba = Rgba([255, 255, 255, 200]);
+
+/// The "unsourced" mark centred on `center`: the ring, then the "?".
+pub fn unsourced_mark(center: Px) -> [Primitive; 2] {
+    let (r, ring) = (UNSOURCED_RADIUS_PX, Stroke::solid(UNSOURCED, UNSOURCED_STROKE_PX));
+    [
+        Primitive::Circle { center, radius: r, fill: UNSOURCED_FILL, stroke: Some(ring) },
+        Primitive::Text { anchor: center, align: Anchor::Center, text: "?".into(), size: r * 1.75, color: UNSOURCED, halo: Rgba([0; 4]) },
+    ]
+}
 
 /// Area polygon: translucent fill, outline dashed when the extent is inferred.
 pub fn area(f: &Feature) -> (Rgba, Stroke) {
