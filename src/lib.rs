@@ -7,6 +7,7 @@
 pub mod basemap;
 pub mod export;
 pub mod fonts;
+pub mod document;
 pub mod index;
 pub mod io;
 pub mod model;

@@ -223,6 +223,7 @@ fn main() -> ExitCode {
                 select: cli.select,
                 time_range: cli.time_range,
                 tiles: cli.tiles.map(|t| t.0),
+                recovery_dir: None,
             };
             match portolan::ui::run(options) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -250,8 +251,11 @@ fn check(files: &[PathBuf]) -> ExitCode {
     for path in files {
         println!("{}", path.display());
         match io::read_path(path) {
-            Ok(loaded) => {
+            Ok(mut loaded) => {
                 print!("{}", summary(&loaded));
+                // What the file lacks rather than what is wrong with it: claims without
+                // sources, sources that cannot be checked if the page goes.
+                loaded.diagnostics.extend(io::case_file::check_provenance(&loaded.layer));
                 print_diagnostics(path, &loaded.diagnostics);
                 failed |= loaded.has_errors();
             }

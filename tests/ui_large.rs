@@ -101,14 +101,14 @@ fn a_big_file_loads_in_the_background_while_the_map_keeps_working() {
     h.run_steps(3);
     assert_eq!(h.state().map.memory.zoom(), zoom + 1.0, "the map still answers while the file loads");
     assert_eq!(h.state().loading.len(), 1, "still loading: those frames were drawn during the load");
-    assert_eq!(h.state().layers.len(), 1, "only the sample so far");
+    assert_eq!(h.state().doc.layers.len(), 1, "only the sample so far");
 
     go.send(()).unwrap();
     writer.join().unwrap();
     frames_until(&mut h, |app| app.loading.is_empty());
     h.run_steps(3);
-    assert_eq!(h.state().layers.len(), 2);
-    let layer = &h.state().layers[1];
+    assert_eq!(h.state().doc.layers.len(), 2);
+    let layer = &h.state().doc.layers[1];
     assert_eq!(layer.layer.features.len(), 150);
     assert!(layer.is_raster(), "150,000 vertices are drawn as raster tiles");
     assert_eq!(h.state().map.layer_tiles.len(), 1);
@@ -122,7 +122,7 @@ fn a_big_file_loads_in_the_background_while_the_map_keeps_working() {
     click_at(&mut h, on_track_30 + egui::vec2(0.0, 2.0));
     assert_eq!(h.state().selected_key().as_deref(), Some("track-30"));
     let selected = h.state().selection().cloned();
-    assert_eq!(selected, Some(portolan::ui::selection::Selection::Feature(FeatureRef { layer: 1, feature: 30 })));
+    assert_eq!(selected, Some(portolan::document::selection::Selection::Feature(FeatureRef { layer: 1, feature: 30 })));
     // Between two tracks, more than the tolerance from both: nothing.
     let between = h.state().map.screen_from_lonlat(140.01, 36.1).unwrap();
     click_at(&mut h, between);
@@ -151,7 +151,7 @@ fn cancel_stops_a_load_and_leaves_the_session_as_it_was() {
     writer.join().unwrap();
     frames_until(&mut h, |app| app.loading.is_empty());
     h.run_steps(2);
-    assert_eq!(h.state().layers.len(), 1);
+    assert_eq!(h.state().doc.layers.len(), 1);
     assert!(h.state().load_errors.is_empty(), "{:?}", h.state().load_errors);
     h.get_by_label_contains("was cancelled");
 }
@@ -171,7 +171,7 @@ fn a_failed_background_load_changes_nothing_but_the_problems_list() {
     assert_eq!(h.state().loading.len(), 1);
     frames_until(&mut h, |app| app.loading.is_empty());
     h.run_steps(2);
-    assert_eq!(h.state().layers.len(), 1);
+    assert_eq!(h.state().doc.layers.len(), 1);
     assert_eq!(h.state().map.memory.zoom(), view, "the view did not move");
     let errors = &h.state().load_errors;
     assert_eq!(errors.len(), 1);

@@ -9,7 +9,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use portolan::model::FeatureRef;
 use portolan::model::time::DateRange;
-use portolan::ui::selection::Selection;
+use portolan::document::selection::Selection;
 use portolan::ui::{Options, PortolanApp};
 
 fn app_with(options: Options, storage: Option<MemoryStorage>) -> Harness<'static, PortolanApp> {
@@ -40,7 +40,7 @@ fn type_search(h: &mut Harness<'_, PortolanApp>, text: &str) {
 }
 
 fn feature(h: &Harness<'_, PortolanApp>, key: &str) -> FeatureRef {
-    portolan::ui::selection::feature_ref(&h.state().layers, 0, key).unwrap()
+    portolan::document::selection::feature_ref(&h.state().doc.layers, 0, key).unwrap()
 }
 
 fn select_dunai(h: &mut Harness<'_, PortolanApp>) {
@@ -191,14 +191,14 @@ fn a_dropped_geojson_becomes_a_layer_and_a_broken_one_lists_its_problems() {
     h.get_by_label("Layers").click();
     h.run_steps(2);
     drop_file(&mut h, &good);
-    assert_eq!(h.state().layers.len(), 2);
+    assert_eq!(h.state().doc.layers.len(), 2);
     h.get_by_label("ports");
     drop_file(&mut h, &broken);
     drop_file(&mut h, &truncated);
     // The broken file loads what it can; the truncated one is listed; nothing else changed.
-    assert_eq!(h.state().layers.len(), 3);
-    assert_eq!(h.state().layers[2].layer.features.len(), 1);
-    assert_eq!(h.state().layers[0].layer.features.len(), 24);
+    assert_eq!(h.state().doc.layers.len(), 3);
+    assert_eq!(h.state().doc.layers[2].layer.features.len(), 1);
+    assert_eq!(h.state().doc.layers[0].layer.features.len(), 24);
     h.get_by_label("Problems");
     h.get_by_label_contains("skipped: a line needs at least 2 positions");
     assert!(h.query_all_by_label_contains("cut.geojson: not valid JSON").next().is_some());
@@ -229,15 +229,15 @@ fn view_layers_and_recent_files_survive_a_restart() {
     std::fs::write(&extra, r#"{"type":"Point","coordinates":[131.9,43.1]}"#).unwrap();
     let mut h = app(Some((131.9, 43.0, 7.0)));
     drop_file(&mut h, &extra);
-    h.state_mut().layers[1].opacity = 0.5;
+    h.state_mut().doc.layers[1].opacity = 0.5;
     h.state_mut().hidden_kinds.insert("rail_corridor".into());
     let mut storage = MemoryStorage::default();
     eframe::App::save(h.state_mut(), &mut storage);
 
     let h2 = app_with(Options::default(), Some(storage));
     let s = h2.state();
-    assert_eq!(s.layers.len(), 2, "the sample and the file opened last time");
-    assert_eq!(s.layers[1].opacity, 0.5);
+    assert_eq!(s.doc.layers.len(), 2, "the sample and the file opened last time");
+    assert_eq!(s.doc.layers[1].opacity, 0.5);
     assert!(s.hidden_kinds.contains("rail_corridor"));
     assert_eq!(s.recent, vec![extra]);
     let centre = s.map.memory.detached().unwrap();
@@ -290,10 +290,10 @@ fn a_layer_saves_as_kml_and_a_bad_target_is_listed() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = app(None);
     let kml = dir.path().join("case.kml");
-    assert!(h.state_mut().save_layer(0, &kml));
+    assert!(h.state_mut().save_layer(0, Some(&kml)));
     let text = std::fs::read_to_string(&kml).unwrap();
     assert!(text.contains("Dunai (Dunay) naval port facility"));
-    assert!(!h.state_mut().save_layer(0, &dir.path().join("no/such/dir/x.geojson")));
+    assert!(!h.state_mut().save_layer(0, Some(&dir.path().join("no/such/dir/x.geojson"))));
     assert!(h.state().load_errors[0].contains("cannot write the file"));
 }
 
@@ -313,7 +313,7 @@ fn the_export_dialog_previews_the_view_and_writes_png_and_svg() {
     let svg = dir.path().join("gulf.svg");
     {
         let state = h.state_mut();
-        let spec = state.export.as_ref().unwrap().spec(&state.layers, &state.map, None);
+        let spec = state.export.as_ref().unwrap().spec(&state.doc.layers, &state.map, None);
         assert!(matches!(spec.extent, portolan::export::Extent::View { zoom, .. } if zoom == 9.0));
         let mut dialog = state.export.take().unwrap();
         assert!(dialog.export_to(&spec, &png));

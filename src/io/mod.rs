@@ -282,6 +282,12 @@ pub fn save_path(path: &Path, layer: &Layer) -> Result<(), SaveError> {
     Ok(())
 }
 
+/// Whether `save_path` writes files with this name (GeoJSON and KML).
+pub fn writes(path: &Path) -> bool {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    matches!(ext.as_str(), "geojson" | "json" | "kml")
+}
+
 /// Why a layer could not be saved.
 #[derive(Debug, thiserror::Error)]
 pub enum SaveError {

@@ -37,6 +37,14 @@ impl Day {
     }
 }
 
+impl Day {
+    /// Today (UTC), by the system clock.
+    pub fn today() -> Day {
+        let secs = std::time::SystemTime::now().duration_since(std::time::SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        Day(Day::from_ymd(1970, 1, 1).0 + (secs / 86_400) as i32)
+    }
+}
+
 impl fmt::Display for Day {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (y, m, d) = self.ymd();
@@ -73,6 +81,24 @@ impl DateRange {
         let (first, _) = Self::one(a)?;
         let (_, last) = Self::one(b)?;
         (first <= last).then_some(DateRange { first, last })
+    }
+
+    /// Like [`DateRange::parse`], with what is wrong when it is not a date or range, for a
+    /// form to show beside the field.
+    pub fn check(text: &str) -> Result<DateRange, String> {
+        if let Some(r) = Self::parse(text) {
+            return Ok(r);
+        }
+        let text = text.trim();
+        let parts: Vec<&str> = match text.split_once('/').or_else(|| text.split_once("..")) {
+            Some((a, b)) => vec![a, b],
+            None => vec![text],
+        };
+        match parts.iter().find(|p| Self::one(p).is_none()) {
+            Some(bad) if bad.trim().is_empty() => Err("an open end is not allowed: give both dates".into()),
+            Some(bad) => Err(format!("{:?} is not a date: write 2023, 2023-10 or 2023-10-16", bad.trim())),
+            None => Err("the range ends before it starts".into()),
+        }
     }
 
     /// The first and last day of a single date at its precision.

@@ -7,20 +7,21 @@ use std::sync::{Arc, Mutex};
 use geo::BoundingRect;
 use walkers::MapMemory;
 
+use super::files::{self, Choice, Conflicts, NewCase, OnDisk, Unsaved};
 use super::layers::{self, LayerAction};
 use super::loading::{self, Fit, Loading, Shown};
 use super::map_view::{self, MapInputs, MapState, OnlineLayer};
 use super::measure::Measure;
 use super::panel::{self, Action, PanelCtx};
-use super::search;
-use super::selection::{History, Selection, highlighted};
 use super::timeline::Timeline;
+use super::tools::{Tool, Tools};
 use crate::basemap::LayerKind;
-use crate::index::LayerIndex;
-use crate::io::{self, Diagnostic, Severity};
-use crate::model::{Feature, FeatureRef, Layer, time};
+use crate::document::recovery::{self, Autosave, Recovered};
+use crate::document::selection::{Selection, highlighted};
+use crate::document::{Document, OpenLayer, SaveError, search};
+use crate::io::{self, Severity};
+use crate::model::{Feature, FeatureRef, time};
 use crate::tiles::XyzSource;
-use crate::tiles::layer::RASTER_ABOVE_VERTICES;
 
 /// How the app was started.
 #[derive(Clone, Debug, Default)]
@@ -38,34 +39,8 @@ pub struct Options {
     /// Start with these tiles: `Some(None)` the offline basemap, `Some(Some(source))` online
     /// tiles; `None` keeps the last session's choice.
     pub tiles: Option<Option<XyzSource>>,
-}
-
-/// A file opened as a layer, with what the viewer chose for it.
-pub struct OpenLayer {
-    /// Shared with the threads that draw its raster tiles.
-    pub layer: Arc<Layer>,
-    /// Its R-tree: what is in view, what is under the pointer.
-    pub index: Arc<LayerIndex>,
-    pub path: Option<PathBuf>,
-    pub visible: bool,
-    pub opacity: f32,
-    pub diagnostics: Vec<Diagnostic>,
-}
-
-impl OpenLayer {
-    pub fn new(loaded: io::Loaded, path: Option<PathBuf>) -> Self {
-        let index = LayerIndex::build(&loaded.layer);
-        Self::indexed(loaded, index, path)
-    }
-
-    fn indexed(loaded: io::Loaded, index: LayerIndex, path: Option<PathBuf>) -> Self {
-        OpenLayer { layer: Arc::new(loaded.layer), index: Arc::new(index), path, visible: true, opacity: 1.0, diagnostics: loaded.diagnostics }
-    }
-
-    /// Drawn as raster tiles: too many vertices to tessellate on every frame.
-    pub fn is_raster(&self) -> bool {
-        self.index.vertices() > RASTER_ABOVE_VERTICES
-    }
+    /// Where unsaved edits are kept for recovery; `recovery::default_dir()` when `None`.
+    pub recovery_dir: Option<PathBuf>,
 }
 
 /// The result of a `--screenshot` run, handed back to `ui::run` when the window closes.
@@ -113,9 +88,11 @@ pub struct Persisted {
 const MAX_RECENT: usize = 10;
 
 pub struct PortolanApp {
-    pub layers: Vec<OpenLayer>,
+    /// What is open, the selection and the undo history: every edit goes through it.
+    pub doc: Document,
     pub map: MapState,
-    pub history: History,
+    /// Drawing and geometry editing on the map; edit mode.
+    pub tools: Tools,
     pub timeline: Option<Timeline>,
     pub search: String,
     pub measure: Measure,
@@ -134,6 +111,22 @@ pub struct PortolanApp {
     /// `--time-range` and `--select`, until the files given at start have loaded.
     at_start: Option<(Option<time::DateRange>, Option<String>)>,
     screenshot: Option<Screenshot>,
+    /// Writes unsaved edits to recovery files; `None` in screenshot runs.
+    pub autosave: Option<Autosave>,
+    recovery_dir: Option<PathBuf>,
+    /// Unsaved edits a stopped Portolan left, offered at start.
+    pub recovered: Vec<Recovered>,
+    new_case: Option<NewCase>,
+    /// The window is closing and asks what to do with unsaved edits.
+    closing: bool,
+    /// The user chose to close without saving (or everything is saved).
+    close_confirmed: bool,
+    conflicts: Option<Conflicts>,
+    /// A layer with unsaved edits the user asked to close.
+    closing_layer: Option<usize>,
+    /// When the files of open layers were last looked at.
+    disk_checked: Option<std::time::Instant>,
+    title: String,
 }
 
 impl PortolanApp {
@@ -163,6 +156,7 @@ impl PortolanApp {
             }
             None => true,
         };
+        let reproducible = options.screenshot.is_some();
         let screenshot = options.screenshot.map(|path| Screenshot {
             path,
             outcome: outcome.unwrap_or_default(),
@@ -172,10 +166,15 @@ impl PortolanApp {
         });
         let mut map = MapState::new(memory, tiles, fit_pending);
         map.hidden_basemap = hidden_basemap;
+        let recovery_dir = options.recovery_dir.clone().or_else(recovery::default_dir);
+        let recovered = match (&recovery_dir, reproducible) {
+            (Some(dir), false) => recovery::find(dir),
+            _ => Vec::new(),
+        };
         let mut app = Self {
-            layers: Vec::new(),
+            doc: Document::new(),
             map,
-            history: History::default(),
+            tools: Tools::default(),
             timeline: None,
             search: String::new(),
             measure: Measure::default(),
@@ -189,6 +188,19 @@ impl PortolanApp {
             note: None,
             at_start: None,
             screenshot,
+            autosave: match (&recovery_dir, reproducible) {
+                (Some(dir), false) => Some(Autosave::new(dir.clone())),
+                _ => None,
+            },
+            recovery_dir,
+            recovered,
+            new_case: None,
+            closing: false,
+            close_confirmed: false,
+            conflicts: None,
+            closing_layer: None,
+            disk_checked: None,
+            title: String::new(),
         };
         let remembered = persisted.tiles.and_then(|(template, attribution)| {
             let source = XyzSource::custom(&template, &attribution).ok()?;
@@ -198,7 +210,7 @@ impl PortolanApp {
             app.map.online = Some(OnlineLayer::new(ctx, source, crate::tiles::default_cache_dir()));
         }
         if options.files.is_empty() {
-            app.layers.push(OpenLayer::new(io::sample_case(), None));
+            app.doc.push(OpenLayer::new(io::sample_case(), None));
             for (path, visible, opacity) in persisted.files {
                 if path.is_file() {
                     app.open_file_as(ctx, &path, Shown { visible, opacity, fit: Fit::No });
@@ -229,7 +241,7 @@ impl PortolanApp {
         if let Some(id) = select {
             match self.find(&id) {
                 Some(s) => {
-                    self.history.select(s);
+                    self.doc.selection.select(s);
                 }
                 None => self.load_errors.push(format!("--select: nothing has the id {id:?}")),
             }
@@ -238,8 +250,8 @@ impl PortolanApp {
 
     /// The item with this id in any open layer: a feature, vessel, event or source.
     pub fn find(&self, id: &str) -> Option<Selection> {
-        self.layers.iter().enumerate().find_map(|(layer, l)| {
-            if let Some(at) = super::selection::feature_ref(&self.layers, layer, id) {
+        self.doc.layers.iter().enumerate().find_map(|(layer, l)| {
+            if let Some(at) = crate::document::selection::feature_ref(&self.doc.layers, layer, id) {
                 return Some(Selection::Feature(at));
             }
             let case = l.layer.case.as_ref()?;
@@ -289,7 +301,7 @@ impl PortolanApp {
                 let extent = loaded.layer.extent();
                 let mut layer = OpenLayer::indexed(loaded, index, Some(path.to_owned()));
                 (layer.visible, layer.opacity) = (shown.visible, shown.opacity);
-                self.layers.push(layer);
+                self.doc.push(layer);
                 match shown.fit {
                     Fit::No => {}
                     Fit::File => self.map.fit_to = extent,
@@ -321,22 +333,57 @@ impl PortolanApp {
         }
     }
 
-    /// Saves an open layer as GeoJSON or KML (by the file name); a failure is listed with the
-    /// problems.
-    pub fn save_layer(&mut self, index: usize, path: &Path) -> bool {
-        let Some(l) = self.layers.get(index) else { return false };
-        match io::save_path(path, &l.layer) {
-            Ok(()) => true,
+    /// Saves a layer to its file, or under a new name when `to` is given or it has no file
+    /// Portolan writes. A file that changed on disk is not overwritten: the bar over the map
+    /// offers reload, save as and merge. Returns whether it saved.
+    pub fn save_layer(&mut self, index: usize, to: Option<&Path>) -> bool {
+        match self.doc.save(index, to, false) {
+            Ok(path) => {
+                self.note = Some(format!("Saved {}", path.display()));
+                self.remember(&path);
+                if let Some(a) = &mut self.autosave {
+                    a.sync(&self.doc);
+                }
+                true
+            }
+            Err(SaveError::NeedsName) => match self.ask_save_path(index) {
+                Some(path) => self.save_layer(index, Some(&path)),
+                None => false,
+            },
+            Err(SaveError::ChangedOnDisk(_)) => {
+                self.note = Some("Not saved: the file changed on disk (see the bar above the map)".into());
+                false
+            }
             Err(e) => {
-                self.load_errors.push(format!("{}: {e}", path.display()));
+                self.load_errors.push(e.to_string());
                 self.show_problems = true;
                 false
             }
         }
     }
 
+    /// Save as: the native dialog, GeoJSON (keeps a case's evidence) or KML.
+    fn ask_save_path(&self, index: usize) -> Option<PathBuf> {
+        let l = self.doc.layers.get(index)?;
+        let stem = l.path.as_deref().and_then(|p| p.file_stem()).map_or_else(|| l.title(), |s| s.to_string_lossy().into_owned());
+        let stem = stem.trim_end_matches(".portolan").to_owned();
+        let name = if l.layer.case.is_some() { format!("{stem}.portolan.geojson") } else { format!("{stem}.geojson") };
+        rfd::FileDialog::new()
+            .set_file_name(name)
+            .add_filter("GeoJSON (QGIS, geojson.io; keeps a case's evidence)", &["geojson", "json"])
+            .add_filter("KML (Google Earth)", &["kml"])
+            .save_file()
+    }
+
+    fn remember(&mut self, path: &Path) {
+        self.recent.retain(|p| p != path);
+        self.recent.insert(0, path.to_owned());
+        self.recent.truncate(MAX_RECENT);
+    }
+
     fn rebuild_timeline(&mut self) {
         let span = self
+            .doc
             .layers
             .iter()
             .filter_map(|l| l.layer.case.as_ref().and_then(|c| time::case_span(c, &l.layer.features)))
@@ -349,33 +396,32 @@ impl PortolanApp {
     }
 
     pub fn selection(&self) -> Option<&Selection> {
-        self.history.current()
+        self.doc.selection.current()
     }
 
     /// The selected feature's id, as the case names it.
     pub fn selected_key(&self) -> Option<String> {
-        let Some(Selection::Feature(at)) = self.history.current() else { return None };
-        self.layers.get(at.layer)?.layer.features.get(at.feature)?.key()
+        let Some(Selection::Feature(at)) = self.doc.selection.current() else { return None };
+        self.doc.feature(*at)?.key()
     }
 
     /// Selects an item and shows it on the map.
     pub fn select(&mut self, s: Selection) {
-        let shown: Vec<FeatureRef> = highlighted(&self.layers, &s);
+        let shown: Vec<FeatureRef> = highlighted(&self.doc.layers, &s);
         let extent = shown
             .iter()
-            .filter_map(|at| self.layers.get(at.layer)?.layer.features.get(at.feature)?.geometry.as_ref()?.bounding_rect())
+            .filter_map(|at| self.doc.feature(*at)?.geometry.as_ref()?.bounding_rect())
             .reduce(|a, b| geo::Rect::new((a.min().x.min(b.min().x), a.min().y.min(b.min().y)), (a.max().x.max(b.max().x), a.max().y.max(b.max().y))));
         if let Some(e) = extent {
             self.map.fit_to = Some(e);
         }
-        self.history.select(s);
+        self.doc.selection.select(s);
     }
-
 
     /// How much a feature fades on the map now (1 shown, 0 hidden).
     pub fn feature_fade(&self, at: FeatureRef) -> f32 {
-        match self.layers.get(at.layer).and_then(|l| l.layer.features.get(at.feature)) {
-            Some(f) => fade_of(&self.layers, &self.hidden_kinds, self.timeline.as_ref(), at, f),
+        match self.doc.feature(at) {
+            Some(f) => fade_of(&self.doc.layers, &self.hidden_kinds, self.timeline.as_ref(), at, f),
             None => 0.0,
         }
     }
@@ -384,7 +430,7 @@ impl PortolanApp {
         let view = self.map.memory.detached().map(|p| (p.x(), p.y(), self.map.memory.zoom()));
         Persisted {
             recent: self.recent.clone(),
-            files: self.layers.iter().filter_map(|l| Some((l.path.clone()?, l.visible, l.opacity))).collect(),
+            files: self.doc.layers.iter().filter_map(|l| Some((l.path.clone()?, l.visible, l.opacity))).collect(),
             view,
             hidden_kinds: self.hidden_kinds.clone(),
             hidden_basemap: self.map.hidden_basemap.iter().map(|k| k.file_stem().to_owned()).collect(),
@@ -395,15 +441,13 @@ impl PortolanApp {
 
     fn menu_ui(&mut self, ui: &mut egui::Ui) {
         ui.menu_button("File", |ui| {
-            if ui.button("Open…").clicked() {
+            if ui.add(egui::Button::new("New case…").shortcut_text("Ctrl+N")).clicked() {
                 ui.close();
-                let picked = rfd::FileDialog::new()
-                    .add_filter("Map data", &["geojson", "json", "kml", "kmz", "gpx", "csv", "tsv", "txt"])
-                    .add_filter("All files", &["*"])
-                    .pick_files();
-                for path in picked.unwrap_or_default() {
-                    self.open_file(ui.ctx(), &path, true);
-                }
+                self.new_case = Some(NewCase::default());
+            }
+            if ui.add(egui::Button::new("Open…").shortcut_text("Ctrl+O")).clicked() {
+                ui.close();
+                self.open_dialog(ui.ctx());
             }
             ui.menu_button("Open recent", |ui| {
                 if self.recent.is_empty() {
@@ -416,22 +460,28 @@ impl PortolanApp {
                     }
                 }
             });
+            ui.separator();
+            let active = self.doc.active();
+            let name = self.doc.active_layer().map(OpenLayer::title).unwrap_or_default();
+            if ui.add_enabled(active.is_some(), egui::Button::new(format!("Save {name}")).shortcut_text("Ctrl+S")).clicked() {
+                ui.close();
+                self.save_active(false);
+            }
+            if ui.add_enabled(active.is_some(), egui::Button::new("Save as…").shortcut_text("Ctrl+Shift+S")).clicked() {
+                ui.close();
+                self.save_active(true);
+            }
             ui.menu_button("Save layer as…", |ui| {
-                for i in 0..self.layers.len() {
-                    let name = if self.layers[i].layer.name.is_empty() { "layer".to_owned() } else { self.layers[i].layer.name.clone() };
-                    if ui.button(&name).clicked() {
+                for i in 0..self.doc.layers.len() {
+                    if ui.button(self.doc.layers[i].title()).clicked() {
                         ui.close();
-                        let picked = rfd::FileDialog::new()
-                            .set_file_name(format!("{name}.geojson"))
-                            .add_filter("GeoJSON (QGIS, geojson.io; keeps a case's evidence)", &["geojson", "json"])
-                            .add_filter("KML (Google Earth)", &["kml"])
-                            .save_file();
-                        if let Some(path) = picked {
-                            self.save_layer(i, &path);
+                        if let Some(path) = self.ask_save_path(i) {
+                            self.save_layer(i, Some(&path));
                         }
                     }
                 }
             });
+            ui.separator();
             if ui.button("Export map…").clicked() {
                 self.export = Some(super::ExportDialog::default());
                 ui.close();
@@ -441,6 +491,78 @@ impl PortolanApp {
                 ui.close();
             }
         });
+        self.edit_menu_ui(ui);
+    }
+
+    /// The Edit menu: undo and redo named by their step, the drawing tools, edit mode.
+    fn edit_menu_ui(&mut self, ui: &mut egui::Ui) {
+        ui.menu_button("Edit", |ui| {
+            let undo = self.doc.undo_label().map_or("Undo".to_owned(), |l| format!("Undo {l}"));
+            if ui.add_enabled(self.doc.can_undo(), egui::Button::new(undo).shortcut_text("Ctrl+Z")).clicked() {
+                self.undo();
+            }
+            let redo = self.doc.redo_label().map_or("Redo".to_owned(), |l| format!("Redo {l}"));
+            if ui.add_enabled(self.doc.can_redo(), egui::Button::new(redo).shortcut_text("Ctrl+Shift+Z")).clicked() {
+                self.redo();
+            }
+            ui.separator();
+            for (tool, label, keys) in [(Tool::Site, "Add site", "Ctrl+Shift+P"), (Tool::Route, "Draw route", "Ctrl+Shift+T"), (Tool::Area, "Draw area", "Ctrl+Shift+G")] {
+                if ui.add(egui::Button::new(label).shortcut_text(keys)).clicked() {
+                    ui.close();
+                    self.tools.start(tool);
+                }
+            }
+            let selected = matches!(self.doc.selection.current(), Some(Selection::Feature(_)));
+            if ui.add_enabled(selected && self.tools.editing, egui::Button::new("Delete").shortcut_text("Del")).clicked() {
+                ui.close();
+                self.tools.delete(&mut self.doc);
+            }
+            ui.separator();
+            ui.checkbox(&mut self.tools.editing, "Edit mode").on_hover_text("Handles on the selection, the property editor in the panel (Ctrl+E)");
+            if let Some(i) = self.doc.active() {
+                ui.menu_button("Draw into", |ui| {
+                    for j in 0..self.doc.layers.len() {
+                        if ui.radio(i == j, self.doc.layers[j].title()).clicked() {
+                            self.doc.set_active(j);
+                            ui.close();
+                        }
+                    }
+                });
+            }
+        });
+    }
+
+    fn open_dialog(&mut self, ctx: &egui::Context) {
+        let picked = rfd::FileDialog::new()
+            .add_filter("Map data", &["geojson", "json", "kml", "kmz", "gpx", "csv", "tsv", "txt"])
+            .add_filter("All files", &["*"])
+            .pick_files();
+        for path in picked.unwrap_or_default() {
+            self.open_file(ctx, &path, true);
+        }
+    }
+
+    /// Save (Ctrl+S) or Save as (Ctrl+Shift+S) of the active layer.
+    pub fn save_active(&mut self, save_as: bool) -> bool {
+        let Some(i) = self.doc.active() else { return false };
+        if save_as {
+            match self.ask_save_path(i) {
+                Some(path) => self.save_layer(i, Some(&path)),
+                None => false,
+            }
+        } else {
+            self.save_layer(i, None)
+        }
+    }
+
+    pub fn undo(&mut self) {
+        self.tools.vertex = None;
+        self.note = self.doc.undo().map(|l| format!("Undid {l}"));
+    }
+
+    pub fn redo(&mut self) {
+        self.tools.vertex = None;
+        self.note = self.doc.redo().map(|l| format!("Redid {l}"));
     }
 
     fn search_ui(&mut self, ui: &mut egui::Ui) {
@@ -450,7 +572,7 @@ impl PortolanApp {
         if self.search.trim().is_empty() {
             return;
         }
-        let hits = search::search(&self.layers, &self.search);
+        let hits = search::search(&self.doc.layers, &self.search);
         let enter = response.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
         let mut picked = None;
         if enter {
@@ -484,8 +606,8 @@ impl PortolanApp {
             };
             ui.separator();
             ui.label(format!("zoom {:.1}", self.map.memory.zoom()));
-            if let Some(Selection::Feature(at)) = self.history.current()
-                && let Some(f) = self.layers.get(at.layer).and_then(|l| l.layer.features.get(at.feature))
+            if let Some(Selection::Feature(at)) = self.doc.selection.current()
+                && let Some(f) = self.doc.feature(*at)
             {
                 ui.separator();
                 ui.label(format!("selected: {} ({})", f.name().unwrap_or("unnamed"), crate::scene::style::kind_label(&f.kind())));
@@ -515,17 +637,52 @@ impl PortolanApp {
         });
     }
 
+    /// Keyboard shortcuts, as Google Earth Pro and every editor have them.
     fn keys(&mut self, ctx: &egui::Context) {
+        use egui::{Key, KeyboardShortcut as Shortcut, Modifiers};
+        let shortcut = |m: Modifiers, k: Key| ctx.input_mut(|i| i.consume_shortcut(&Shortcut::new(m, k)));
+        let shift = Modifiers::COMMAND | Modifiers::SHIFT;
+        // Saving works while typing in a field; the letters typed are already in the document.
+        if shortcut(shift, Key::S) {
+            self.save_active(true);
+        } else if shortcut(Modifiers::COMMAND, Key::S) {
+            self.save_active(false);
+        }
+        // Undo is the document's even in a text field: what is typed there is already an
+        // edit (one step per field), so the field's own undo would only disagree with it.
+        // The shifted shortcuts first: Ctrl+Z would also match Ctrl+Shift+Z.
+        if shortcut(shift, Key::Z) || shortcut(Modifiers::COMMAND, Key::Y) {
+            self.redo();
+        } else if shortcut(Modifiers::COMMAND, Key::Z) {
+            self.undo();
+        }
         if ctx.egui_wants_keyboard_input() {
             return;
         }
-        if ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
+        if shortcut(shift, Key::P) {
+            self.tools.start(Tool::Site);
+        } else if shortcut(shift, Key::T) {
+            self.tools.start(Tool::Route);
+        } else if shortcut(shift, Key::G) {
+            self.tools.start(Tool::Area);
+        } else if shortcut(Modifiers::COMMAND, Key::E) {
+            self.tools.editing = !self.tools.editing;
+            self.tools.cancel();
+        } else if shortcut(Modifiers::COMMAND, Key::N) {
+            self.new_case = Some(NewCase::default());
+        } else if shortcut(Modifiers::COMMAND, Key::O) {
+            self.open_dialog(ctx);
+        }
+        if self.tools.keys(ctx, &mut self.doc) {
+            return;
+        }
+        if ctx.input(|i| i.key_pressed(Key::Escape)) {
             if self.measure.active && !self.measure.points.is_empty() {
                 self.measure.points.clear();
             } else if self.measure.active {
                 self.measure.active = false;
             } else {
-                self.history.clear();
+                self.doc.selection.clear();
             }
         }
     }
@@ -556,6 +713,304 @@ impl PortolanApp {
             });
         }
         ctx.request_repaint();
+    }
+}
+
+/// Files and editing: autosave, the disk check, the window title, closing, the side panel
+/// and the dialogs.
+impl PortolanApp {
+    /// Once a frame: autosave, a look at the files on disk every two seconds, the title,
+    /// and a close request held back while edits are unsaved.
+    fn files_step(&mut self, ctx: &egui::Context) {
+        let now = std::time::Instant::now();
+        if let Some(a) = &mut self.autosave {
+            a.tick(&self.doc, now);
+        }
+        if self.disk_checked.is_none_or(|t| now.duration_since(t) >= std::time::Duration::from_secs(2)) {
+            self.disk_checked = Some(now);
+            for i in self.doc.check_disk() {
+                self.note = Some(format!("Read {} again: it changed on disk", self.doc.layers[i].title()));
+                self.rebuild_timeline();
+            }
+        }
+        if self.doc.any_dirty() || self.autosave.is_some() {
+            // Keep autosave and the disk check going while nothing else repaints.
+            ctx.request_repaint_after(std::time::Duration::from_secs(1));
+        }
+        let title = self.window_title();
+        if title != self.title {
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
+            self.title = title;
+        }
+        let close = ctx.input(|i| i.viewport().close_requested());
+        if close && let Some(a) = &mut self.autosave {
+            a.sync(&self.doc);
+        }
+        if close && self.doc.any_dirty() && !self.close_confirmed {
+            ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
+            self.closing = true;
+        }
+    }
+
+    /// "dprk-russia-2023.portolan.geojson • — Portolan": the active file, • when it has
+    /// unsaved edits.
+    pub fn window_title(&self) -> String {
+        match self.doc.active_layer() {
+            Some(l) => {
+                let mark = if l.is_dirty() { " •" } else { "" };
+                let others = self.doc.layers.iter().filter(|o| o.id != l.id && o.is_dirty()).count();
+                let more = if others > 0 { format!(" (+{others} unsaved)") } else { String::new() };
+                format!("{}{mark}{more} — Portolan", l.title())
+            }
+            None => "Portolan".into(),
+        }
+    }
+
+    fn close_layer(&mut self, i: usize) {
+        self.doc.remove_layer(i);
+        self.rebuild_timeline();
+    }
+
+    /// The right panel: the drawing tool's questions, the property editor in edit mode, or
+    /// the read-only view of the selection.
+    fn side_panel_ui(&mut self, ui: &mut egui::Ui) {
+        let selection = self.doc.selection.current().cloned();
+        if !self.tools.editing && selection.is_none() {
+            return;
+        }
+        let mut actions = Vec::new();
+        let mut outcome = None;
+        egui::Panel::right("details").default_size(380.0).show(ui, |ui| {
+            if self.tools.tool != Tool::Select {
+                self.tool_ui(ui);
+                return;
+            }
+            if let Some(p) = &self.tools.problem {
+                ui.colored_label(ui.visuals().error_fg_color, p);
+            }
+            if self.tools.editing {
+                outcome = Some(super::editor::editor_ui(ui, &mut self.doc, selection.as_ref()));
+            } else if let Some(selection) = &selection {
+                let mut pctx = PanelCtx { layers: &self.doc.layers, timeline: self.timeline.as_ref(), actions: Vec::new() };
+                panel::panel_ui(ui, &mut pctx, selection);
+                actions = pctx.actions;
+            }
+        });
+        for Action::Select(s) in actions {
+            self.select(s);
+        }
+        if let Some(o) = outcome {
+            if o.seal {
+                self.doc.seal();
+            }
+            if o.problem.is_some() {
+                self.tools.problem = o.problem;
+            }
+            if let Some(s) = o.select {
+                self.doc.selection.select(s);
+            }
+            self.rebuild_timeline();
+        }
+    }
+
+    /// What a drawing tool asks while it draws.
+    fn tool_ui(&mut self, ui: &mut egui::Ui) {
+        let target = self.doc.active_layer().map_or("a new case".to_owned(), OpenLayer::title);
+        match self.tools.tool {
+            Tool::Site => {
+                ui.heading("Add a site");
+                ui.label(format!("Click the map where the site is. It goes into {target}."));
+            }
+            Tool::Route => {
+                ui.heading("Draw a route");
+                ui.label("Click its points on the map; an end on a site snaps to it.");
+                ui.label("Double-click or Enter ends, Backspace takes back the last point, Esc cancels.");
+                ui.separator();
+                let kind = self.tools.route_kind.get_or_insert(crate::model::FeatureKind::SeaRoute);
+                ui.radio_value(kind, crate::model::FeatureKind::SeaRoute, "Sea route");
+                ui.radio_value(kind, crate::model::FeatureKind::RailCorridor, "Rail corridor");
+                ui.label(format!("{} points", self.tools.points.len()));
+            }
+            Tool::Area => {
+                ui.heading("Draw an area");
+                ui.label("Click its corners on the map. Double-click or Enter ends, Backspace takes back the last corner, Esc cancels.");
+                if ui.add_enabled(self.tools.points.len() >= 3, egui::Button::new("Cut a hole (H)")).on_hover_text("Close this outline and draw a hole inside it").clicked() {
+                    self.tools.start_hole();
+                }
+                ui.label(format!("{} corners, {} rings done", self.tools.points.len(), self.tools.rings.len()));
+            }
+            Tool::Select => {}
+        }
+        ui.separator();
+        ui.horizontal(|ui| {
+            if self.tools.tool != Tool::Site && ui.button("Finish").clicked() {
+                self.tools.finish(&mut self.doc);
+            }
+            if ui.button("Cancel").clicked() {
+                self.tools.cancel();
+            }
+        });
+    }
+
+    /// The bar over the map for files that changed on disk while they have edits here.
+    fn disk_bar_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(i) = self.doc.layers.iter().position(|l| l.changed_on_disk) else { return };
+        let name = self.doc.layers[i].title();
+        let mut choice = None;
+        egui::Panel::top("changed-on-disk").show(ui, |ui| choice = files::changed_on_disk_ui(ui, &name));
+        match choice {
+            Some(OnDisk::Reload) => self.reload_keeping_copy(i),
+            Some(OnDisk::SaveAs) => {
+                if let Some(path) = self.ask_save_path(i) {
+                    self.save_layer(i, Some(&path));
+                }
+            }
+            Some(OnDisk::Merge) => self.start_merge(i),
+            None => {}
+        }
+    }
+
+    /// Reads the file again; the edits made here go to a recovery copy first.
+    fn reload_keeping_copy(&mut self, i: usize) {
+        let l = &self.doc.layers[i];
+        let (Some(path), Some(dir)) = (l.path.clone(), self.recovery_dir.clone()) else { return };
+        let copy = match recovery::write_copy(&dir, &l.title(), &l.layer) {
+            Ok(p) => p,
+            Err(e) => {
+                self.load_errors.push(format!("not reloaded: cannot keep your edits in {}: {e}", dir.display()));
+                return;
+            }
+        };
+        match io::read_path(&path) {
+            Ok(theirs) => {
+                if self.doc.reload(i, theirs).is_ok() {
+                    self.note = Some(format!("Read {} again; your edits are in {}", path.display(), copy.display()));
+                }
+            }
+            Err(e) => self.load_errors.push(format!("{}: {e}", path.display())),
+        }
+        self.rebuild_timeline();
+    }
+
+    /// Merges with the file on disk: at once when nothing conflicts, else after the user
+    /// chose in the conflicts dialog.
+    pub fn start_merge(&mut self, i: usize) {
+        match self.doc.merge_with_disk(i) {
+            Ok((merge, theirs)) if merge.conflicts.is_empty() => self.finish_merge(i, merge.layer, theirs),
+            Ok((merge, theirs)) => {
+                let choices = vec![crate::model::merge::Side::Mine; merge.conflicts.len()];
+                self.conflicts = Some(Conflicts { layer: i, merge, theirs, choices });
+            }
+            Err(e) => self.load_errors.push(format!("cannot merge: {e}")),
+        }
+    }
+
+    fn finish_merge(&mut self, i: usize, merged: crate::model::Layer, theirs: crate::model::Layer) {
+        if self.doc.accept_merge(i, merged, theirs).is_ok() && self.save_layer(i, None) {
+            self.note = Some(format!("Merged with the file on disk and saved {}", self.doc.layers[i].title()));
+        }
+        self.rebuild_timeline();
+    }
+
+    /// Restores recovered edits as a layer with unsaved changes.
+    fn restore(&mut self, r: Recovered) {
+        r.remove();
+        let base = r.path.as_deref().and_then(|p| io::read_path(p).ok());
+        let name = r.name.clone();
+        let mut layer = OpenLayer::new(r.loaded, r.path.clone());
+        if let Some(base) = base {
+            // The file as it is now is what a later save or merge compares with.
+            layer.base = std::sync::Arc::new(base.layer);
+        }
+        layer.mark_dirty();
+        // The file itself, if it was open, is replaced by the restored edits.
+        if let Some(p) = &r.path
+            && let Some(i) = self.doc.layers.iter().position(|l| l.path.as_ref() == Some(p) && !l.is_dirty())
+        {
+            self.doc.remove_layer(i);
+        }
+        let i = self.doc.push(layer);
+        self.doc.set_active(i);
+        self.rebuild_timeline();
+        self.note = Some(format!("Restored unsaved edits to {name}"));
+    }
+
+    fn dialogs_ui(&mut self, ctx: &egui::Context) {
+        if let Some(d) = &mut self.new_case {
+            match files::new_case_ui(ctx, d) {
+                Choice::Chosen(()) => {
+                    let (title, description) = (d.title.trim().to_owned(), d.description.trim().to_owned());
+                    self.new_case = None;
+                    self.doc.new_case(&title, &description);
+                    self.doc.selection.clear();
+                    self.tools.editing = true;
+                    self.rebuild_timeline();
+                }
+                Choice::Closed => self.new_case = None,
+                Choice::Open => {}
+            }
+        }
+        if !self.recovered.is_empty()
+            && let Some((i, restore)) = files::recovered_ui(ctx, &self.recovered)
+        {
+            let r = self.recovered.remove(i);
+            if restore {
+                self.restore(r);
+            } else {
+                r.remove();
+            }
+        }
+        if let Some(c) = &mut self.conflicts {
+            match files::conflicts_ui(ctx, c) {
+                Some(true) => {
+                    let Some(c) = self.conflicts.take() else { return };
+                    let merged = c.merge.resolve(&c.choices);
+                    self.finish_merge(c.layer, merged, c.theirs);
+                }
+                Some(false) => self.conflicts = None,
+                None => {}
+            }
+        }
+        if let Some(i) = self.closing_layer {
+            let names = vec![self.doc.layers.get(i).map_or_else(String::new, OpenLayer::title)];
+            match files::unsaved_ui(ctx, &names) {
+                Some(Unsaved::Save) => {
+                    self.closing_layer = None;
+                    if self.save_layer(i, None) {
+                        self.close_layer(i);
+                    }
+                }
+                Some(Unsaved::Discard) => {
+                    self.closing_layer = None;
+                    self.close_layer(i);
+                }
+                Some(Unsaved::Cancel) => self.closing_layer = None,
+                None => {}
+            }
+        }
+        if self.closing {
+            let names: Vec<String> = self.doc.layers.iter().filter(|l| l.is_dirty()).map(OpenLayer::title).collect();
+            match files::unsaved_ui(ctx, &names) {
+                Some(Unsaved::Save) => {
+                    self.closing = false;
+                    let dirty: Vec<usize> = (0..self.doc.layers.len()).filter(|i| self.doc.layers[*i].is_dirty()).collect();
+                    if dirty.into_iter().all(|i| self.save_layer(i, None)) {
+                        self.close_confirmed = true;
+                        ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                    }
+                }
+                Some(Unsaved::Discard) => {
+                    self.closing = false;
+                    self.close_confirmed = true;
+                    if let Some(a) = &mut self.autosave {
+                        a.discard_all();
+                    }
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+                Some(Unsaved::Cancel) => self.closing = false,
+                None => {}
+            }
+        }
     }
 }
 
@@ -598,25 +1053,29 @@ impl eframe::App for PortolanApp {
         self.poll_loading(&ctx);
         self.dropped_files(&ctx);
         self.keys(&ctx);
+        self.files_step(&ctx);
         egui::Panel::top("menu").show(ui, |ui| {
             ui.horizontal(|ui| {
                 ui.strong("Portolan");
                 ui.separator();
                 self.menu_ui(ui);
                 ui.toggle_value(&mut self.show_layers, "Layers");
-                map_view::toolbar_ui(ui, &mut self.map, &self.layers);
+                map_view::toolbar_ui(ui, &mut self.map, &self.doc.layers);
                 if ui.toggle_value(&mut self.measure.active, "Measure").on_hover_text("Click points on the map; Esc clears").changed() {
                     self.measure.points.clear();
                 }
+                if ui.toggle_value(&mut self.tools.editing, "Edit mode").on_hover_text("Edit the selection on the map and in the panel (Ctrl+E)").changed() {
+                    self.tools.cancel();
+                }
                 ui.separator();
-                ui.add_enabled_ui(self.history.can_back(), |ui| {
+                ui.add_enabled_ui(self.doc.selection.can_back(), |ui| {
                     if ui.button("Back").on_hover_text("The previous selection").clicked() {
-                        self.history.back();
+                        self.doc.selection.back();
                     }
                 });
-                ui.add_enabled_ui(self.history.can_forward(), |ui| {
+                ui.add_enabled_ui(self.doc.selection.can_forward(), |ui| {
                     if ui.button("Forward").on_hover_text("The next selection").clicked() {
-                        self.history.forward();
+                        self.doc.selection.forward();
                     }
                 });
                 ui.separator();
@@ -635,6 +1094,7 @@ impl eframe::App for PortolanApp {
         }
         if let Some(timeline) = &mut self.timeline {
             let marks: Vec<time::DateRange> = self
+                .doc
                 .layers
                 .iter()
                 .filter_map(|l| l.layer.case.as_ref())
@@ -648,43 +1108,44 @@ impl eframe::App for PortolanApp {
             egui::Panel::left("layers").default_size(240.0).show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     let mut hidden_basemap = self.map.hidden_basemap.clone();
-                    actions = layers::layers_ui(ui, &mut self.layers, &mut self.hidden_kinds, &basemap, &mut hidden_basemap);
+                    actions = layers::layers_ui(ui, &mut self.doc.layers, &mut self.hidden_kinds, &basemap, &mut hidden_basemap);
                     self.map.set_hidden_basemap(ui.ctx(), hidden_basemap);
                     ui.separator();
-                    layers::legend_ui(ui, &self.layers, &self.hidden_kinds);
+                    layers::legend_ui(ui, &self.doc.layers, &self.hidden_kinds);
                 });
             });
             for a in actions {
                 match a {
-                    LayerAction::Remove(i) => {
-                        self.layers.remove(i);
-                        self.history = History::default();
-                        self.rebuild_timeline();
-                    }
-                    LayerAction::MoveUp(i) => self.layers.swap(i, i + 1),
+                    LayerAction::Remove(i) if self.doc.layers.get(i).is_some_and(OpenLayer::is_dirty) => self.closing_layer = Some(i),
+                    LayerAction::Remove(i) => self.close_layer(i),
+                    LayerAction::MoveUp(i) => self.doc.move_up(i),
                     LayerAction::ShowProblems => self.show_problems = true,
                 }
             }
         }
-        if let Some(selection) = self.history.current().cloned() {
-            let mut pctx = PanelCtx { layers: &self.layers, timeline: self.timeline.as_ref(), actions: Vec::new() };
-            egui::Panel::right("details").default_size(380.0).show(ui, |ui| panel::panel_ui(ui, &mut pctx, &selection));
-            for Action::Select(s) in std::mem::take(&mut pctx.actions) {
-                self.select(s);
-            }
-        }
-        let highlighted = self.history.current().map(|s| highlighted(&self.layers, s)).unwrap_or_default();
+        self.side_panel_ui(ui);
+        self.disk_bar_ui(ui);
+        let highlighted = self.doc.selection.current().map(|s| highlighted(&self.doc.layers, s)).unwrap_or_default();
         let mut clicked = None;
+        let pan = self.tools.begin_frame(&ctx, &mut self.doc, &self.map);
         egui::CentralPanel::no_frame().show(ui, |ui| {
-            let (layers, hidden, timeline) = (&self.layers, &self.hidden_kinds, self.timeline.as_ref());
+            let (layers, hidden, timeline) = (&self.doc.layers, &self.hidden_kinds, self.timeline.as_ref());
             let fade = |at: FeatureRef, f: &Feature| fade_of(layers, hidden, timeline, at, f);
             let fade_key = fade_key(hidden, timeline);
-            let inputs = MapInputs { highlighted: &highlighted, fade: &fade, fade_key, measure: &mut self.measure };
-            clicked = map_view::map_ui(ui, &mut self.map, &self.layers, inputs);
+            let drawing = self.tools.tool != Tool::Select;
+            let inputs = MapInputs { highlighted: &highlighted, fade: &fade, fade_key, measure: &mut self.measure, pan, drawing };
+            clicked = map_view::map_ui(ui, &mut self.map, layers, inputs);
         });
-        match clicked {
-            Some(Some(at)) => self.history.select(Selection::Feature(at)),
-            Some(None) => self.history.clear(),
+        let clicked = self.tools.after_map(&ctx, &mut self.doc, &self.map, clicked);
+        self.tools.paint(&ctx, &self.doc, &self.map);
+        match clicked.map(|c| c.hit) {
+            Some(Some(at)) => {
+                self.doc.selection.select(Selection::Feature(at));
+                if self.tools.editing {
+                    self.doc.set_active(at.layer);
+                }
+            }
+            Some(None) => self.doc.selection.clear(),
             None => {}
         }
         map_view::xyz_dialog_ui(&ctx, &mut self.map);
@@ -692,7 +1153,7 @@ impl eframe::App for PortolanApp {
             let mut open = true;
             let mut picked = None;
             egui::Window::new("Problems").open(&mut open).default_width(520.0).show(&ctx, |ui| {
-                picked = layers::problems_ui(ui, &self.layers, &self.load_errors);
+                picked = layers::problems_ui(ui, &self.doc.layers, &self.load_errors);
             });
             self.show_problems = open;
             if let Some(s) = picked {
@@ -701,10 +1162,11 @@ impl eframe::App for PortolanApp {
         }
         if let Some(dialog) = &mut self.export {
             let range = self.timeline.as_ref().and_then(|t| t.range());
-            if !dialog.ui(&ctx, &self.layers, &self.map, range) {
+            if !dialog.ui(&ctx, &self.doc.layers, &self.map, range) {
                 self.export = None;
             }
         }
+        self.dialogs_ui(&ctx);
         self.screenshot_step(&ctx);
     }
 

@@ -3,7 +3,7 @@
 
 use egui::{TextureHandle, TextureOptions};
 
-use super::app::OpenLayer;
+use crate::document::OpenLayer;
 use super::map_view::MapState;
 use crate::export::{self, BasemapChoice, ExportLayer, ExportSpec, Extent, Format};
 use crate::model::time::DateRange;

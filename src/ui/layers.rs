@@ -3,9 +3,9 @@
 
 use egui::{RichText, Sense, Vec2};
 
-use super::app::OpenLayer;
+use crate::document::OpenLayer;
 use crate::basemap::LayerKind;
-use super::selection::Selection;
+use crate::document::selection::Selection;
 use crate::io::{Place, Severity};
 use crate::model::{FeatureKind, FeatureRef};
 use crate::scene::legend;
@@ -165,7 +165,7 @@ pub fn problems_ui(ui: &mut egui::Ui, layers: &[OpenLayer], load_errors: &[Strin
                     Severity::Info => ui.visuals().weak_text_color(),
                 };
                 let target = match &d.place {
-                    Place::Feature { id: Some(id), .. } => super::selection::feature_ref(layers, li, id),
+                    Place::Feature { id: Some(id), .. } => crate::document::selection::feature_ref(layers, li, id),
                     _ => None,
                 };
                 let text = RichText::new(d.to_string()).color(color);

@@ -5,7 +5,7 @@ use walkers::{Map, MapMemory, Projector};
 
 use std::sync::Arc;
 
-use super::app::OpenLayer;
+use crate::document::OpenLayer;
 use super::paint;
 use super::tiles::LocalTiles;
 use crate::basemap::LayerKind;
@@ -110,6 +110,12 @@ impl MapState {
         let (rect, t) = (self.rect?, self.transform?);
         let [x, y] = t.screen_from_lonlat(lon, lat);
         Some(rect.min + Vec2::new(x, y))
+    }
+
+    /// The place under a screen position, as the map was drawn last frame.
+    pub fn lonlat_at(&self, pos: Pos2) -> Option<(f64, f64)> {
+        let (rect, t) = (self.rect?, self.transform?);
+        Some(t.lonlat_from_screen([pos.x - rect.min.x, pos.y - rect.min.y]))
     }
 
     /// Zooms and centres so that every visible layer fits in `rect`.
@@ -271,11 +277,25 @@ pub struct MapInputs<'a> {
     /// Changes whenever `fade` may give other answers (raster tiles are then drawn anew).
     pub fade_key: u64,
     pub measure: &'a mut super::measure::Measure,
+    /// Dragging pans the map (not while a handle is dragged).
+    pub pan: bool,
+    /// A drawing tool takes the clicks: a double click ends the line instead of zooming.
+    pub drawing: bool,
 }
 
-/// Draws the map; returns `Some(hit)` when the user clicked it (outside the measure tool):
-/// the feature under the pointer, or `None` for empty map.
-pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer], inputs: MapInputs) -> Option<Option<FeatureRef>> {
+/// A click on the map (outside the measure tool).
+#[derive(Clone, Copy, Debug)]
+pub struct MapClick {
+    /// The feature under the pointer, if any.
+    pub hit: Option<FeatureRef>,
+    pub lonlat: (f64, f64),
+    pub pos: Pos2,
+    /// The second click of a double click.
+    pub double: bool,
+}
+
+/// Draws the map; returns the click, if the user clicked it.
+pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer], inputs: MapInputs) -> Option<MapClick> {
     let rect = ui.available_rect_before_wrap();
     if map.fit_pending && rect.width() > 10.0 {
         map.fit(layers, rect);
@@ -289,7 +309,7 @@ pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer], input
     let hovered = map.hovered;
     let hidden_basemap = map.hidden_basemap.clone();
     let measure = inputs.measure;
-    let mut picked: Option<Option<FeatureRef>> = None;
+    let mut picked: Option<MapClick> = None;
     let mut hover: Option<FeatureRef> = None;
     let mut pointer = None;
     let mut drawn_transform = None;
@@ -303,8 +323,10 @@ pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer], input
         Some(o) => &mut o.tiles,
         None => &mut map.tiles,
     };
+    let pan_buttons = if inputs.pan { egui::DragPanButtons::PRIMARY } else { egui::DragPanButtons::empty() };
     let mut widget = Map::new(Some(tiles), &mut map.memory, center)
-        .double_click_to_zoom(true)
+        .double_click_to_zoom(!inputs.drawing)
+        .drag_pan_buttons(pan_buttons)
         .zoom_with_ctrl(false);
     for t in &mut map.layer_tiles {
         let opacity = layers.iter().find(|l| Arc::as_ptr(&l.layer) == t.layer).map_or(1.0, |l| l.opacity);
@@ -321,6 +343,7 @@ pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer], input
             .map(|(index, l)| LayerInput {
                 spatial: Some(&l.index),
                 highlights_only: l.is_raster(),
+                mark_unsourced: true,
                 ..LayerInput::new(index, &l.layer, l.opacity)
             })
             .collect();
@@ -359,7 +382,8 @@ pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer], input
             if measure.active {
                 measure.points.push(t.lonlat_from_screen(local));
             } else {
-                picked = Some(pick(&scene, layers, &t, local, inputs.fade));
+                let hit = pick(&scene, layers, &t, local, inputs.fade);
+                picked = Some(MapClick { hit, lonlat: t.lonlat_from_screen(local), pos, double: response.double_clicked() });
             }
         }
         measure.paint(&painter, |lon, lat| {

@@ -4,7 +4,9 @@
 //! of the app state and paints what `scene` builds.
 
 mod app;
+mod editor;
 mod export_dialog;
+mod files;
 mod fonts;
 mod layers;
 mod loading;
@@ -12,12 +14,11 @@ mod map_view;
 mod measure;
 mod paint;
 mod panel;
-mod search;
-pub mod selection;
 pub mod tiles;
 mod timeline;
+mod tools;
 
-pub use app::{OpenLayer, Options, Persisted, PortolanApp};
+pub use app::{Options, Persisted, PortolanApp};
 pub use export_dialog::ExportDialog;
 
 /// Opens the window and runs until it is closed.

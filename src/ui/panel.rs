@@ -2,8 +2,8 @@
 
 use egui::{Color32, RichText, Sense, Stroke, Vec2, pos2};
 
-use super::app::OpenLayer;
-use super::selection::{Selection, case_of, feature_ref};
+use crate::document::OpenLayer;
+use crate::document::selection::{Selection, case_of, feature_ref};
 use super::timeline::Timeline;
 use crate::model::time::{DateRange, event_range};
 use crate::model::{Case, Event, Feature, FeatureKind, FeatureRef, Source};
@@ -71,6 +71,14 @@ fn heading(ui: &mut egui::Ui, title: &str, kind: &str) {
     ui.heading(title);
 }
 
+/// The mark of a claim no source backs yet.
+fn unsourced_ui(ui: &mut egui::Ui, unsourced: bool) {
+    if unsourced {
+        ui.label(RichText::new("⚠ Unsourced: no report backs this").color(ui.visuals().warn_fg_color))
+            .on_hover_text("Link a source in edit mode; `portolan check` lists every unsourced claim");
+    }
+}
+
 fn row(ui: &mut egui::Ui, key: &str, value: &str) {
     if value.is_empty() {
         return;
@@ -87,6 +95,7 @@ fn str_or<'a>(v: Option<&'a str>) -> &'a str {
 
 fn site_ui(ui: &mut egui::Ui, ctx: &mut PanelCtx, at: FeatureRef, f: &Feature, case: Option<&Case>) {
     heading(ui, f.name().unwrap_or("Unnamed site"), str_or(f.str_prop("site_type")).replace('_', " ").as_str());
+    unsourced_ui(ui, f.is_unsourced());
     let alt = f.list_prop("alt_names");
     if !alt.is_empty() {
         ui.label(format!("Also: {}", alt.join(" · ")));
@@ -241,6 +250,7 @@ fn sources_list(ui: &mut egui::Ui, ctx: &mut PanelCtx, layer: usize, case: &Case
 
 fn route_ui(ui: &mut egui::Ui, ctx: &mut PanelCtx, at: FeatureRef, f: &Feature, case: Option<&Case>) {
     heading(ui, f.name().unwrap_or("Unnamed route"), crate::scene::style::kind_label(&f.kind()));
+    unsourced_ui(ui, f.is_unsourced());
     ui.separator();
     row(ui, "Mode", str_or(f.str_prop("mode")));
     let status = match f.str_prop("status_detail") {
@@ -296,6 +306,7 @@ pub fn geodesic_length(f: &Feature) -> Option<f64> {
 
 fn plain_ui(ui: &mut egui::Ui, ctx: &mut PanelCtx, at: FeatureRef, f: &Feature, case: Option<&Case>) {
     heading(ui, f.name().unwrap_or("Unnamed feature"), crate::scene::style::kind_label(&f.kind()));
+    unsourced_ui(ui, f.is_unsourced());
     if let Some(l) = ctx.layers.get(at.layer) {
         ui.label(RichText::new(format!("layer {}", l.layer.name)).small());
     }
@@ -394,6 +405,7 @@ fn source_ui(ui: &mut egui::Ui, ctx: &mut PanelCtx, layer: usize, s: &Source) {
 fn event_ui(ui: &mut egui::Ui, ctx: &mut PanelCtx, layer: usize, e: &Event) {
     let kind = if e.kind.is_empty() { "event".to_owned() } else { e.kind.replace('_', " ") };
     heading(ui, &e.title, &kind);
+    unsourced_ui(ui, e.is_unsourced());
     ui.separator();
     let date = match &e.date_end {
         Some(end) => format!("{} – {end}", e.date_start),

@@ -107,7 +107,6 @@ fn read_text(text: &str, mut diagnostics: Vec<Diagnostic>, progress: &Progress) 
     ctx.summarise();
     if layer.case.is_some() {
         diagnostics.extend(case_file::check_references(&layer));
-        diagnostics.extend(case_file::check_provenance(&layer));
     }
     Ok(Loaded { layer, diagnostics })
 }

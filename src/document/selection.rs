@@ -1,6 +1,6 @@
 //! What the user has selected, and where they have been: back and forward, like a browser.
 
-use super::app::OpenLayer;
+use super::OpenLayer;
 use crate::model::{Case, FeatureRef};
 
 /// One thing the side panel can show. Vessels, sources and events live in a case layer's
@@ -66,6 +66,93 @@ impl History {
     pub fn forward(&mut self) {
         if self.can_forward() {
             self.pos = self.pos.map(|p| p + 1);
+        }
+    }
+
+    /// Keeps the entries on the same items after the data changed: `f` gives each entry's new
+    /// form, or `None` when its item is gone.
+    pub fn retain_map(&mut self, mut f: impl FnMut(Selection) -> Option<Selection>) {
+        let current = self.pos;
+        let mut kept = Vec::with_capacity(self.items.len());
+        let mut pos = None;
+        for (i, s) in std::mem::take(&mut self.items).into_iter().enumerate() {
+            if let Some(s) = f(s) {
+                if kept.last() != Some(&s) {
+                    kept.push(s);
+                }
+                if current == Some(i) {
+                    pos = Some(kept.len() - 1);
+                }
+            }
+        }
+        self.items = kept;
+        self.pos = pos;
+    }
+}
+
+impl Selection {
+    pub fn layer(&self) -> usize {
+        match self {
+            Selection::Feature(at) => at.layer,
+            Selection::Vessel { layer, .. } | Selection::Source { layer, .. } | Selection::Event { layer, .. } => *layer,
+        }
+    }
+
+    fn with_layer(mut self, new: usize) -> Selection {
+        match &mut self {
+            Selection::Feature(at) => at.layer = new,
+            Selection::Vessel { layer, .. } | Selection::Source { layer, .. } | Selection::Event { layer, .. } => *layer = new,
+        }
+        self
+    }
+
+    /// After layer `removed` was closed.
+    pub fn on_layer_removed(self, removed: usize) -> Option<Selection> {
+        let l = self.layer();
+        match l.cmp(&removed) {
+            std::cmp::Ordering::Less => Some(self),
+            std::cmp::Ordering::Equal => None,
+            std::cmp::Ordering::Greater => Some(self.with_layer(l - 1)),
+        }
+    }
+
+    /// After layers `a` and `b` changed places.
+    pub fn on_layers_swapped(self, a: usize, b: usize) -> Selection {
+        match self.layer() {
+            l if l == a => self.with_layer(b),
+            l if l == b => self.with_layer(a),
+            _ => self,
+        }
+    }
+
+    /// After a feature was inserted at `at` in `layer`: the features after it moved up.
+    pub fn on_feature_inserted(self, layer: usize, at: usize) -> Selection {
+        match self {
+            Selection::Feature(mut r) if r.layer == layer && r.feature >= at => {
+                r.feature += 1;
+                Selection::Feature(r)
+            }
+            s => s,
+        }
+    }
+
+    /// After the feature at `at` in `layer` was removed.
+    pub fn on_feature_removed(self, layer: usize, at: usize) -> Option<Selection> {
+        match self {
+            Selection::Feature(r) if r.layer == layer && r.feature == at => None,
+            Selection::Feature(mut r) if r.layer == layer && r.feature > at => {
+                r.feature -= 1;
+                Some(Selection::Feature(r))
+            }
+            s => Some(s),
+        }
+    }
+
+    /// After `layer` was replaced as a whole and now has `features` features.
+    pub fn on_layer_replaced(self, layer: usize, features: usize) -> Option<Selection> {
+        match self {
+            Selection::Feature(r) if r.layer == layer && r.feature >= features => None,
+            s => Some(s),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Search across the open layers: sites, routes, vessels, events and sources, by name, any
 //! alternative name (any script), id, or words of a title.
 
-use super::app::OpenLayer;
+use super::OpenLayer;
 use super::selection::Selection;
 use crate::model::FeatureRef;
 

@@ -1,0 +1,704 @@
+//! The open document: every open layer with its index and file, what is selected, and the
+//! undo history.
+//!
+//! This is the one place that changes the data. [`Document::apply`] takes an [`Edit`], applies
+//! it, rebuilds the layer's spatial index, and keeps the edit for undo; the window, the command
+//! line and the tests all go through it. Saves, the external-change check and the merge with
+//! the file on disk work here too, so the UI never writes files itself. No egui here.
+
+pub mod disk;
+pub mod edit;
+pub mod recovery;
+pub mod search;
+pub mod selection;
+pub mod vertices;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub use edit::{Change, Edit, EditError, Info, Op};
+use selection::{History, Selection};
+
+use crate::index::LayerIndex;
+use crate::io::{self, Diagnostic};
+use crate::model::{Case, Event, Feature, FeatureRef, Layer, Source, Vessel};
+use crate::tiles::layer::RASTER_ABOVE_VERTICES;
+
+/// A layer's identity for as long as it is open, whatever its place in the list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LayerId(u64);
+
+/// Numbers for layer ids and layer states, unique in the process.
+static COUNTER: AtomicU64 = AtomicU64::new(1);
+
+fn next_number() -> u64 {
+    COUNTER.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A file opened as a layer, with what the viewer chose for it.
+pub struct OpenLayer {
+    pub id: LayerId,
+    /// Shared with the threads that draw its raster tiles. Changed only by `Document::apply`.
+    pub layer: Arc<Layer>,
+    /// Its R-tree: what is in view, what is under the pointer.
+    pub index: Arc<LayerIndex>,
+    pub path: Option<PathBuf>,
+    pub visible: bool,
+    pub opacity: f32,
+    pub diagnostics: Vec<Diagnostic>,
+    /// The layer as the file on disk last had it (read or saved): the base of a merge.
+    pub base: Arc<Layer>,
+    /// The file on disk when it was last read or written.
+    stamp: Option<disk::Stamp>,
+    /// The file changed on disk since, and the layer has edits of its own.
+    pub changed_on_disk: bool,
+    /// Which edit the layer is at, and which one was last saved: unsaved when they differ.
+    state: u64,
+    saved_state: u64,
+}
+
+impl OpenLayer {
+    pub fn new(loaded: io::Loaded, path: Option<PathBuf>) -> Self {
+        let index = LayerIndex::build(&loaded.layer);
+        Self::indexed(loaded, index, path)
+    }
+
+    pub fn indexed(loaded: io::Loaded, index: LayerIndex, path: Option<PathBuf>) -> Self {
+        let layer = Arc::new(loaded.layer);
+        let stamp = path.as_deref().and_then(disk::Stamp::of);
+        let state = next_number();
+        OpenLayer {
+            id: LayerId(next_number()),
+            base: layer.clone(),
+            layer,
+            index: Arc::new(index),
+            path,
+            visible: true,
+            opacity: 1.0,
+            diagnostics: loaded.diagnostics,
+            stamp,
+            changed_on_disk: false,
+            state,
+            saved_state: state,
+        }
+    }
+
+    /// Drawn as raster tiles: too many vertices to tessellate on every frame.
+    pub fn is_raster(&self) -> bool {
+        self.index.vertices() > RASTER_ABOVE_VERTICES
+    }
+
+    /// Has edits that are not in its file.
+    pub fn is_dirty(&self) -> bool {
+        self.state != self.saved_state
+    }
+
+    /// Marks the layer as holding edits its file does not have (a restored recovery copy).
+    pub fn mark_dirty(&mut self) {
+        self.saved_state = 0;
+    }
+
+    /// The name to show: the file name, or the layer's name for the built-in sample and new
+    /// cases.
+    pub fn title(&self) -> String {
+        match &self.path {
+            Some(p) => p.file_name().map_or_else(|| p.display().to_string(), |n| n.to_string_lossy().into_owned()),
+            None if self.layer.name.is_empty() => "untitled".into(),
+            None => self.layer.name.clone(),
+        }
+    }
+
+    /// Saving it needs a name first: it has no file, or its file is in a format Portolan
+    /// reads but does not write (GPX, CSV, KMZ).
+    pub fn needs_name(&self) -> bool {
+        !self.path.as_deref().is_some_and(io::writes)
+    }
+
+    pub fn state(&self) -> u64 {
+        self.state
+    }
+}
+
+/// One undo step: the edit as applied, on which layer, and the layer states around it.
+struct Step {
+    layer: LayerId,
+    edit: Edit,
+    before: u64,
+    after: u64,
+    /// Further edits with this key join this step (one drag, one typed field) until sealed.
+    key: Option<String>,
+}
+
+/// Why a save did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error("choose a file name: this layer has no file Portolan can write (GeoJSON or KML)")]
+    NeedsName,
+    #[error("{0} changed on disk since it was opened; reload it, merge, or save under another name")]
+    ChangedOnDisk(PathBuf),
+    #[error("no such layer")]
+    NoLayer,
+    #[error(transparent)]
+    Write(#[from] io::SaveError),
+}
+
+/// Everything that is open.
+#[derive(Default)]
+pub struct Document {
+    pub layers: Vec<OpenLayer>,
+    /// What is selected, with back and forward.
+    pub selection: History,
+    undo: Vec<Step>,
+    redo: Vec<Step>,
+    /// The layer that new drawings go into and Save saves.
+    active: Option<LayerId>,
+    /// The last step may take more edits with its key.
+    open_step: bool,
+}
+
+impl Document {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds an opened layer at the end; returns its place.
+    pub fn push(&mut self, layer: OpenLayer) -> usize {
+        if self.active.is_none() || (layer.layer.case.is_some() && self.active_layer().is_none_or(|a| a.layer.case.is_none())) {
+            self.active = Some(layer.id);
+        }
+        self.layers.push(layer);
+        self.layers.len() - 1
+    }
+
+    /// A new, empty case: the active layer from now on.
+    pub fn new_case(&mut self, title: &str, description: &str) -> usize {
+        let case = Case { version: Case::VERSION, title: title.to_owned(), description: description.to_owned(), ..Case::default() };
+        let layer = Layer { name: title.to_owned(), case: Some(case), ..Layer::default() };
+        let open = OpenLayer::new(io::Loaded { layer, diagnostics: Vec::new() }, None);
+        self.active = Some(open.id);
+        self.layers.push(open);
+        self.layers.len() - 1
+    }
+
+    pub fn position(&self, id: LayerId) -> Option<usize> {
+        self.layers.iter().position(|l| l.id == id)
+    }
+
+    /// The place of the layer that new drawings go into and that Save saves.
+    pub fn active(&self) -> Option<usize> {
+        self.active.and_then(|id| self.position(id))
+    }
+
+    pub fn active_layer(&self) -> Option<&OpenLayer> {
+        self.active().map(|i| &self.layers[i])
+    }
+
+    pub fn set_active(&mut self, index: usize) {
+        if let Some(l) = self.layers.get(index) {
+            self.active = Some(l.id);
+        }
+    }
+
+    /// Closes a layer: its undo steps go with it, the selection forgets it.
+    pub fn remove_layer(&mut self, index: usize) {
+        if index >= self.layers.len() {
+            return;
+        }
+        let gone = self.layers.remove(index).id;
+        self.undo.retain(|s| s.layer != gone);
+        self.redo.retain(|s| s.layer != gone);
+        self.selection.retain_map(|s| s.on_layer_removed(index));
+        if self.active == Some(gone) {
+            self.active = self.layers.iter().find(|l| l.layer.case.is_some()).or(self.layers.first()).map(|l| l.id);
+        }
+    }
+
+    /// Swaps a layer with the one above it in drawing order.
+    pub fn move_up(&mut self, index: usize) {
+        if index + 1 < self.layers.len() {
+            self.layers.swap(index, index + 1);
+            self.selection.retain_map(|s| Some(s.on_layers_swapped(index, index + 1)));
+        }
+    }
+
+    pub fn feature(&self, at: FeatureRef) -> Option<&Feature> {
+        self.layers.get(at.layer)?.layer.features.get(at.feature)
+    }
+
+    pub fn case(&self, layer: usize) -> Option<&Case> {
+        self.layers.get(layer)?.layer.case.as_ref()
+    }
+
+    pub fn any_dirty(&self) -> bool {
+        self.layers.iter().any(OpenLayer::is_dirty)
+    }
+
+    /// Applies an edit to a layer as a new undo step.
+    pub fn apply(&mut self, layer: usize, edit: Edit) -> Result<(), EditError> {
+        self.apply_keyed(layer, edit, None)
+    }
+
+    /// Applies an edit; while the last step has the same `key` and was not sealed, the edit
+    /// joins it, so a drag or the letters typed into one field undo as one step.
+    pub fn apply_keyed(&mut self, layer: usize, edit: Edit, key: Option<&str>) -> Result<(), EditError> {
+        let id = self.layers.get(layer).ok_or(EditError::NoLayer)?.id;
+        self.change(layer, &edit)?;
+        let after = next_number();
+        let l = &mut self.layers[layer];
+        let before = std::mem::replace(&mut l.state, after);
+        self.redo.clear();
+        if let Some(last) = self.undo.last_mut().filter(|s| self.open_step && s.layer == id && key.is_some() && s.key.as_deref() == key)
+            && let Some(joined) = last.edit.then(&edit)
+        {
+            last.edit = joined;
+            last.after = after;
+            return Ok(());
+        }
+        self.undo.push(Step { layer: id, edit, before, after, key: key.map(str::to_owned) });
+        self.open_step = key.is_some();
+        Ok(())
+    }
+
+    /// Ends the current step: the next edit starts a new one even with the same key (a drag
+    /// ended, a field lost focus).
+    pub fn seal(&mut self) {
+        self.open_step = false;
+    }
+
+    /// Applies the ops to the layer's data, rebuilds its index and keeps the selection on the
+    /// same items.
+    fn change(&mut self, layer: usize, edit: &Edit) -> Result<(), EditError> {
+        let l = self.layers.get_mut(layer).ok_or(EditError::NoLayer)?;
+        edit.apply(Arc::make_mut(&mut l.layer))?;
+        l.index = Arc::new(LayerIndex::build(&l.layer));
+        for op in &edit.ops {
+            match op {
+                Op::Feature(Change { at, old: None, new: Some(_) }) => {
+                    let at = *at;
+                    self.selection.retain_map(|s| Some(s.on_feature_inserted(layer, at)));
+                }
+                Op::Feature(Change { at, old: Some(_), new: None }) => {
+                    let at = *at;
+                    self.selection.retain_map(|s| s.on_feature_removed(layer, at));
+                }
+                Op::Whole { .. } => {
+                    let n = self.layers[layer].layer.features.len();
+                    self.selection.retain_map(|s| s.on_layer_replaced(layer, n));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    pub fn can_redo(&self) -> bool {
+        !self.redo.is_empty()
+    }
+
+    /// What Undo would undo ("Move vertex").
+    pub fn undo_label(&self) -> Option<&str> {
+        self.undo.last().map(|s| s.edit.label.as_str())
+    }
+
+    pub fn redo_label(&self) -> Option<&str> {
+        self.redo.last().map(|s| s.edit.label.as_str())
+    }
+
+    /// Undoes the last step; returns its label.
+    pub fn undo(&mut self) -> Option<String> {
+        let step = self.undo.pop()?;
+        self.open_step = false;
+        let Some(layer) = self.position(step.layer) else { return None };
+        if self.change(layer, &step.edit.inverse()).is_err() {
+            // Cannot happen while every change goes through here; drop the history rather
+            // than apply it to the wrong data.
+            self.undo.clear();
+            return None;
+        }
+        self.layers[layer].state = step.before;
+        let label = step.edit.label.clone();
+        self.redo.push(step);
+        Some(label)
+    }
+
+    pub fn redo(&mut self) -> Option<String> {
+        let step = self.redo.pop()?;
+        self.open_step = false;
+        let layer = self.position(step.layer)?;
+        if self.change(layer, &step.edit).is_err() {
+            self.redo.clear();
+            return None;
+        }
+        self.layers[layer].state = step.after;
+        let label = step.edit.label.clone();
+        self.undo.push(step);
+        Some(label)
+    }
+
+    /// Saves a layer to its own file, or to `to` (Save as). A file that changed on disk since
+    /// it was read is not overwritten unless `overwrite` (the user chose to).
+    pub fn save(&mut self, layer: usize, to: Option<&Path>, overwrite: bool) -> Result<PathBuf, SaveError> {
+        let l = self.layers.get_mut(layer).ok_or(SaveError::NoLayer)?;
+        let path = match to {
+            Some(p) => p.to_owned(),
+            None if l.needs_name() => return Err(SaveError::NeedsName),
+            None => l.path.clone().ok_or(SaveError::NeedsName)?,
+        };
+        let own_file = l.path.as_deref() == Some(path.as_path());
+        if own_file && !overwrite && l.file_changed() {
+            l.changed_on_disk = true;
+            return Err(SaveError::ChangedOnDisk(path));
+        }
+        io::save_path(&path, &l.layer)?;
+        // A case written as KML loses its evidence: that file is an export, and the case
+        // stays tied to its own file, unsaved if it was.
+        let keeps_everything = l.layer.case.is_none() || !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("kml"));
+        if !keeps_everything {
+            return Ok(path);
+        }
+        l.stamp = disk::Stamp::of(&path);
+        l.path = Some(path.clone());
+        l.base = l.layer.clone();
+        l.saved_state = l.state;
+        l.changed_on_disk = false;
+        self.open_step = false;
+        Ok(path)
+    }
+
+    /// Looks at the files of open layers: a layer without edits is read again when its file
+    /// changed; a layer with edits is marked `changed_on_disk`. Returns what was reloaded.
+    pub fn check_disk(&mut self) -> Vec<usize> {
+        let mut reloaded = Vec::new();
+        for i in 0..self.layers.len() {
+            let l = &mut self.layers[i];
+            if l.changed_on_disk || !l.file_changed() {
+                continue;
+            }
+            let Some(path) = l.path.clone() else { continue };
+            let Ok(theirs) = io::read_path(&path) else { continue };
+            // Touched but not changed (a sync client, `touch`): nothing to do.
+            if theirs.layer == *l.base {
+                l.stamp = disk::Stamp::of(&path);
+                continue;
+            }
+            if l.is_dirty() {
+                l.changed_on_disk = true;
+            } else if self.reload(i, theirs).is_ok() {
+                reloaded.push(i);
+            }
+        }
+        reloaded
+    }
+
+    /// Replaces a layer with what its file now holds, as a step that can be undone.
+    pub fn reload(&mut self, layer: usize, theirs: io::Loaded) -> Result<(), EditError> {
+        let l = self.layers.get(layer).ok_or(EditError::NoLayer)?;
+        let path = l.path.clone();
+        let edit = Edit::new("Reload from disk", vec![Op::Whole { old: Box::new((*l.layer).clone()), new: Box::new(theirs.layer) }]);
+        self.apply(layer, edit)?;
+        let l = &mut self.layers[layer];
+        l.diagnostics = theirs.diagnostics;
+        l.base = l.layer.clone();
+        l.stamp = path.as_deref().and_then(disk::Stamp::of);
+        l.saved_state = l.state;
+        l.changed_on_disk = false;
+        Ok(())
+    }
+
+    /// The three-way merge of a layer's edits with its file as it is now.
+    pub fn merge_with_disk(&self, layer: usize) -> Result<(crate::model::merge::Merge, Layer), io::ReadError> {
+        let l = self.layers.get(layer).ok_or_else(|| io::ReadError::Io(std::io::Error::other("no such layer")))?;
+        let path = l.path.as_deref().ok_or_else(|| io::ReadError::Io(std::io::Error::other("the layer has no file")))?;
+        let theirs = io::read_path(path)?.layer;
+        Ok((crate::model::merge::merge(&l.base, &l.layer, &theirs), theirs))
+    }
+
+    /// Takes a merged layer as a step that can be undone; the file's version becomes the
+    /// base, so the next save writes the merge without asking again.
+    pub fn accept_merge(&mut self, layer: usize, merged: Layer, theirs: Layer) -> Result<(), EditError> {
+        let l = self.layers.get(layer).ok_or(EditError::NoLayer)?;
+        let edit = Edit::new("Merge with the file on disk", vec![Op::Whole { old: Box::new((*l.layer).clone()), new: Box::new(merged) }]);
+        self.apply(layer, edit)?;
+        let l = &mut self.layers[layer];
+        l.base = Arc::new(theirs);
+        l.stamp = l.path.as_deref().and_then(disk::Stamp::of);
+        l.changed_on_disk = false;
+        Ok(())
+    }
+
+    // Edits the UI makes, each one step.
+
+    /// Adds a feature at the end of a layer and selects it.
+    pub fn add_feature(&mut self, layer: usize, feature: Feature, label: &str) -> Result<FeatureRef, EditError> {
+        let at = self.layers.get(layer).ok_or(EditError::NoLayer)?.layer.features.len();
+        self.apply(layer, Edit::new(label, vec![Op::Feature(Change::insert(at, feature))]))?;
+        let r = FeatureRef { layer, feature: at };
+        self.selection.select(Selection::Feature(r));
+        Ok(r)
+    }
+
+    /// Replaces a feature; `key` joins repeated changes into one step (see `apply_keyed`).
+    pub fn replace_feature(&mut self, at: FeatureRef, new: Feature, label: &str, key: Option<&str>) -> Result<(), EditError> {
+        let old = self.feature(at).ok_or(EditError::Stale)?.clone();
+        if old == new {
+            return Ok(());
+        }
+        self.apply_keyed(at.layer, Edit::new(label, vec![Op::Feature(Change::replace(at.feature, old, new))]), key)
+    }
+
+    /// Deletes a feature, and the ids of it that events and routes hold.
+    pub fn remove_feature(&mut self, at: FeatureRef) -> Result<(), EditError> {
+        let layer = &self.layers.get(at.layer).ok_or(EditError::NoLayer)?.layer;
+        let old = layer.features.get(at.feature).ok_or(EditError::Stale)?.clone();
+        let mut ops = Vec::new();
+        if let Some(key) = old.key() {
+            ops.extend(unlink_feature_ids(layer, &key, &["from_site", "to_site", "site_id"]));
+            if let Some(case) = &layer.case {
+                ops.extend(records_without(&case.events, &key, Op::Event, |e| &mut e.site_ids));
+            }
+        }
+        ops.push(Op::Feature(Change::remove(at.feature, old)));
+        self.apply(at.layer, Edit::new("Delete feature", ops))
+    }
+
+    /// Adds or replaces a source (by id); `key` as for `replace_feature`.
+    pub fn put_source(&mut self, layer: usize, s: Source, key: Option<&str>) -> Result<(), EditError> {
+        let case = self.case(layer).ok_or(EditError::NotACase)?;
+        let op = put(&case.sources, s, |s| &s.id, Op::Source);
+        self.apply_keyed(layer, Edit::new("Edit source", op.into_iter().collect()), key)
+    }
+
+    pub fn put_vessel(&mut self, layer: usize, v: Vessel, key: Option<&str>) -> Result<(), EditError> {
+        let case = self.case(layer).ok_or(EditError::NotACase)?;
+        let op = put(&case.vessels, v, |v| &v.id, Op::Vessel);
+        self.apply_keyed(layer, Edit::new("Edit vessel", op.into_iter().collect()), key)
+    }
+
+    pub fn put_event(&mut self, layer: usize, e: Event, key: Option<&str>) -> Result<(), EditError> {
+        let case = self.case(layer).ok_or(EditError::NotACase)?;
+        let op = put(&case.events, e, |e| &e.id, Op::Event);
+        self.apply_keyed(layer, Edit::new("Edit event", op.into_iter().collect()), key)
+    }
+
+    /// Deletes a source and every reference to it, as one step.
+    pub fn remove_source(&mut self, layer: usize, id: &str) -> Result<(), EditError> {
+        let l = &self.layers.get(layer).ok_or(EditError::NoLayer)?.layer;
+        let case = l.case.as_ref().ok_or(EditError::NotACase)?;
+        let at = case.sources.iter().position(|s| s.id == id).ok_or(EditError::Stale)?;
+        let mut ops = unlink_feature_ids(l, id, &["source_ids", "coord_source_ids"]);
+        ops.extend(records_without(&case.events, id, Op::Event, |e| &mut e.source_ids));
+        ops.extend(records_without(&case.vessels, id, Op::Vessel, |v| &mut v.source_ids));
+        ops.push(Op::Source(Change::remove(at, case.sources[at].clone())));
+        self.apply(layer, Edit::new("Delete source", ops))
+    }
+
+    /// Deletes a vessel and every reference to it, as one step.
+    pub fn remove_vessel(&mut self, layer: usize, id: &str) -> Result<(), EditError> {
+        let l = &self.layers.get(layer).ok_or(EditError::NoLayer)?.layer;
+        let case = l.case.as_ref().ok_or(EditError::NotACase)?;
+        let at = case.vessels.iter().position(|v| v.id == id).ok_or(EditError::Stale)?;
+        let mut ops = unlink_feature_ids(l, id, &["vessel_ids"]);
+        ops.extend(records_without(&case.events, id, Op::Event, |e| &mut e.vessel_ids));
+        ops.push(Op::Vessel(Change::remove(at, case.vessels[at].clone())));
+        self.apply(layer, Edit::new("Delete vessel", ops))
+    }
+
+    /// Deletes an event and every reference to it, as one step.
+    pub fn remove_event(&mut self, layer: usize, id: &str) -> Result<(), EditError> {
+        let l = &self.layers.get(layer).ok_or(EditError::NoLayer)?.layer;
+        let case = l.case.as_ref().ok_or(EditError::NotACase)?;
+        let at = case.events.iter().position(|e| e.id == id).ok_or(EditError::Stale)?;
+        let mut ops = unlink_feature_ids(l, id, &["event_ids"]);
+        ops.push(Op::Event(Change::remove(at, case.events[at].clone())));
+        self.apply(layer, Edit::new("Delete event", ops))
+    }
+
+    /// Changes the case's title and description.
+    pub fn set_info(&mut self, layer: usize, new: Info, key: Option<&str>) -> Result<(), EditError> {
+        let case = self.case(layer).ok_or(EditError::NotACase)?;
+        let old = Info { title: case.title.clone(), description: case.description.clone() };
+        if old == new {
+            return Ok(());
+        }
+        self.apply_keyed(layer, Edit::new("Edit case title", vec![Op::Info { old, new }]), key)
+    }
+}
+
+impl OpenLayer {
+    /// The file is not what this layer last read or wrote.
+    fn file_changed(&self) -> bool {
+        match (&self.path, &self.stamp) {
+            (Some(p), Some(s)) => disk::Stamp::of(p).is_some_and(|now| now != *s),
+            _ => false,
+        }
+    }
+}
+
+/// The op that puts a record into a list: replaces the one with its id, or adds it at the end.
+fn put<T: Clone + PartialEq>(list: &[T], new: T, id: impl Fn(&T) -> &String, op: fn(Change<T>) -> Op) -> Option<Op> {
+    match list.iter().position(|r| id(r) == id(&new)) {
+        Some(at) if list[at] == new => None,
+        Some(at) => Some(op(Change::replace(at, list[at].clone(), new))),
+        None => Some(op(Change::insert(list.len(), new))),
+    }
+}
+
+/// Ops that take `id` out of the id lists `field` of every record that holds it.
+fn records_without<T: Clone>(list: &[T], id: &str, op: fn(Change<T>) -> Op, field: impl Fn(&mut T) -> &mut Vec<String>) -> Vec<Op> {
+    list.iter()
+        .enumerate()
+        .filter_map(|(at, r)| {
+            let mut new = r.clone();
+            let ids = field(&mut new);
+            let n = ids.len();
+            ids.retain(|x| x != id);
+            (ids.len() != n).then(|| op(Change::replace(at, r.clone(), new)))
+        })
+        .collect()
+}
+
+/// Ops that take `id` out of the given properties of every feature (lists and single ids).
+fn unlink_feature_ids(layer: &Layer, id: &str, props: &[&str]) -> Vec<Op> {
+    use serde_json::Value;
+    layer
+        .features
+        .iter()
+        .enumerate()
+        .filter_map(|(at, f)| {
+            let mut new = f.clone();
+            for key in props {
+                match new.properties.get_mut(*key) {
+                    Some(Value::Array(items)) => items.retain(|v| v.as_str() != Some(id)),
+                    Some(Value::String(s)) if s == id => {
+                        new.properties.remove(*key);
+                    }
+                    _ => {}
+                }
+            }
+            (new != *f).then(|| Op::Feature(Change::replace(at, f.clone(), new)))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc() -> Document {
+        let mut d = Document::new();
+        d.push(OpenLayer::new(io::sample_case(), None));
+        d
+    }
+
+    #[test]
+    fn undo_and_redo_walk_back_and_forth_through_exact_states() {
+        let mut d = doc();
+        let start = (*d.layers[0].layer).clone();
+        let site = edit::new_site(&d.layers[0].layer, 131.0, 43.0);
+        let at = d.add_feature(0, site, "Add site").unwrap();
+        let after_add = (*d.layers[0].layer).clone();
+        let mut moved = d.feature(at).unwrap().clone();
+        moved.geometry = Some(geo::Geometry::Point(geo::Point::new(131.5, 43.5)));
+        d.replace_feature(at, moved, "Move site", None).unwrap();
+        assert_eq!(d.undo_label(), Some("Move site"));
+        assert!(d.layers[0].is_dirty());
+        d.undo();
+        assert_eq!(*d.layers[0].layer, after_add);
+        d.undo();
+        assert_eq!(*d.layers[0].layer, start);
+        assert!(!d.layers[0].is_dirty(), "back at the state it was opened in");
+        assert_eq!(d.selection.current(), None, "the removed site is no longer selected");
+        d.redo();
+        assert_eq!(*d.layers[0].layer, after_add);
+        assert!(d.layers[0].layer.feature_by_key("site_1").is_some());
+        // The index follows: the new site is found where it is.
+        assert_eq!(d.layers[0].index.features_in(&crate::projection::WorldRect::from_corners([0.0, 0.0], [1.0, 1.0])).len(), after_add.features.len());
+    }
+
+    #[test]
+    fn keyed_edits_join_until_sealed() {
+        let mut d = doc();
+        let at = FeatureRef { layer: 0, feature: 0 };
+        for name in ["D", "Du", "Dun"] {
+            let mut f = d.feature(at).unwrap().clone();
+            f.properties.insert("name".into(), serde_json::json!(name));
+            d.replace_feature(at, f, "Edit name", Some("name")).unwrap();
+        }
+        d.seal();
+        let mut f = d.feature(at).unwrap().clone();
+        f.properties.insert("name".into(), serde_json::json!("Other"));
+        d.replace_feature(at, f, "Edit name", Some("name")).unwrap();
+        d.undo();
+        assert_eq!(d.feature(at).unwrap().name(), Some("Dun"));
+        d.undo();
+        assert_ne!(d.feature(at).unwrap().name(), Some("D"));
+        assert!(!d.can_undo());
+    }
+
+    #[test]
+    fn deleting_a_source_unlinks_it_everywhere_and_undo_relinks() {
+        let mut d = doc();
+        let before = (*d.layers[0].layer).clone();
+        let id = before.case.as_ref().unwrap().sources[0].id.clone();
+        d.remove_source(0, &id).unwrap();
+        let after = &d.layers[0].layer;
+        assert!(after.case.as_ref().unwrap().source(&id).is_none());
+        assert!(crate::io::case_file::check_references(after).is_empty(), "no id points nowhere");
+        d.undo();
+        assert_eq!(*d.layers[0].layer, before);
+    }
+
+    #[test]
+    fn undo_after_save_marks_the_layer_changed_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("case.portolan.geojson");
+        let mut d = doc();
+        assert!(matches!(d.save(0, None, false), Err(SaveError::NeedsName)));
+        let site = edit::new_site(&d.layers[0].layer, 131.0, 43.0);
+        d.add_feature(0, site, "Add site").unwrap();
+        d.save(0, Some(&path), false).unwrap();
+        assert!(!d.layers[0].is_dirty());
+        d.undo();
+        assert!(d.layers[0].is_dirty());
+        d.redo();
+        assert!(!d.layers[0].is_dirty(), "redo returns to the saved state");
+    }
+
+    #[test]
+    fn a_file_changed_on_disk_is_not_overwritten_and_a_clean_layer_reloads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("case.portolan.geojson");
+        std::fs::write(&path, crate::io::geojson::to_string(&io::sample_case().layer)).unwrap();
+        let mut d = Document::new();
+        d.push(OpenLayer::new(io::read_path(&path).unwrap(), Some(path.clone())));
+        // Someone else adds a site.
+        let mut theirs = (*d.layers[0].layer).clone();
+        theirs.features.push(edit::new_site(&theirs, 120.0, 40.0));
+        std::fs::write(&path, crate::io::geojson::to_string(&theirs) + "\n").unwrap();
+        assert_eq!(d.check_disk(), vec![0], "no edits here: read again");
+        assert_eq!(d.layers[0].layer.features.len(), theirs.features.len());
+        // Now both change it.
+        let at = FeatureRef { layer: 0, feature: 0 };
+        let mut mine = d.feature(at).unwrap().clone();
+        mine.properties.insert("name".into(), serde_json::json!("Mine"));
+        d.replace_feature(at, mine, "Edit name", None).unwrap();
+        theirs.features.push(edit::new_site(&theirs, 121.0, 41.0));
+        std::fs::write(&path, crate::io::geojson::to_string(&theirs)).unwrap();
+        assert!(d.check_disk().is_empty());
+        assert!(d.layers[0].changed_on_disk);
+        assert!(matches!(d.save(0, None, false), Err(SaveError::ChangedOnDisk(_))));
+        let (merge, theirs) = d.merge_with_disk(0).unwrap();
+        assert!(merge.conflicts.is_empty());
+        d.accept_merge(0, merge.layer, theirs).unwrap();
+        d.save(0, None, false).unwrap();
+        let saved = io::read_path(&path).unwrap().layer;
+        assert_eq!(saved.features[0].name(), Some("Mine"));
+        assert_eq!(saved.features.len(), d.layers[0].layer.features.len());
+        assert!(saved.feature_by_key("site_2").is_some(), "their second site is kept");
+    }
+}

@@ -1,0 +1,222 @@
+//! Autosave of unsaved edits to recovery files, and finding them again after a crash.
+//!
+//! Every few seconds each layer with unsaved edits is written, whole, to a file of its own in
+//! the recovery folder (in the platform's data directory, or `PORTOLAN_DATA_DIR`). A layer
+//! that is saved, or undone back to its saved state, loses its recovery file. When Portolan
+//! starts, files left by a process that is no longer running are offered for restoring.
+//!
+//! A recovery file is JSON: `{"portolan_recovery": 1, "pid", "path", "name", "saved_at",
+//! "layer"}`, where `layer` is the layer as a GeoJSON case file would hold it.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::{Value, json};
+
+use super::{Document, LayerId};
+use crate::io;
+use crate::model::Layer;
+
+/// How often unsaved edits are written out.
+pub const EVERY: Duration = Duration::from_secs(3);
+
+/// The folder recovery files go to: `$PORTOLAN_DATA_DIR/recovery`, else the platform's data
+/// directory (`~/.local/share/portolan/recovery` on Linux).
+pub fn default_dir() -> Option<PathBuf> {
+    let base = match std::env::var_os("PORTOLAN_DATA_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => directories::ProjectDirs::from("org", "Portolan", "portolan")?.data_dir().to_owned(),
+    };
+    Some(base.join("recovery"))
+}
+
+/// Writes this process's recovery files.
+pub struct Autosave {
+    dir: PathBuf,
+    pid: u32,
+    /// The layer state each file holds.
+    written: HashMap<LayerId, u64>,
+    last: Option<Instant>,
+    /// The last write that failed (a full or read-only disk), to show.
+    pub error: Option<String>,
+}
+
+impl Autosave {
+    pub fn new(dir: PathBuf) -> Self {
+        Autosave { dir, pid: std::process::id(), written: HashMap::new(), last: None, error: None }
+    }
+
+    fn file(&self, id: LayerId) -> PathBuf {
+        self.dir.join(format!("{}-{}.json", self.pid, id.0))
+    }
+
+    /// Writes what changed since the last time, at most every [`EVERY`]; removes the files of
+    /// layers that no longer have unsaved edits. Returns whether it wrote anything.
+    pub fn tick(&mut self, doc: &Document, now: Instant) -> bool {
+        if self.last.is_some_and(|t| now.duration_since(t) < EVERY) {
+            return false;
+        }
+        self.last = Some(now);
+        self.sync(doc)
+    }
+
+    /// Brings the recovery files in line with the document now.
+    pub fn sync(&mut self, doc: &Document) -> bool {
+        let mut wrote = false;
+        let open: Vec<LayerId> = doc.layers.iter().map(|l| l.id).collect();
+        let gone: Vec<LayerId> = self.written.keys().copied().filter(|id| !open.contains(id)).collect();
+        for id in gone {
+            self.forget(id);
+        }
+        for l in &doc.layers {
+            if !l.is_dirty() {
+                if self.written.contains_key(&l.id) {
+                    self.forget(l.id);
+                }
+                continue;
+            }
+            if self.written.get(&l.id) == Some(&l.state) {
+                continue;
+            }
+            let saved_at = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+            let record = json!({
+                "portolan_recovery": 1,
+                "pid": self.pid,
+                "path": l.path.as_ref().map(|p| p.display().to_string()),
+                "name": l.title(),
+                "saved_at": saved_at,
+                "layer": io::geojson::to_value(&l.layer),
+            });
+            let result = std::fs::create_dir_all(&self.dir).and_then(|()| io::save_atomic(&self.file(l.id), record.to_string().as_bytes()));
+            match result {
+                Ok(()) => {
+                    self.written.insert(l.id, l.state);
+                    self.error = None;
+                    wrote = true;
+                }
+                Err(e) => self.error = Some(format!("cannot write the recovery copy in {}: {e}", self.dir.display())),
+            }
+        }
+        wrote
+    }
+
+    fn forget(&mut self, id: LayerId) {
+        let _ = std::fs::remove_file(self.file(id));
+        self.written.remove(&id);
+    }
+
+    /// Removes every recovery file of this process (the user chose to discard the edits).
+    pub fn discard_all(&mut self) {
+        let ids: Vec<LayerId> = self.written.keys().copied().collect();
+        for id in ids {
+            self.forget(id);
+        }
+    }
+}
+
+/// Unsaved edits a process left behind.
+#[derive(Debug)]
+pub struct Recovered {
+    /// The recovery file.
+    pub file: PathBuf,
+    /// The file the edits were for, if it had one.
+    pub path: Option<PathBuf>,
+    pub name: String,
+    pub saved_at: SystemTime,
+    pub loaded: io::Loaded,
+}
+
+impl Recovered {
+    /// Deletes the recovery file (restored or discarded).
+    pub fn remove(&self) {
+        let _ = std::fs::remove_file(&self.file);
+    }
+}
+
+/// Recovery files in `dir` left by processes that are no longer running, newest first.
+/// Unreadable files are skipped (and kept, for a person to look at).
+pub fn find(dir: &Path) -> Vec<Recovered> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut found: Vec<Recovered> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .filter_map(|file| read(&file))
+        .collect();
+    found.sort_by_key(|r| std::cmp::Reverse(r.saved_at));
+    found
+}
+
+fn read(file: &Path) -> Option<Recovered> {
+    let text = std::fs::read_to_string(file).ok()?;
+    let mut record: Value = serde_json::from_str(&text).ok()?;
+    if record.get("portolan_recovery").is_none() {
+        return None;
+    }
+    let pid = record.get("pid").and_then(Value::as_u64)? as u32;
+    if pid == std::process::id() || is_running(pid) {
+        return None;
+    }
+    let layer = record.get_mut("layer").map(Value::take)?;
+    let mut loaded = io::geojson::read_str(&layer.to_string()).ok()?;
+    let name = record.get("name").and_then(Value::as_str).unwrap_or("untitled").to_owned();
+    loaded.layer.name = name.clone();
+    let saved_at = SystemTime::UNIX_EPOCH + Duration::from_secs(record.get("saved_at").and_then(Value::as_u64).unwrap_or(0));
+    let path = record.get("path").and_then(Value::as_str).map(PathBuf::from);
+    Some(Recovered { file: file.to_owned(), path, name, saved_at, loaded })
+}
+
+/// Whether a process is running. Where this cannot be asked, every other process counts as
+/// stopped, so edits are offered rather than lost.
+fn is_running(pid: u32) -> bool {
+    #[cfg(unix)]
+    {
+        let Ok(pid) = libc::pid_t::try_from(pid) else { return false };
+        // Signal 0 checks that the process exists without touching it.
+        // SAFETY: kill with signal 0 sends nothing; it only reports whether `pid` exists.
+        let r = unsafe { libc::kill(pid, 0) };
+        r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = pid;
+        false
+    }
+}
+
+/// The layer of a recovery copy, for writing one outside the autosave (reload keeps the
+/// user's edits this way).
+pub fn write_copy(dir: &Path, name: &str, layer: &Layer) -> std::io::Result<PathBuf> {
+    std::fs::create_dir_all(dir)?;
+    let stamp = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let safe: String = name.chars().map(|c| if c.is_alphanumeric() || c == '-' || c == '_' || c == '.' { c } else { '_' }).collect();
+    let path = dir.join(format!("{safe}.my-edits-{stamp}.geojson"));
+    io::save_atomic(&path, io::geojson::to_string(layer).as_bytes())?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::{OpenLayer, edit};
+
+    #[test]
+    fn unsaved_edits_are_written_and_removed_once_saved() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut doc = Document::new();
+        doc.push(OpenLayer::new(io::sample_case(), None));
+        let mut auto = Autosave::new(dir.path().to_owned());
+        assert!(!auto.sync(&doc), "nothing to write");
+        let site = edit::new_site(&doc.layers[0].layer, 131.0, 43.0);
+        doc.add_feature(0, site, "Add site").unwrap();
+        assert!(auto.sync(&doc));
+        assert!(!auto.sync(&doc), "written once per state");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        // Our own files are not offered while we run.
+        assert!(find(dir.path()).is_empty());
+        doc.undo();
+        auto.sync(&doc);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "undone back to the file: nothing to recover");
+    }
+}
