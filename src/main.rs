@@ -223,7 +223,7 @@ fn main() -> ExitCode {
                 select: cli.select,
                 time_range: cli.time_range,
                 tiles: cli.tiles.map(|t| t.0),
-                recovery_dir: None,
+                recovery_dir: portolan::document::recovery::default_dir(),
             };
             match portolan::ui::run(options) {
                 Ok(()) => ExitCode::SUCCESS,

@@ -153,6 +153,9 @@ fn a_case_is_authored_on_the_map_and_undo_and_redo_walk_its_states() {
     states.push(layer(&h, case));
 
     // Select the first site and edit it in the panel: a name, a bad period, a good one.
+    // (Esc first: with the route selected, a press on its end grabs the route's vertex.)
+    h.key_press(Key::Escape);
+    h.run_steps(2);
     click_at(&mut h, a);
     assert_eq!(h.state().selection(), Some(&Selection::Feature(FeatureRef { layer: case, feature: 0 })));
     type_into(&mut h, "Name", "Zarubino port");
@@ -337,4 +340,32 @@ fn deleting_with_the_delete_key_and_undo() {
     h.key_press_modifiers(Modifiers::COMMAND, Key::Z);
     h.run_steps(3);
     assert_eq!(layer(&h, 0), before);
+}
+
+#[test]
+fn a_clicked_vertex_is_what_delete_removes() {
+    let sample = portolan::io::sample_case().layer;
+    let depot = sample.features.iter().position(|f| f.key().as_deref() == Some("poly_tikhoretsk_depot_extent")).unwrap();
+    let Some(geo::Geometry::Polygon(p)) = &sample.features[depot].geometry else { panic!() };
+    let corners = p.exterior().0.len() - 1;
+    let c = geo::Centroid::centroid(p).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(options(dir.path(), (c.x(), c.y(), 14.0)));
+    h.state_mut().doc.selection.select(Selection::Feature(FeatureRef { layer: 0, feature: depot }));
+    h.run_steps(3);
+    // No source backs the depot's outline: the panel says so.
+    h.get_by_label_contains("Unsourced: no report backs this");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::E);
+    h.run_steps(3);
+    let corner = p.exterior().0[1];
+    let at = screen(&h, corner.x, corner.y);
+    click_at(&mut h, at);
+    assert_eq!(h.state().selection(), Some(&Selection::Feature(FeatureRef { layer: 0, feature: depot })), "still the area");
+    assert!(h.state().tools.vertex.is_some(), "the vertex is selected");
+    h.key_press(Key::Delete);
+    h.run_steps(3);
+    let Some(geo::Geometry::Polygon(after)) = layer(&h, 0).features[depot].geometry.clone() else { panic!("the area is still there") };
+    assert_eq!(after.exterior().0.len() - 1, corners - 1);
+    assert!(!after.exterior().0.contains(&corner));
+    assert_eq!(h.state().doc.undo_label(), Some("Delete vertex"));
 }

@@ -160,6 +160,18 @@ impl Edit {
         Ok(())
     }
 
+    /// Changes nothing (every op gives back what it takes).
+    pub fn is_noop(&self) -> bool {
+        self.ops.iter().all(|op| match op {
+            Op::Feature(c) => c.old == c.new,
+            Op::Source(c) => c.old == c.new,
+            Op::Vessel(c) => c.old == c.new,
+            Op::Event(c) => c.old == c.new,
+            Op::Info { old, new } => old == new,
+            Op::Whole { old, new } => old == new,
+        })
+    }
+
     pub fn inverse(&self) -> Edit {
         Edit { label: self.label.clone(), ops: self.ops.iter().rev().cloned().map(Op::inverse).collect() }
     }
@@ -174,13 +186,18 @@ impl Edit {
     }
 }
 
-/// An id not yet used by any feature or record of the layer: `prefix_1`, `prefix_2`, ...
+/// An id not used by any feature or record of the layer: the prefix and six random hex
+/// digits (`site_3fa91c`), so that two people adding a site to copies of one case do not both
+/// make `site_4`, which a merge could not tell apart.
 pub fn unique_id(layer: &Layer, prefix: &str) -> String {
+    use std::hash::BuildHasher;
     let taken = |id: &str| {
         layer.features.iter().any(|f| f.key().as_deref() == Some(id))
             || layer.case.as_ref().is_some_and(|c| c.source(id).is_some() || c.vessel(id).is_some() || c.event(id).is_some())
     };
-    (1..).map(|n| format!("{prefix}_{n}")).find(|id| !taken(id)).unwrap_or_else(|| prefix.to_owned())
+    // The standard library's randomly keyed hasher is random enough for ids.
+    let random = std::hash::RandomState::new();
+    (0u64..).map(|n| format!("{prefix}_{:06x}", random.hash_one(n) & 0xff_ffff)).find(|id| !taken(id)).unwrap_or_else(|| prefix.to_owned())
 }
 
 /// A new case feature: its id both as the feature id and the `id` property, as case files
@@ -282,9 +299,12 @@ mod tests {
     fn ids_are_new() {
         let mut l = layer();
         let a = new_site(&l, 0.0, 0.0);
-        assert_eq!(a.key().as_deref(), Some("site_1"));
+        let id = a.key().unwrap();
+        assert!(id.starts_with("site_") && id.len() == 11, "{id}");
         l.features.push(a);
-        assert_eq!(new_site(&l, 0.0, 0.0).key().as_deref(), Some("site_2"));
+        let b = new_site(&l, 0.0, 0.0).key().unwrap();
+        assert_ne!(b, id);
+        assert_eq!(new_site(&l, 0.0, 0.0).name(), Some("New site 18"), "named by count");
     }
 
     #[test]

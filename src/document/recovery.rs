@@ -5,8 +5,11 @@
 //! that is saved, or undone back to its saved state, loses its recovery file. When Portolan
 //! starts, files left by a process that is no longer running are offered for restoring.
 //!
-//! A recovery file is JSON: `{"portolan_recovery": 1, "pid", "path", "name", "saved_at",
-//! "layer"}`, where `layer` is the layer as a GeoJSON case file would hold it.
+//! A recovery file is JSON: `{"portolan_recovery": 1, "session", "pid", "path", "name",
+//! "saved_at", "stamp", "layer", "base"}`: `layer` as a GeoJSON case file would hold it,
+//! `base` the file as the session last read or wrote it (what a merge compares with), and
+//! `stamp` that file's size and time then. Files are named by a random session token, so a
+//! process id the system gives out again cannot hide or overwrite another session's edits.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -14,7 +17,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{Value, json};
 
-use super::{Document, LayerId};
+use super::{Document, LayerId, disk::Stamp};
 use crate::io;
 use crate::model::Layer;
 
@@ -34,6 +37,8 @@ pub fn default_dir() -> Option<PathBuf> {
 /// Writes this process's recovery files.
 pub struct Autosave {
     dir: PathBuf,
+    /// This session's token, in its file names and records.
+    pub session: String,
     pid: u32,
     /// The layer state each file holds.
     written: HashMap<LayerId, u64>,
@@ -44,11 +49,13 @@ pub struct Autosave {
 
 impl Autosave {
     pub fn new(dir: PathBuf) -> Self {
-        Autosave { dir, pid: std::process::id(), written: HashMap::new(), last: None, error: None }
+        use std::hash::BuildHasher;
+        let session = format!("{:016x}", std::hash::RandomState::new().hash_one(std::process::id()));
+        Autosave { dir, session, pid: std::process::id(), written: HashMap::new(), last: None, error: None }
     }
 
     fn file(&self, id: LayerId) -> PathBuf {
-        self.dir.join(format!("{}-{}.json", self.pid, id.0))
+        self.dir.join(format!("{}-{}.json", self.session, id.0))
     }
 
     /// Writes what changed since the last time, at most every [`EVERY`]; removes the files of
@@ -80,13 +87,20 @@ impl Autosave {
                 continue;
             }
             let saved_at = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+            let stamp = l.stamp.map(|s| {
+                let t = s.modified.and_then(|m| m.duration_since(SystemTime::UNIX_EPOCH).ok()).unwrap_or_default();
+                json!({ "len": s.len, "secs": t.as_secs(), "nanos": t.subsec_nanos() })
+            });
             let record = json!({
                 "portolan_recovery": 1,
+                "session": self.session,
                 "pid": self.pid,
                 "path": l.path.as_ref().map(|p| p.display().to_string()),
                 "name": l.title(),
                 "saved_at": saved_at,
+                "stamp": stamp,
                 "layer": io::geojson::to_value(&l.layer),
+                "base": io::geojson::to_value(&l.base),
             });
             let result = std::fs::create_dir_all(&self.dir).and_then(|()| io::save_atomic(&self.file(l.id), record.to_string().as_bytes()));
             match result {
@@ -125,6 +139,9 @@ pub struct Recovered {
     pub name: String,
     pub saved_at: SystemTime,
     pub loaded: io::Loaded,
+    /// The file as the stopped session last read or wrote it, and its stamp then.
+    pub base: Option<Layer>,
+    pub stamp: Option<Stamp>,
 }
 
 impl Recovered {
@@ -134,37 +151,46 @@ impl Recovered {
     }
 }
 
-/// Recovery files in `dir` left by processes that are no longer running, newest first.
-/// Unreadable files are skipped (and kept, for a person to look at).
-pub fn find(dir: &Path) -> Vec<Recovered> {
+/// Recovery files in `dir` left by sessions whose process is no longer running (other than
+/// `own`, this session), newest first. Unreadable files are skipped (and kept, for a person
+/// to look at).
+pub fn find(dir: &Path, own: Option<&str>) -> Vec<Recovered> {
     let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
     let mut found: Vec<Recovered> = entries
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .filter_map(|file| read(&file))
+        .filter_map(|file| read(&file, own))
         .collect();
     found.sort_by_key(|r| std::cmp::Reverse(r.saved_at));
     found
 }
 
-fn read(file: &Path) -> Option<Recovered> {
+fn read(file: &Path, own: Option<&str>) -> Option<Recovered> {
     let text = std::fs::read_to_string(file).ok()?;
     let mut record: Value = serde_json::from_str(&text).ok()?;
     if record.get("portolan_recovery").is_none() {
         return None;
     }
+    let session = record.get("session").and_then(Value::as_str).unwrap_or_default();
     let pid = record.get("pid").and_then(Value::as_u64)? as u32;
-    if pid == std::process::id() || is_running(pid) {
+    // Our own process id on a file of another session: that process stopped and the id was
+    // given to us.
+    if Some(session) == own || (pid != std::process::id() && is_running(pid)) {
         return None;
     }
     let layer = record.get_mut("layer").map(Value::take)?;
     let mut loaded = io::geojson::read_str(&layer.to_string()).ok()?;
+    let base = record.get_mut("base").map(Value::take).and_then(|b| io::geojson::read_str(&b.to_string()).ok()).map(|l| l.layer);
+    let stamp = record.get("stamp").filter(|s| !s.is_null()).map(|s| Stamp {
+        len: s.get("len").and_then(Value::as_u64).unwrap_or(0),
+        modified: Some(SystemTime::UNIX_EPOCH + Duration::new(s.get("secs").and_then(Value::as_u64).unwrap_or(0), s.get("nanos").and_then(Value::as_u64).unwrap_or(0) as u32)),
+    });
     let name = record.get("name").and_then(Value::as_str).unwrap_or("untitled").to_owned();
     loaded.layer.name = name.clone();
     let saved_at = SystemTime::UNIX_EPOCH + Duration::from_secs(record.get("saved_at").and_then(Value::as_u64).unwrap_or(0));
     let path = record.get("path").and_then(Value::as_str).map(PathBuf::from);
-    Some(Recovered { file: file.to_owned(), path, name, saved_at, loaded })
+    Some(Recovered { file: file.to_owned(), path, name, saved_at, loaded, base, stamp })
 }
 
 /// Whether a process is running. Where this cannot be asked, every other process counts as
@@ -213,8 +239,12 @@ mod tests {
         assert!(auto.sync(&doc));
         assert!(!auto.sync(&doc), "written once per state");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
-        // Our own files are not offered while we run.
-        assert!(find(dir.path()).is_empty());
+        // Our own files are not offered while we run; another session sees them as left
+        // behind only once we stop (our process id is alive, so not even then here).
+        assert!(find(dir.path(), Some(&auto.session)).is_empty());
+        let found = find(dir.path(), None);
+        assert_eq!(found.len(), 1, "the same process id under another session counts as stopped");
+        assert_eq!(found[0].base.as_ref().map(|b| &b.features), Some(&doc.layers[0].base.features));
         doc.undo();
         auto.sync(&doc);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "undone back to the file: nothing to recover");

@@ -15,6 +15,13 @@ pub fn legs(points: &[(f64, f64)]) -> (Vec<f64>, f64) {
     (legs, total)
 }
 
+/// "42.8930° N  132.3680° E"
+pub fn format_lonlat(lon: f64, lat: f64) -> String {
+    let ns = if lat >= 0.0 { 'N' } else { 'S' };
+    let ew = if lon >= 0.0 { 'E' } else { 'W' };
+    format!("{:.4}° {ns}  {:.4}° {ew}", lat.abs(), lon.abs())
+}
+
 /// "123.4 km · 66.6 nmi"
 pub fn format_distance(metres: f64) -> String {
     let km = metres / 1000.0;

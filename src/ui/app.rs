@@ -39,7 +39,8 @@ pub struct Options {
     /// Start with these tiles: `Some(None)` the offline basemap, `Some(Some(source))` online
     /// tiles; `None` keeps the last session's choice.
     pub tiles: Option<Option<XyzSource>>,
-    /// Where unsaved edits are kept for recovery; `recovery::default_dir()` when `None`.
+    /// Where unsaved edits are kept for recovery (`recovery::default_dir()` for the real
+    /// window); none are kept when `None`.
     pub recovery_dir: Option<PathBuf>,
 }
 
@@ -124,6 +125,10 @@ pub struct PortolanApp {
     conflicts: Option<Conflicts>,
     /// A layer with unsaved edits the user asked to close.
     closing_layer: Option<usize>,
+    /// A field of the property editor had the keyboard last frame: Ctrl+Z is the document's.
+    editor_has_focus: bool,
+    /// The document's revision the timeline was built for.
+    timeline_revision: u64,
     /// When the files of open layers were last looked at.
     disk_checked: Option<std::time::Instant>,
     title: String,
@@ -166,9 +171,9 @@ impl PortolanApp {
         });
         let mut map = MapState::new(memory, tiles, fit_pending);
         map.hidden_basemap = hidden_basemap;
-        let recovery_dir = options.recovery_dir.clone().or_else(recovery::default_dir);
+        let recovery_dir = options.recovery_dir.clone();
         let recovered = match (&recovery_dir, reproducible) {
-            (Some(dir), false) => recovery::find(dir),
+            (Some(dir), false) => recovery::find(dir, None),
             _ => Vec::new(),
         };
         let mut app = Self {
@@ -199,6 +204,8 @@ impl PortolanApp {
             close_confirmed: false,
             conflicts: None,
             closing_layer: None,
+            timeline_revision: 0,
+            editor_has_focus: false,
             disk_checked: None,
             title: String::new(),
         };
@@ -388,10 +395,21 @@ impl PortolanApp {
             .iter()
             .filter_map(|l| l.layer.case.as_ref().and_then(|c| time::case_span(c, &l.layer.features)))
             .reduce(|a, b| a.union(&b));
-        let keep = self.timeline.as_ref().map(|t| (t.from, t.to));
-        self.timeline = span.map(Timeline::new);
-        if let (Some(t), Some((from, to))) = (&mut self.timeline, keep) {
-            (t.from, t.to) = (from, to);
+        // A range the user narrowed stays (within the new span); the whole span follows the
+        // data; playing goes on.
+        let keep = self.timeline.as_ref().map(|t| (t.range(), t.playing));
+        let new = span.map(Timeline::new);
+        if let (Some(old), Some(new)) = (&self.timeline, &new)
+            && old.same_span(new)
+        {
+            return;
+        }
+        self.timeline = new;
+        if let (Some(t), Some((range, playing))) = (&mut self.timeline, keep) {
+            if let Some(r) = range {
+                t.set(r);
+            }
+            t.playing = playing;
         }
     }
 
@@ -601,7 +619,7 @@ impl PortolanApp {
     fn status_bar_ui(&self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             match self.map.pointer_lonlat {
-                Some((lon, lat)) => ui.monospace(format_lonlat(lon, lat)),
+                Some((lon, lat)) => ui.monospace(crate::index::measure::format_lonlat(lon, lat)),
                 None => ui.monospace("—"),
             };
             ui.separator();
@@ -611,6 +629,14 @@ impl PortolanApp {
             {
                 ui.separator();
                 ui.label(format!("selected: {} ({})", f.name().unwrap_or("unnamed"), crate::scene::style::kind_label(&f.kind())));
+            }
+            if self.tools.editing && self.tools.tool == Tool::Select {
+                ui.separator();
+                let hint = match self.doc.selection.current() {
+                    Some(Selection::Feature(_)) => "Editing: drag the feature, a vertex or a midpoint; Delete removes; Ctrl+Z undoes",
+                    _ => "Editing: click a feature, or Ctrl+Shift+P / T / G to add a site, route or area",
+                };
+                ui.label(hint);
             }
             if self.measure.active {
                 ui.separator();
@@ -630,6 +656,10 @@ impl PortolanApp {
                 ui.separator();
                 ui.label(note);
             }
+            if let Some(e) = self.autosave.as_ref().and_then(|a| a.error.as_ref()) {
+                ui.separator();
+                ui.colored_label(ui.visuals().error_fg_color, e);
+            }
             for e in &self.load_errors {
                 ui.separator();
                 ui.colored_label(ui.visuals().error_fg_color, e);
@@ -648,13 +678,15 @@ impl PortolanApp {
         } else if shortcut(Modifiers::COMMAND, Key::S) {
             self.save_active(false);
         }
-        // Undo is the document's even in a text field: what is typed there is already an
-        // edit (one step per field), so the field's own undo would only disagree with it.
+        // Undo is the document's, also in a field of the property editor: what is typed there
+        // is already an edit (one step per field). Other fields (search, dialogs) keep theirs.
         // The shifted shortcuts first: Ctrl+Z would also match Ctrl+Shift+Z.
-        if shortcut(shift, Key::Z) || shortcut(Modifiers::COMMAND, Key::Y) {
-            self.redo();
-        } else if shortcut(Modifiers::COMMAND, Key::Z) {
-            self.undo();
+        if !ctx.egui_wants_keyboard_input() || self.editor_has_focus {
+            if shortcut(shift, Key::Z) || shortcut(Modifiers::COMMAND, Key::Y) {
+                self.redo();
+            } else if shortcut(Modifiers::COMMAND, Key::Z) {
+                self.undo();
+            }
         }
         if ctx.egui_wants_keyboard_input() {
             return;
@@ -737,13 +769,18 @@ impl PortolanApp {
             // Keep autosave and the disk check going while nothing else repaints.
             ctx.request_repaint_after(std::time::Duration::from_secs(1));
         }
+        if self.doc.revision() != self.timeline_revision {
+            self.timeline_revision = self.doc.revision();
+            self.rebuild_timeline();
+        }
         let title = self.window_title();
         if title != self.title {
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(title.clone()));
             self.title = title;
         }
         let close = ctx.input(|i| i.viewport().close_requested());
-        if close && let Some(a) = &mut self.autosave {
+        // Once the user chose (saved, or threw the edits away), nothing is to be kept.
+        if close && !self.close_confirmed && let Some(a) = &mut self.autosave {
             a.sync(&self.doc);
         }
         if close && self.doc.any_dirty() && !self.close_confirmed {
@@ -809,7 +846,9 @@ impl PortolanApp {
             if let Some(s) = o.select {
                 self.doc.selection.select(s);
             }
-            self.rebuild_timeline();
+            self.editor_has_focus = o.typing;
+        } else {
+            self.editor_has_focus = false;
         }
     }
 
@@ -873,7 +912,7 @@ impl PortolanApp {
     /// Reads the file again; the edits made here go to a recovery copy first.
     fn reload_keeping_copy(&mut self, i: usize) {
         let l = &self.doc.layers[i];
-        let (Some(path), Some(dir)) = (l.path.clone(), self.recovery_dir.clone()) else { return };
+        let Some(dir) = self.recovery_dir.clone() else { return };
         let copy = match recovery::write_copy(&dir, &l.title(), &l.layer) {
             Ok(p) => p,
             Err(e) => {
@@ -881,13 +920,9 @@ impl PortolanApp {
                 return;
             }
         };
-        match io::read_path(&path) {
-            Ok(theirs) => {
-                if self.doc.reload(i, theirs).is_ok() {
-                    self.note = Some(format!("Read {} again; your edits are in {}", path.display(), copy.display()));
-                }
-            }
-            Err(e) => self.load_errors.push(format!("{}: {e}", path.display())),
+        match self.doc.reload(i) {
+            Ok(()) => self.note = Some(format!("Read {} again; your edits are in {}", self.doc.layers[i].title(), copy.display())),
+            Err(e) => self.load_errors.push(format!("not reloaded: {e}")),
         }
         self.rebuild_timeline();
     }
@@ -896,33 +931,35 @@ impl PortolanApp {
     /// chose in the conflicts dialog.
     pub fn start_merge(&mut self, i: usize) {
         match self.doc.merge_with_disk(i) {
-            Ok((merge, theirs)) if merge.conflicts.is_empty() => self.finish_merge(i, merge.layer, theirs),
-            Ok((merge, theirs)) => {
-                let choices = vec![crate::model::merge::Side::Mine; merge.conflicts.len()];
-                self.conflicts = Some(Conflicts { layer: i, merge, theirs, choices });
+            Ok(m) if m.merge.conflicts.is_empty() => {
+                let merged = m.merge.layer.clone();
+                self.finish_merge(m, merged);
+            }
+            Ok(m) => {
+                let choices = vec![crate::model::merge::Side::Mine; m.merge.conflicts.len()];
+                self.conflicts = Some(Conflicts { disk: m, choices });
             }
             Err(e) => self.load_errors.push(format!("cannot merge: {e}")),
         }
     }
 
-    fn finish_merge(&mut self, i: usize, merged: crate::model::Layer, theirs: crate::model::Layer) {
-        if self.doc.accept_merge(i, merged, theirs).is_ok() && self.save_layer(i, None) {
-            self.note = Some(format!("Merged with the file on disk and saved {}", self.doc.layers[i].title()));
+    fn finish_merge(&mut self, m: crate::document::DiskMerge, merged: crate::model::Layer) {
+        match self.doc.accept_merge(m, merged) {
+            Ok(i) => {
+                if self.save_layer(i, None) {
+                    self.note = Some(format!("Merged with the file on disk and saved {}", self.doc.layers[i].title()));
+                }
+            }
+            Err(e) => self.load_errors.push(format!("merge not taken: {e}; merge again")),
         }
         self.rebuild_timeline();
     }
 
     /// Restores recovered edits as a layer with unsaved changes.
     fn restore(&mut self, r: Recovered) {
-        r.remove();
-        let base = r.path.as_deref().and_then(|p| io::read_path(p).ok());
         let name = r.name.clone();
-        let mut layer = OpenLayer::new(r.loaded, r.path.clone());
-        if let Some(base) = base {
-            // The file as it is now is what a later save or merge compares with.
-            layer.base = std::sync::Arc::new(base.layer);
-        }
-        layer.mark_dirty();
+        let file = r.file.clone();
+        let layer = OpenLayer::restored(r.loaded, r.path.clone(), r.base, r.stamp);
         // The file itself, if it was open, is replaced by the restored edits.
         if let Some(p) = &r.path
             && let Some(i) = self.doc.layers.iter().position(|l| l.path.as_ref() == Some(p) && !l.is_dirty())
@@ -931,6 +968,10 @@ impl PortolanApp {
         }
         let i = self.doc.push(layer);
         self.doc.set_active(i);
+        // Kept under this session before the old file goes, so a crash now loses nothing.
+        if self.autosave.as_mut().is_none_or(|a| a.sync(&self.doc)) {
+            let _ = std::fs::remove_file(file);
+        }
         self.rebuild_timeline();
         self.note = Some(format!("Restored unsaved edits to {name}"));
     }
@@ -964,8 +1005,8 @@ impl PortolanApp {
             match files::conflicts_ui(ctx, c) {
                 Some(true) => {
                     let Some(c) = self.conflicts.take() else { return };
-                    let merged = c.merge.resolve(&c.choices);
-                    self.finish_merge(c.layer, merged, c.theirs);
+                    let merged = c.disk.merge.resolve(&c.choices);
+                    self.finish_merge(c.disk, merged);
                 }
                 Some(false) => self.conflicts = None,
                 None => {}
@@ -1041,11 +1082,6 @@ fn save_png(path: &std::path::Path, image: &egui::ColorImage) -> Result<(), Stri
     io::save_atomic(path, &png).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-pub fn format_lonlat(lon: f64, lat: f64) -> String {
-    let ns = if lat >= 0.0 { 'N' } else { 'S' };
-    let ew = if lon >= 0.0 { 'E' } else { 'W' };
-    format!("{:.4}° {ns}  {:.4}° {ew}", lat.abs(), lon.abs())
-}
 
 impl eframe::App for PortolanApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {

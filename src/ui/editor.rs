@@ -25,6 +25,8 @@ pub struct Outcome {
     pub seal: bool,
     /// An edit the document refused, or a saved copy that could not be read.
     pub problem: Option<String>,
+    /// A field has the keyboard.
+    pub typing: bool,
 }
 
 /// The form for the selection, or for the case when nothing is selected.
@@ -61,8 +63,14 @@ fn text(ui: &mut egui::Ui, out: &mut Outcome, label: &str, value: &mut String) -
     let l = ui.label(label);
     let r = ui.add(TextEdit::singleline(value).desired_width(f32::INFINITY)).labelled_by(l.id);
     ui.end_row();
-    out.seal |= r.lost_focus();
+    watch(out, &r);
     r.changed()
+}
+
+/// Notes what a field's focus means for the document: losing it ends the undo step.
+fn watch(out: &mut Outcome, r: &egui::Response) {
+    out.seal |= r.lost_focus();
+    out.typing |= r.has_focus();
 }
 
 /// A labelled field for an optional value: empty means none.
@@ -79,7 +87,7 @@ fn multiline(ui: &mut egui::Ui, out: &mut Outcome, label: &str, value: &mut Stri
     let l = ui.label(label);
     let r = ui.add(TextEdit::multiline(value).desired_rows(3).desired_width(f32::INFINITY)).labelled_by(l.id);
     ui.end_row();
-    out.seal |= r.lost_focus();
+    watch(out, &r);
     r.changed()
 }
 
@@ -93,7 +101,7 @@ fn checked(ui: &mut egui::Ui, out: &mut Outcome, label: &str, value: &mut String
     let mut changed = false;
     ui.vertical(|ui| {
         let r = ui.add(TextEdit::singleline(&mut draft).desired_width(f32::INFINITY)).labelled_by(l.id);
-        out.seal |= r.lost_focus();
+        watch(out, &r);
         if r.changed() {
             match check(&draft) {
                 Ok(()) => {
@@ -112,6 +120,16 @@ fn checked(ui: &mut egui::Ui, out: &mut Outcome, label: &str, value: &mut String
     });
     ui.end_row();
     changed
+}
+
+/// The number a text is, when it is written as the number would be written back (`1500`,
+/// `2.5`): so that a field never rewrites what is being typed into it (`2.` is not one yet).
+fn number(text: &str) -> Option<serde_json::Number> {
+    let n = match text.parse::<i64>() {
+        Ok(i) => serde_json::Number::from(i),
+        Err(_) => serde_json::Number::from_f64(text.parse::<f64>().ok()?)?,
+    };
+    (n.to_string() == text).then_some(n)
 }
 
 /// An ISO 8601 date or range at any precision; empty is allowed when `optional`.
@@ -166,7 +184,7 @@ fn string_list(ui: &mut egui::Ui, out: &mut Outcome, label: &str, items: &mut Ve
         let mut new: String = ui.data(|d| d.get_temp(id)).unwrap_or_default();
         ui.horizontal(|ui| {
             let r = ui.add(TextEdit::singleline(&mut new).hint_text("add…").desired_width(160.0));
-            out.seal |= r.lost_focus();
+            watch(out, &r);
             let enter = r.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             let valid = check(&new);
             if (ui.add_enabled(!new.trim().is_empty() && valid.is_ok(), egui::Button::new("Add")).clicked() || (enter && valid.is_ok())) && !new.trim().is_empty() {
@@ -321,12 +339,12 @@ fn feature_form(ui: &mut egui::Ui, doc: &mut Document, at: FeatureRef, out: &mut
         });
         let positive = |s: &str| match s.trim() {
             "" => Ok(()),
-            t => t.parse::<f64>().ok().filter(|m| m.is_finite() && *m >= 0.0).map(|_| ()).ok_or_else(|| "write the radius in metres, e.g. 1500".to_owned()),
+            t => number(t).filter(|n| n.as_f64().is_some_and(|m| m >= 0.0)).map(|_| ()).ok_or_else(|| "write the radius in metres, e.g. 1500".to_owned()),
         };
         if checked(ui, out, "Precision (m)", &mut precision, positive) {
-            match precision.trim().parse::<f64>() {
-                Ok(m) => f.properties.insert("precision_m".into(), serde_json::Number::from_f64(m).map_or(Value::Null, Value::Number)),
-                Err(_) => f.properties.remove("precision_m"),
+            match number(precision.trim()) {
+                Some(n) => f.properties.insert("precision_m".into(), Value::Number(n)),
+                None => f.properties.remove("precision_m"),
             };
             key = "precision_m";
         }
@@ -402,7 +420,7 @@ fn other_properties(ui: &mut egui::Ui, out: &mut Outcome, f: &mut Feature, key: 
             let l = ui.label(&k);
             ui.horizontal(|ui| {
                 let r = ui.add(TextEdit::singleline(&mut s).desired_width(180.0)).labelled_by(l.id);
-                out.seal |= r.lost_focus();
+                watch(out, &r);
                 if r.changed() {
                     // Numbers, booleans and lists stay what they were when they still parse.
                     let typed = if was_text { Value::String(s.clone()) } else { serde_json::from_str(&s).unwrap_or(Value::String(s.clone())) };
@@ -496,11 +514,11 @@ fn source_form(ui: &mut egui::Ui, doc: &mut Document, layer: usize, id: &str, ou
     saved_copy_ui(ui, doc, layer, &mut s, out);
     if s != original {
         let field_key = format!("source {layer}:{id} {key}");
-        report(out, doc.put_source(layer, s, (!key.is_empty()).then_some(field_key.as_str())));
+        report(out, doc.put(layer, s, (!key.is_empty()).then_some(field_key.as_str())));
     }
     ui.separator();
     if ui.button("Delete source").on_hover_text("Also unlinks it from every feature, event and vessel").clicked() {
-        report(out, doc.remove_source(layer, id));
+        report(out, doc.remove::<Source>(layer, id));
     }
 }
 
@@ -600,11 +618,11 @@ fn vessel_form(ui: &mut egui::Ui, doc: &mut Document, layer: usize, id: &str, ou
     });
     if v != original {
         let field_key = format!("vessel {layer}:{id} {key}");
-        report(out, doc.put_vessel(layer, v, (!key.is_empty()).then_some(field_key.as_str())));
+        report(out, doc.put(layer, v, (!key.is_empty()).then_some(field_key.as_str())));
     }
     ui.separator();
     if ui.button("Delete vessel").on_hover_text("Also unlinks it from every route and event").clicked() {
-        report(out, doc.remove_vessel(layer, id));
+        report(out, doc.remove::<Vessel>(layer, id));
     }
 }
 
@@ -662,17 +680,17 @@ fn event_form(ui: &mut egui::Ui, doc: &mut Document, layer: usize, id: &str, out
     }
     ui.separator();
     if ui.button("Delete event").on_hover_text("Also unlinks it from every site").clicked() {
-        report(out, doc.remove_event(layer, id));
+        report(out, doc.remove::<Event>(layer, id));
     }
 }
 
 /// Saves an event, keeping the sites' `event_ids` in step with its `site_ids`.
 fn put_event_linked(doc: &mut Document, layer: usize, old: &Event, new: Event, key: Option<&str>) -> Result<(), crate::document::EditError> {
     if old.site_ids == new.site_ids {
-        return doc.put_event(layer, new, key);
+        return doc.put(layer, new, key);
     }
     let l = &doc.layers[layer].layer;
-    let Some(at) = l.case.as_ref().and_then(|c| c.events.iter().position(|x| x.id == old.id)) else { return doc.put_event(layer, new, key) };
+    let Some(at) = l.case.as_ref().and_then(|c| c.events.iter().position(|x| x.id == old.id)) else { return doc.put(layer, new, key) };
     let mut ops = vec![Op::Event(Change::replace(at, old.clone(), new.clone()))];
     for (i, f) in l.features.iter().enumerate() {
         let Some(k) = f.key() else { continue };
@@ -705,7 +723,7 @@ fn figure_ui(ui: &mut egui::Ui, out: &mut Outcome, figure: &mut Option<Figure>, 
     ui.horizontal(|ui| {
         for (field, hint, width) in [(&mut fig.qualifier, "about", 60.0), (&mut value, "value", 70.0), (&mut fig.unit, "unit", 80.0)] {
             let r = ui.add(TextEdit::singleline(field).hint_text(hint).desired_width(width)).labelled_by(l.id);
-            out.seal |= r.lost_focus();
+            watch(out, &r);
             changed |= r.changed();
         }
     });
@@ -713,7 +731,7 @@ fn figure_ui(ui: &mut egui::Ui, out: &mut Outcome, figure: &mut Option<Figure>, 
     if changed {
         fig.value = match value.trim() {
             "" => Value::Null,
-            t => t.parse::<f64>().ok().and_then(serde_json::Number::from_f64).map_or(Value::String(t.to_owned()), Value::Number),
+            t => number(t).map_or(Value::String(t.to_owned()), Value::Number),
         };
         *figure = (!(fig.value.is_null() && fig.unit.is_empty() && fig.qualifier.is_empty())).then_some(fig);
         *key = "figure";
@@ -743,18 +761,18 @@ fn case_form(ui: &mut egui::Ui, doc: &mut Document, layer: usize, out: &mut Outc
         if ui.button("New source").clicked() {
             let s = Source { id: unique_id(l, "src"), title: "New source".into(), ..Source::default() };
             let id = s.id.clone();
-            report(out, doc.put_source(layer, s, None));
+            report(out, doc.put(layer, s, None));
             out.select = Some(Selection::Source { layer, id });
         } else if ui.button("New vessel").clicked() {
             let v = Vessel { id: unique_id(l, "ves"), name: "New vessel".into(), ..Vessel::default() };
             let id = v.id.clone();
-            report(out, doc.put_vessel(layer, v, None));
+            report(out, doc.put(layer, v, None));
             out.select = Some(Selection::Vessel { layer, id });
         } else if ui.button("New event").clicked() {
             let date = crate::model::time::Day::today().to_string();
             let e = Event { id: unique_id(l, "evt"), title: "New event".into(), date_start: date, date_precision: "day".into(), ..Event::default() };
             let id = e.id.clone();
-            report(out, doc.put_event(layer, e, None));
+            report(out, doc.put(layer, e, None));
             out.select = Some(Selection::Event { layer, id });
         }
     });

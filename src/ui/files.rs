@@ -4,9 +4,9 @@
 
 use egui::RichText;
 
+use crate::document::DiskMerge;
 use crate::document::recovery::Recovered;
-use crate::model::Layer;
-use crate::model::merge::{Conflict, Merge, Side};
+use crate::model::merge::{Conflict, Side};
 
 /// The fields of File → New case.
 #[derive(Default)]
@@ -132,9 +132,7 @@ pub fn changed_on_disk_ui(ui: &mut egui::Ui, name: &str) -> Option<OnDisk> {
 
 /// A merge waiting for the user's choices on its conflicts.
 pub struct Conflicts {
-    pub layer: usize,
-    pub merge: Merge,
-    pub theirs: Layer,
+    pub disk: DiskMerge,
     pub choices: Vec<Side>,
 }
 
@@ -142,14 +140,18 @@ pub struct Conflicts {
 /// when the merge is to be taken, `Chosen(false)` when it is cancelled.
 pub fn conflicts_ui(ctx: &egui::Context, c: &mut Conflicts) -> Option<bool> {
     let mut done = None;
-    egui::Window::new("Merge with the file on disk").collapsible(false).default_width(720.0).default_height(520.0).show(ctx, |ui| {
+    // Modal: the layer must not change while the user chooses.
+    egui::Modal::new(egui::Id::unique("merge-conflicts")).show(ctx, |ui| {
+        ui.set_width(720.0);
+        ui.heading("Merge with the file on disk");
+        let merge = &c.disk.merge;
         ui.label(format!(
             "{} changes from the file were taken as they are. Both sides changed {} item(s): choose which version to keep.",
-            c.merge.taken_from_theirs,
-            c.merge.conflicts.len()
+            merge.taken_from_theirs,
+            merge.conflicts.len()
         ));
         egui::ScrollArea::vertical().max_height(420.0).show(ui, |ui| {
-            for (i, conflict) in c.merge.conflicts.iter().enumerate() {
+            for (i, conflict) in merge.conflicts.iter().enumerate() {
                 ui.separator();
                 conflict_ui(ui, i, conflict, &mut c.choices[i]);
             }

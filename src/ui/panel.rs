@@ -74,7 +74,7 @@ fn heading(ui: &mut egui::Ui, title: &str, kind: &str) {
 /// The mark of a claim no source backs yet.
 fn unsourced_ui(ui: &mut egui::Ui, unsourced: bool) {
     if unsourced {
-        ui.label(RichText::new("⚠ Unsourced: no report backs this").color(ui.visuals().warn_fg_color))
+        ui.label(RichText::new("Unsourced: no report backs this").color(ui.visuals().warn_fg_color))
             .on_hover_text("Link a source in edit mode; `portolan check` lists every unsourced claim");
     }
 }
@@ -105,7 +105,7 @@ fn site_ui(ui: &mut egui::Ui, ctx: &mut PanelCtx, at: FeatureRef, f: &Feature, c
     row(ui, "Where", &place);
     if let Some(geo::Geometry::Point(p)) = &f.geometry {
         let precision = f.f64_prop("precision_m").map_or(String::new(), |m| format!(" ± {m:.0} m"));
-        row(ui, "Coordinates", &format!("{}{precision}", super::app::format_lonlat(p.x(), p.y())));
+        row(ui, "Coordinates", &format!("{}{precision}", crate::index::measure::format_lonlat(p.x(), p.y())));
     }
     row(ui, "Coordinate from", str_or(f.str_prop("coord_basis")));
     sources_inline(ui, ctx, at.layer, case, &f.list_prop("coord_source_ids"));

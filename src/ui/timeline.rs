@@ -40,6 +40,11 @@ impl Timeline {
         Self { span, from: span.0, to: span.1, playing: false, last_step: 0.0 }
     }
 
+    /// Whether both cover the same months.
+    pub fn same_span(&self, other: &Timeline) -> bool {
+        self.span == other.span
+    }
+
     /// The chosen range in days; `None` when it covers the whole span (nothing is filtered).
     pub fn range(&self) -> Option<DateRange> {
         if (self.from, self.to) == self.span {

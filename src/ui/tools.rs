@@ -66,6 +66,8 @@ pub struct Tools {
     pub vertex: Option<(FeatureRef, Vertex)>,
     /// The last edit that could not be made, to show.
     pub problem: Option<String>,
+    /// The press that just ended grabbed a handle: its release is not a click on the map.
+    released_grab: bool,
 }
 
 impl Tools {
@@ -99,6 +101,7 @@ impl Tools {
         if self.editing && self.tool == Tool::Select && pressed && self.drag.is_none()
             && let (Some(origin), Some(Selection::Feature(at))) = (origin, doc.selection.current().cloned())
             && map.rect.is_some_and(|r| r.contains(origin))
+            && ctx.layer_id_at(origin).is_none_or(|l| l.order == egui::Order::Background)
             && let Some(f) = doc.feature(at)
         {
             let grab = handle_at(f, map, origin).or((map.hovered == Some(at)).then_some(Grab::Feature));
@@ -113,6 +116,7 @@ impl Tools {
 
     fn end_drag(&mut self, doc: &mut Document) {
         let Some(d) = self.drag.take() else { return };
+        self.released_grab = true;
         doc.seal();
         if !d.moved {
             // A click on a vertex selects it.
@@ -138,6 +142,9 @@ impl Tools {
                 ctx.request_repaint();
             }
             // The release of a drag is not a click on the map.
+            return None;
+        }
+        if std::mem::take(&mut self.released_grab) {
             return None;
         }
         let click = click?;
@@ -177,6 +184,15 @@ impl Tools {
 
     /// Ends the route or area being drawn and adds it to the document.
     pub fn finish(&mut self, doc: &mut Document) {
+        let enough = match self.tool {
+            Tool::Route => self.points.len() >= 2,
+            Tool::Area => self.points.len() >= 3 || !self.rings.is_empty(),
+            _ => false,
+        };
+        if !enough {
+            self.cancel();
+            return;
+        }
         let layer = target_layer(doc);
         match self.tool {
             Tool::Route if self.points.len() >= 2 => {
@@ -257,7 +273,8 @@ impl Tools {
     /// Paints what is being drawn and the handles of the selection.
     pub fn paint(&self, ctx: &egui::Context, doc: &Document, map: &MapState) {
         let Some(rect) = map.rect else { return };
-        let painter = ctx.layer_painter(egui::LayerId::new(egui::Order::Middle, egui::Id::unique("edit-tools"))).with_clip_rect(rect);
+        // On the map's own layer, after the map: under every window and menu.
+        let painter = ctx.layer_painter(egui::LayerId::background()).with_clip_rect(rect);
         let ink = Color32::from_rgb(20, 20, 20);
         let accent = Color32::from_rgb(230, 97, 0);
         let to_screen = |p: &(f64, f64)| map.screen_from_lonlat(p.0, p.1);
@@ -350,10 +367,11 @@ fn handle_at(f: &Feature, map: &MapState, pos: Pos2) -> Option<Grab> {
     hs.into_iter().filter(|(_, p)| p.distance(pos) <= HANDLE_PX).min_by(|a, b| a.1.distance(pos).total_cmp(&b.1.distance(pos))).map(|(g, _)| g)
 }
 
-/// The site nearest a screen position within [`SNAP_PX`]: its place and id.
+/// The site of the layer being drawn into nearest a screen position, within [`SNAP_PX`]:
+/// its place and id. (A site of another layer has an id this layer cannot point at.)
 fn snap(doc: &Document, map: &MapState, pos: Pos2) -> Option<((f64, f64), String)> {
     let mut best: Option<(f32, (f64, f64), String)> = None;
-    for l in doc.layers.iter().filter(|l| l.visible) {
+    if let Some(l) = doc.active_layer().filter(|l| l.visible) {
         for f in l.layer.features.iter().filter(|f| f.kind() == FeatureKind::Site) {
             let Some(c) = f.geometry.as_ref().and_then(edit::point_of) else { continue };
             let Some(p) = map.screen_from_lonlat(c.x, c.y) else { continue };
@@ -366,9 +384,9 @@ fn snap(doc: &Document, map: &MapState, pos: Pos2) -> Option<((f64, f64), String
     best.map(|(_, p, id)| (p, id)).filter(|(_, id)| !id.is_empty())
 }
 
-/// The id of a site exactly at a place (a snapped point).
+/// The id of a site of the layer being drawn into exactly at a place (a snapped point).
 fn site_at(doc: &Document, p: (f64, f64)) -> Option<String> {
-    doc.layers.iter().flat_map(|l| &l.layer.features).find_map(|f| {
+    doc.active_layer()?.layer.features.iter().find_map(|f| {
         let c = f.geometry.as_ref().and_then(edit::point_of)?;
         (f.kind() == FeatureKind::Site && (c.x, c.y) == p).then(|| f.key()).flatten()
     })
@@ -386,7 +404,7 @@ fn dragged(d: &Drag, doc: &mut Document, map: &MapState, pos: Pos2) -> Result<()
             let is_route = matches!(new.kind(), FeatureKind::SeaRoute | FeatureKind::RailCorridor);
             let snapped = if is_point { None } else { snap(doc, map, pos) };
             let to = snapped.as_ref().map_or(ll, |(p, _)| *p);
-            if is_route {
+            if is_route && matches!(g, geo::Geometry::LineString(_)) {
                 let last = vertices::vertices(g).len().saturating_sub(1);
                 let end = if v.index == 0 { Some("from_site") } else if v.index == last { Some("to_site") } else { None };
                 if let Some(key) = end {
