@@ -357,7 +357,7 @@ impl Document {
     pub fn undo(&mut self) -> Option<String> {
         let step = self.undo.pop()?;
         self.open_step = false;
-        let Some(layer) = self.position(step.layer) else { return None };
+        let layer = self.position(step.layer)?;
         if self.change(layer, &step.edit.inverse()).is_err() {
             // Cannot happen while every change goes through here; drop the history rather
             // than apply it to the wrong data.

@@ -169,9 +169,7 @@ pub fn find(dir: &Path, own: Option<&str>) -> Vec<Recovered> {
 fn read(file: &Path, own: Option<&str>) -> Option<Recovered> {
     let text = std::fs::read_to_string(file).ok()?;
     let mut record: Value = serde_json::from_str(&text).ok()?;
-    if record.get("portolan_recovery").is_none() {
-        return None;
-    }
+    record.get("portolan_recovery")?;
     let session = record.get("session").and_then(Value::as_str).unwrap_or_default();
     let pid = record.get("pid").and_then(Value::as_u64)? as u32;
     // Our own process id on a file of another session: that process stopped and the id was
@@ -202,13 +200,23 @@ fn is_running(pid: u32) -> bool {
         // Signal 0 checks that the process exists without touching it.
         // SAFETY: kill with signal 0 sends nothing; it only reports whether `pid` exists.
         let r = unsafe { libc::kill(pid, 0) };
-        r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+        let exists = r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+        // A killed process lingers as a zombie until its parent collects it: stopped all the same.
+        exists && !is_zombie(pid)
     }
     #[cfg(not(unix))]
     {
         let _ = pid;
         false
     }
+}
+
+/// Whether Linux lists the process as a zombie (state `Z` or `X` in `/proc/PID/stat`).
+#[cfg(unix)]
+fn is_zombie(pid: libc::pid_t) -> bool {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { return false };
+    // The state follows the command name, which is in parentheses and may hold spaces.
+    stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().next()).is_some_and(|s| s == "Z" || s == "X")
 }
 
 /// The layer of a recovery copy, for writing one outside the autosave (reload keeps the

@@ -19,7 +19,7 @@ pub const MAX_HITS: usize = 12;
 fn score(query_words: &[String], names: &[&str], extra: &[&str]) -> Option<u8> {
     let names_l: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
     let query = query_words.join(" ");
-    if names_l.iter().any(|n| *n == query) {
+    if names_l.contains(&query) {
         return Some(3);
     }
     if names_l.iter().any(|n| n.starts_with(&query)) {

@@ -94,8 +94,10 @@ impl DateRange {
             Some((a, b)) => vec![a, b],
             None => vec![text],
         };
+        let open_end = parts.len() == 2 && parts.iter().filter(|p| p.trim().is_empty()).count() == 1 && parts.iter().any(|p| Self::one(p).is_some());
         match parts.iter().find(|p| Self::one(p).is_none()) {
-            Some(bad) if bad.trim().is_empty() => Err("an open end is not allowed: give both dates".into()),
+            Some(_) if open_end => Err("an open end is not allowed: give both dates".into()),
+            Some(bad) if bad.trim().is_empty() => Err(format!("{text:?} is not a date: write 2023, 2023-10 or 2023-10-16")),
             Some(bad) => Err(format!("{:?} is not a date: write 2023, 2023-10 or 2023-10-16", bad.trim())),
             None => Err("the range ends before it starts".into()),
         }
@@ -140,9 +142,44 @@ impl fmt::Display for DateRange {
     }
 }
 
+/// When an event happened: from its start to its end date.
+pub fn event_range(e: &super::Event) -> Option<DateRange> {
+    let start = DateRange::parse(&e.date_start)?;
+    match e.date_end.as_deref().and_then(DateRange::parse) {
+        Some(end) => Some(start.union(&end)),
+        None => Some(start),
+    }
+}
+
+/// When a feature was current: its `period`, else the span of the events it lists, else
+/// `None` (timeless: always shown).
+pub fn feature_range(f: &super::Feature, case: Option<&super::Case>) -> Option<DateRange> {
+    if let Some(p) = f.str_prop("period").and_then(DateRange::parse) {
+        return Some(p);
+    }
+    let case = case?;
+    f.list_prop("event_ids").iter().filter_map(|id| case.event(id)).filter_map(event_range).reduce(|a, b| a.union(&b))
+}
+
+/// The span of a case: every event and dated feature.
+pub fn case_span(case: &super::Case, features: &[super::Feature]) -> Option<DateRange> {
+    let events = case.events.iter().filter_map(event_range);
+    let periods = features.iter().filter_map(|f| f.str_prop("period").and_then(DateRange::parse));
+    events.chain(periods).reduce(|a, b| a.union(&b))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn check_says_what_is_wrong() {
+        assert!(DateRange::check("2023-08/2023-12").is_ok());
+        assert!(DateRange::check("2023-13").unwrap_err().contains("\"2023-13\" is not a date"));
+        assert!(DateRange::check("2023-08/").unwrap_err().contains("open end"));
+        assert!(DateRange::check("/tmp/x.pdf").unwrap_err().contains("is not a date"));
+        assert!(DateRange::check("2023-12/2023-08").unwrap_err().contains("ends before it starts"));
+    }
 
     #[test]
     fn days_round_trip_and_order() {
@@ -174,30 +211,4 @@ mod tests {
         assert!(sep_oct.overlaps(&DateRange::parse("2023").unwrap()));
         assert!(!sep_oct.overlaps(&DateRange::parse("2024-02-27").unwrap()));
     }
-}
-
-/// When an event happened: from its start to its end date.
-pub fn event_range(e: &super::Event) -> Option<DateRange> {
-    let start = DateRange::parse(&e.date_start)?;
-    match e.date_end.as_deref().and_then(DateRange::parse) {
-        Some(end) => Some(start.union(&end)),
-        None => Some(start),
-    }
-}
-
-/// When a feature was current: its `period`, else the span of the events it lists, else
-/// `None` (timeless: always shown).
-pub fn feature_range(f: &super::Feature, case: Option<&super::Case>) -> Option<DateRange> {
-    if let Some(p) = f.str_prop("period").and_then(DateRange::parse) {
-        return Some(p);
-    }
-    let case = case?;
-    f.list_prop("event_ids").iter().filter_map(|id| case.event(id)).filter_map(event_range).reduce(|a, b| a.union(&b))
-}
-
-/// The span of a case: every event and dated feature.
-pub fn case_span(case: &super::Case, features: &[super::Feature]) -> Option<DateRange> {
-    let events = case.events.iter().filter_map(event_range);
-    let periods = features.iter().filter_map(|f| f.str_prop("period").and_then(DateRange::parse));
-    events.chain(periods).reduce(|a, b| a.union(&b))
 }

@@ -65,8 +65,11 @@ impl<'a> LayerInput<'a> {
 pub struct Highlight<'a> {
     pub selected: &'a [FeatureRef],
     pub hovered: Option<FeatureRef>,
-    pub fade: Option<&'a dyn Fn(FeatureRef, &Feature) -> f32>,
+    pub fade: Option<&'a FadeFn<'a>>,
 }
+
+/// How much a feature fades (0 hides it, 1 shows it in full).
+pub type FadeFn<'a> = dyn Fn(FeatureRef, &Feature) -> f32 + 'a;
 
 /// Draw passes, back to front: fills under lines under markers under labels.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -188,7 +191,7 @@ impl PlaceName {
 /// first, each with its dot when it has one.
 fn place_names_in_view(names: &[PlaceName], t: &ScreenTransform, size: Px, taken: &mut Vec<[Px; 2]>) -> Vec<Primitive> {
     let mut order: Vec<&PlaceName> = names.iter().collect();
-    order.sort_by(|a, b| b.priority.cmp(&a.priority));
+    order.sort_by_key(|n| std::cmp::Reverse(n.priority));
     let mut out = Vec::new();
     for name in order {
         let p = t.screen_from_lonlat(name.lon, name.lat);
@@ -303,7 +306,7 @@ impl Emitter<'_, '_> {
                 if let Some(precision) = f.f64_prop("precision_m").filter(|m| *m > 0.0) {
                     let r = (precision * self.t.px_per_metre(c.y)) as f32;
                     let (cfill, cstroke) = style::uncertainty_circle();
-                    if r >= style::MIN_UNCERTAINTY_RADIUS_PX && r < 1e5 {
+                    if (style::MIN_UNCERTAINTY_RADIUS_PX..1e5).contains(&r) {
                         self.push(Pass::Circle, Primitive::Circle { center, radius: r, fill: cfill, stroke: Some(cstroke) });
                     }
                 }
@@ -527,7 +530,7 @@ pub fn text_width_estimate(text: &str, size: f32) -> f32 {
 /// Keeps the labels that do not overlap a more important one, right of their marker, and
 /// returns the space they take.
 fn place_labels(labels: &mut [Label], view_width: f32, items: &mut Vec<(Pass, FeatureRef, Primitive)>) -> Vec<[Px; 2]> {
-    labels.sort_by(|a, b| b.priority.cmp(&a.priority));
+    labels.sort_by_key(|l| std::cmp::Reverse(l.priority));
     let size = style::LABEL_SIZE;
     let mut taken: Vec<[Px; 2]> = Vec::new();
     for l in labels.iter().filter(|l| !l.text.is_empty()) {

@@ -772,6 +772,10 @@ impl PortolanApp {
         if self.doc.revision() != self.timeline_revision {
             self.timeline_revision = self.doc.revision();
             self.rebuild_timeline();
+            // "Saved …" is no longer true once the data changed.
+            if self.note.as_deref().is_some_and(|n| n.starts_with("Saved ")) {
+                self.note = None;
+            }
         }
         let title = self.window_title();
         if title != self.title {
@@ -817,7 +821,8 @@ impl PortolanApp {
         }
         let mut actions = Vec::new();
         let mut outcome = None;
-        egui::Panel::right("details").default_size(380.0).show(ui, |ui| {
+        // Wide enough for a form, never so wide that long titles squeeze the map.
+        egui::Panel::right("details").default_size(400.0).size_range(300.0..=560.0).show(ui, |ui| {
             if self.tools.tool != Tool::Select {
                 self.tool_ui(ui);
                 return;

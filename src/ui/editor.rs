@@ -54,14 +54,16 @@ fn editor_body_ui(ui: &mut egui::Ui, doc: &mut Document, selection: Option<&Sele
 
 fn heading(ui: &mut egui::Ui, kind: &str, title: &str) {
     ui.label(RichText::new(format!("EDITING {}", kind.to_uppercase())).small().color(ui.visuals().weak_text_color()));
-    ui.heading(if title.is_empty() { "Untitled" } else { title });
+    // One line, cut short: the fields below must not jump while the title is typed.
+    let title = if title.is_empty() { "Untitled" } else { title };
+    ui.add(egui::Label::new(RichText::new(title).heading()).truncate()).on_hover_text(title);
     ui.separator();
 }
 
 /// A labelled single-line field bound to `value`.
 fn text(ui: &mut egui::Ui, out: &mut Outcome, label: &str, value: &mut String) -> bool {
     let l = ui.label(label);
-    let r = ui.add(TextEdit::singleline(value).desired_width(f32::INFINITY)).labelled_by(l.id);
+    let r = ui.add(TextEdit::singleline(value).desired_width(ui.available_width())).labelled_by(l.id);
     ui.end_row();
     watch(out, &r);
     r.changed()
@@ -85,7 +87,7 @@ fn opt_text(ui: &mut egui::Ui, out: &mut Outcome, label: &str, value: &mut Optio
 
 fn multiline(ui: &mut egui::Ui, out: &mut Outcome, label: &str, value: &mut String) -> bool {
     let l = ui.label(label);
-    let r = ui.add(TextEdit::multiline(value).desired_rows(3).desired_width(f32::INFINITY)).labelled_by(l.id);
+    let r = ui.add(TextEdit::multiline(value).desired_rows(3).desired_width(ui.available_width())).labelled_by(l.id);
     ui.end_row();
     watch(out, &r);
     r.changed()
@@ -100,7 +102,7 @@ fn checked(ui: &mut egui::Ui, out: &mut Outcome, label: &str, value: &mut String
     let mut draft = ui.data(|d| d.get_temp::<(String, String)>(id)).filter(|(base, _)| base == value).map_or_else(|| value.clone(), |(_, d)| d);
     let mut changed = false;
     ui.vertical(|ui| {
-        let r = ui.add(TextEdit::singleline(&mut draft).desired_width(f32::INFINITY)).labelled_by(l.id);
+        let r = ui.add(TextEdit::singleline(&mut draft).desired_width(ui.available_width())).labelled_by(l.id);
         watch(out, &r);
         if r.changed() {
             match check(&draft) {
@@ -170,10 +172,10 @@ fn string_list(ui: &mut egui::Ui, out: &mut Outcome, label: &str, items: &mut Ve
         let mut remove = None;
         for (i, item) in items.iter().enumerate() {
             ui.horizontal(|ui| {
-                ui.label(item);
                 if ui.small_button("×").on_hover_text("Remove").clicked() {
                     remove = Some(i);
                 }
+                ui.add(egui::Label::new(item).truncate()).on_hover_text(item);
             });
         }
         if let Some(i) = remove {
@@ -212,11 +214,13 @@ fn id_list(ui: &mut egui::Ui, out: &mut Outcome, label: &str, ids: &mut Vec<Stri
         for (i, id) in ids.iter().enumerate() {
             let name = options.iter().find(|(o, _)| o == id).map_or_else(|| format!("{id} (not in the case)"), |(_, n)| n.clone());
             ui.horizontal(|ui| {
-                if ui.link(name).clicked() {
-                    out.select = Some(target(id));
-                }
                 if ui.small_button("×").on_hover_text("Unlink").clicked() {
                     remove = Some(i);
+                }
+                // A link, cut to the panel's width (source titles run long).
+                let link = egui::Label::new(RichText::new(&name).color(ui.visuals().hyperlink_color)).truncate().sense(egui::Sense::click());
+                if ui.add(link).on_hover_text(&name).on_hover_cursor(egui::CursorIcon::PointingHand).clicked() {
+                    out.select = Some(target(id));
                 }
             });
         }

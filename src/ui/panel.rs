@@ -89,7 +89,7 @@ fn row(ui: &mut egui::Ui, key: &str, value: &str) {
     });
 }
 
-fn str_or<'a>(v: Option<&'a str>) -> &'a str {
+fn str_or(v: Option<&str>) -> &str {
     v.unwrap_or("")
 }
 
@@ -217,7 +217,7 @@ fn sources_inline(ui: &mut egui::Ui, ctx: &mut PanelCtx, layer: usize, case: Opt
     }
     ui.horizontal_wrapped(|ui| {
         for id in ids {
-            let label = case.source(id).map_or(id.to_string(), |s| short_source(s));
+            let label = case.source(id).map_or(id.to_string(), short_source);
             ctx.link(ui, &label, Selection::Source { layer, id: id.to_string() }, false);
         }
     });
