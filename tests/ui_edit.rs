@@ -369,3 +369,80 @@ fn a_clicked_vertex_is_what_delete_removes() {
     assert!(!after.exterior().0.contains(&corner));
     assert_eq!(h.state().doc.undo_label(), Some("Delete vertex"));
 }
+
+/// Asks the window to close, as the title bar's close button does.
+fn request_close(h: &mut Harness<'_, PortolanApp>) -> Vec<egui::ViewportCommand> {
+    h.input_mut().viewports.entry(egui::ViewportId::ROOT).or_default().events.push(egui::ViewportEvent::Close);
+    h.step();
+    h.output().viewport_output.get(&egui::ViewportId::ROOT).map(|v| v.commands.clone()).unwrap_or_default()
+}
+
+#[test]
+fn closing_with_unsaved_edits_asks_and_dont_save_leaves_nothing_to_recover() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(options(dir.path(), (131.5, 43.0, 7.0)));
+    // Nothing to save: the window just closes.
+    assert!(!request_close(&mut h).contains(&egui::ViewportCommand::CancelClose));
+    h.run_steps(2);
+    h.key_press_modifiers(CTRL_SHIFT, Key::P);
+    h.run_steps(2);
+    let p = screen(&h, 131.2, 42.9);
+    click_at(&mut h, p);
+    // As the autosave every few seconds would: the edit is in a recovery file.
+    let app = h.state_mut();
+    assert!(app.autosave.as_mut().unwrap().sync(&app.doc));
+    assert_eq!(std::fs::read_dir(dir.path().join("recovery")).unwrap().count(), 1);
+    let commands = request_close(&mut h);
+    assert!(commands.contains(&egui::ViewportCommand::CancelClose), "{commands:?}");
+    h.run_steps(2);
+    h.get_by_label_contains("unsaved edits. If you don't save, they are lost.");
+    h.get_by_label("Don't save").click();
+    h.step();
+    let commands: Vec<_> = h.output().viewport_output.get(&egui::ViewportId::ROOT).map(|v| v.commands.clone()).unwrap_or_default();
+    assert!(commands.contains(&egui::ViewportCommand::Close), "{commands:?}");
+    // The close that follows keeps nothing.
+    assert!(!request_close(&mut h).contains(&egui::ViewportCommand::CancelClose));
+    let left = std::fs::read_dir(dir.path().join("recovery")).map_or(0, |d| d.count());
+    assert_eq!(left, 0, "discarded edits are not offered again");
+}
+
+#[test]
+fn an_area_with_a_hole_and_a_plain_gpx_layer_saved_as_geojson() {
+    let dir = tempfile::tempdir().unwrap();
+    let gpx = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/garmin-gpsmap66i.gpx"));
+    let loaded = portolan::io::read_path(&gpx).unwrap().layer;
+    let e = loaded.extent().unwrap();
+    let view = ((e.min().x + e.max().x) / 2.0, (e.min().y + e.max().y) / 2.0, 12.0);
+    let mut h = app(Options { files: vec![gpx.clone()], ..options(dir.path(), view) });
+    let plain = 0;
+    assert_eq!(h.state().doc.active(), Some(plain), "a plain layer is drawn into when it is all there is");
+    // Ctrl+Shift+G: an outline of four corners, H, a hole of three, Enter.
+    h.key_press_modifiers(CTRL_SHIFT, Key::G);
+    h.run_steps(2);
+    let c = screen(&h, view.0, view.1);
+    for d in [(-200.0, -150.0), (200.0, -150.0), (200.0, 150.0), (-200.0, 150.0)] {
+        click_at(&mut h, c + egui::vec2(d.0, d.1));
+    }
+    h.key_press(Key::H);
+    h.run_steps(2);
+    for d in [(-50.0, -40.0), (50.0, -40.0), (0.0, 50.0)] {
+        click_at(&mut h, c + egui::vec2(d.0, d.1));
+    }
+    h.key_press(Key::Enter);
+    h.run_steps(3);
+    let l = layer(&h, plain);
+    let area = l.features.last().unwrap();
+    assert_eq!(area.kind(), FeatureKind::Area);
+    let Some(geo::Geometry::Polygon(p)) = &area.geometry else { panic!("{:?}", area.geometry) };
+    assert_eq!((p.exterior().0.len(), p.interiors().len(), p.interiors()[0].0.len()), (5, 1, 4));
+    assert!(geo::Winding::is_ccw(p.exterior()) && geo::Winding::is_cw(&p.interiors()[0]), "wound as RFC 7946 asks");
+    // A GPX file is saved under a new name, as GeoJSON; the original stays as it was.
+    assert!(h.state().doc.layers[plain].needs_name());
+    let before = std::fs::read(&gpx).unwrap();
+    let out = dir.path().join("track.geojson");
+    assert!(h.state_mut().save_layer(plain, Some(&out)));
+    assert_eq!(std::fs::read(&gpx).unwrap(), before);
+    let saved = portolan::io::read_path(&out).unwrap().layer;
+    assert_eq!(saved.features.len(), l.features.len());
+    assert_eq!(h.state().doc.layers[plain].path.as_deref(), Some(out.as_path()), "Ctrl+S now saves the GeoJSON");
+}
