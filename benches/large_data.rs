@@ -1,6 +1,7 @@
 //! Large data against the speed targets: load + index of each generated file, what one frame
 //! builds at zooms 3, 7 and 12, the raster tiles of a view, 10,000 hit tests, the export of
-//! tracks_1m at 1x and 4x, and peak memory per file.
+//! tracks_1m at 1x and 4x, one edit (a vertex moved, as one frame of a drag does, and undone)
+//! on the sample case and on tracks_1m, and peak memory per file.
 //!
 //! ```sh
 //! cargo bench --bench large_data            # everything (about 10 minutes on 2 cores)
@@ -193,6 +194,34 @@ fn memory_table() {
     println!();
 }
 
+/// One frame of a vertex drag: the edit through the document (which rebuilds the layer's
+/// index) and its undo, on the sample case and on a million-vertex layer.
+fn bench_edit(c: &mut Criterion) {
+    use portolan::document::{Document, OpenLayer};
+    let mut g = c.benchmark_group("edit");
+    g.sample_size(10);
+    let sample = portolan::io::sample_case();
+    let tracks = portolan::io::read_path(&input("tracks_1m.geojson")).expect("the generated file reads");
+    for (name, loaded) in [("sample case", sample), ("tracks_1m", tracks)] {
+        let mut doc = Document::new();
+        doc.push(OpenLayer::new(loaded, None));
+        let at = FeatureRef { layer: 0, feature: 0 };
+        let original = doc.feature(at).expect("a feature").clone();
+        let mut moved = original.clone();
+        if let Some(g) = &moved.geometry {
+            let v = portolan::document::vertices::vertices(g)[0].0;
+            moved.geometry = portolan::document::vertices::move_vertex(g, v, geo::coord! { x: 140.0, y: 35.0 });
+        }
+        g.bench_function(format!("move vertex and undo, {name}"), |b| {
+            b.iter(|| {
+                doc.replace_feature(at, moved.clone(), "Move vertex", None).expect("the edit applies");
+                doc.undo();
+            })
+        });
+    }
+    g.finish();
+}
+
 fn main() {
     if let Some(path) = std::env::var_os(PEAK_ENV) {
         peak_child(Path::new(&path));
@@ -207,5 +236,6 @@ fn main() {
     bench_frames(&mut c);
     bench_hits(&mut c);
     bench_export(&mut c);
+    bench_edit(&mut c);
     c.final_summary();
 }

@@ -306,7 +306,21 @@ impl Document {
     fn change(&mut self, layer: usize, edit: &Edit) -> Result<(), EditError> {
         let l = self.layers.get_mut(layer).ok_or(EditError::NoLayer)?;
         edit.apply(Arc::make_mut(&mut l.layer))?;
-        l.index = Arc::new(LayerIndex::build(&l.layer));
+        // Features changed in place (a drag, a typed name) update their own index entries;
+        // anything that moves features to other places rebuilds the tree.
+        let in_place = edit.ops.iter().all(|op| !matches!(op, Op::Feature(Change { old: None, .. } | Change { new: None, .. }) | Op::Whole { .. }));
+        if in_place {
+            let index = Arc::make_mut(&mut l.index);
+            for op in &edit.ops {
+                if let Op::Feature(Change { at, old: Some(old), new: Some(new) }) = op
+                    && old.geometry != new.geometry
+                {
+                    index.replace(*at, old.geometry.as_ref(), new.geometry.as_ref());
+                }
+            }
+        } else {
+            l.index = Arc::new(LayerIndex::build(&l.layer));
+        }
         self.revision += 1;
         for op in &edit.ops {
             match op {
@@ -709,6 +723,15 @@ mod tests {
         let mut moved = d.feature(at).unwrap().clone();
         moved.geometry = Some(geo::Geometry::Point(geo::Point::new(131.5, 43.5)));
         d.replace_feature(at, moved, "Move site", None).unwrap();
+        // The index follows the moves in place as a rebuilt one would.
+        let moved_index = &d.layers[0].index;
+        let rebuilt = LayerIndex::build(&d.layers[0].layer);
+        let world = crate::projection::WorldRect::from_corners([0.0, 0.0], [1.0, 1.0]);
+        let mut a: Vec<_> = moved_index.pieces_in(&world).collect();
+        let mut b: Vec<_> = rebuilt.pieces_in(&world).collect();
+        a.sort_unstable();
+        b.sort_unstable();
+        assert_eq!((a, moved_index.vertices()), (b, rebuilt.vertices()));
         assert_eq!(d.undo_label(), Some("Move site"));
         assert!(d.layers[0].is_dirty());
         d.undo();

@@ -32,6 +32,7 @@ pub struct Piece {
 type Entry = GeomWithData<Rectangle<[f64; 2]>, Piece>;
 
 /// The R-tree of one layer's pieces.
+#[derive(Clone)]
 pub struct LayerIndex {
     tree: RTree<Entry>,
     vertices: usize,
@@ -86,6 +87,40 @@ fn push_parts<'a>(g: &'a Geometry, out: &mut Vec<Part<'a>>) {
     }
 }
 
+/// The index entries of feature `i`'s geometry; returns its vertex count.
+fn push_entries(i: usize, g: &Geometry, entries: &mut Vec<Entry>) -> usize {
+    let mut vertices = 0;
+    for (p, part) in parts(g).into_iter().enumerate() {
+        let piece = |start: usize, end: usize| Piece { feature: i as u32, part: p as u32, start: start as u32, end: end as u32 };
+        match part {
+            Part::Point(c) => {
+                vertices += 1;
+                entries.push(entry(std::slice::from_ref(&c), piece(0, 0)));
+            }
+            Part::Line(coords) => {
+                vertices += coords.len();
+                let mut start = 0;
+                while start + 1 < coords.len() {
+                    let end = (start + PIECE_SEGMENTS).min(coords.len() - 1);
+                    entries.push(entry(&coords[start..=end], piece(start, end)));
+                    start = end;
+                }
+                if coords.len() == 1 {
+                    entries.push(entry(coords, piece(0, 0)));
+                }
+            }
+            Part::Polygon(poly) => {
+                let ring = &poly.exterior().0;
+                vertices += ring.len() + poly.interiors().iter().map(|r| r.0.len()).sum::<usize>();
+                if !ring.is_empty() {
+                    entries.push(entry(ring, piece(0, 0)));
+                }
+            }
+        }
+    }
+    vertices
+}
+
 /// What [`LayerIndex::hit`] found: the feature, how far from the point in world units, and
 /// what kind of part (points beat lines, lines beat the inside of polygons).
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -100,37 +135,31 @@ impl LayerIndex {
         let mut entries = Vec::new();
         let mut vertices = 0;
         for (i, f) in layer.features.iter().enumerate() {
-            let Some(g) = &f.geometry else { continue };
-            for (p, part) in parts(g).into_iter().enumerate() {
-                let piece = |start: usize, end: usize| Piece { feature: i as u32, part: p as u32, start: start as u32, end: end as u32 };
-                match part {
-                    Part::Point(c) => {
-                        vertices += 1;
-                        entries.push(entry(std::slice::from_ref(&c), piece(0, 0)));
-                    }
-                    Part::Line(coords) => {
-                        vertices += coords.len();
-                        let mut start = 0;
-                        while start + 1 < coords.len() {
-                            let end = (start + PIECE_SEGMENTS).min(coords.len() - 1);
-                            entries.push(entry(&coords[start..=end], piece(start, end)));
-                            start = end;
-                        }
-                        if coords.len() == 1 {
-                            entries.push(entry(coords, piece(0, 0)));
-                        }
-                    }
-                    Part::Polygon(poly) => {
-                        let ring = &poly.exterior().0;
-                        vertices += ring.len() + poly.interiors().iter().map(|r| r.0.len()).sum::<usize>();
-                        if !ring.is_empty() {
-                            entries.push(entry(ring, piece(0, 0)));
-                        }
-                    }
-                }
+            if let Some(g) = &f.geometry {
+                vertices += push_entries(i, g, &mut entries);
             }
         }
         LayerIndex { tree: RTree::bulk_load(entries), vertices }
+    }
+
+    /// Feature `i` changed from `old` to `new` geometry (same place in the layer): its
+    /// entries are replaced, without rebuilding the tree. A drag edits one feature per frame;
+    /// rebuilding a million-vertex layer's tree each frame would not keep up.
+    pub fn replace(&mut self, i: usize, old: Option<&Geometry>, new: Option<&Geometry>) {
+        let mut gone = Vec::new();
+        if let Some(g) = old {
+            self.vertices -= push_entries(i, g, &mut gone).min(self.vertices);
+        }
+        for e in &gone {
+            self.tree.remove(e);
+        }
+        let mut added = Vec::new();
+        if let Some(g) = new {
+            self.vertices += push_entries(i, g, &mut added);
+        }
+        for e in added {
+            self.tree.insert(e);
+        }
     }
 
     /// Vertices in the layer.

@@ -283,9 +283,7 @@ impl PortolanApp {
     }
 
     fn open_file_as(&mut self, ctx: &egui::Context, path: &Path, shown: Shown) {
-        self.recent.retain(|p| p != path);
-        self.recent.insert(0, path.to_owned());
-        self.recent.truncate(MAX_RECENT);
+        self.remember(path);
         if loading::in_background(path) {
             match Loading::start(ctx, path, shown) {
                 Ok(l) => self.loading.push(l),
@@ -761,6 +759,7 @@ impl PortolanApp {
         if self.disk_checked.is_none_or(|t| now.duration_since(t) >= std::time::Duration::from_secs(2)) {
             self.disk_checked = Some(now);
             for i in self.doc.check_disk() {
+                self.tools.vertex = None;
                 self.note = Some(format!("Read {} again: it changed on disk", self.doc.layers[i].title()));
                 self.rebuild_timeline();
             }

@@ -146,7 +146,7 @@ fn date_check(optional: bool) -> impl Fn(&str) -> Result<(), String> {
 
 /// A choice among `options`, or anything typed before (kept as it is).
 fn choice(ui: &mut egui::Ui, label: &str, value: &mut String, options: &[&str]) -> bool {
-    let l = ui.label(label);
+    ui.label(label);
     let mut changed = false;
     let shown = if value.is_empty() { "(none)".to_owned() } else { value.replace('_', " ") };
     egui::ComboBox::from_id_salt(label).selected_text(shown).show_ui(ui, |ui| {
@@ -158,7 +158,6 @@ fn choice(ui: &mut egui::Ui, label: &str, value: &mut String, options: &[&str]) 
             }
         }
     });
-    let _ = l;
     ui.end_row();
     changed
 }

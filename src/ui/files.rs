@@ -84,12 +84,10 @@ pub fn recovered_ui(ctx: &egui::Context, found: &[Recovered]) -> Option<(usize, 
         ui.label("Portolan stopped before these edits were saved:");
         for (i, r) in found.iter().enumerate() {
             ui.separator();
-            let when = r.saved_at.duration_since(std::time::SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs());
             let age = std::time::SystemTime::now().duration_since(r.saved_at).map_or(0, |d| d.as_secs() / 60);
             ui.strong(&r.name);
             let file = r.path.as_ref().map_or("never saved".to_owned(), |p| p.display().to_string());
             ui.label(RichText::new(format!("{file} · {} features · autosaved {age} min ago", r.loaded.layer.features.len())).small());
-            let _ = when;
             ui.horizontal(|ui| {
                 if ui.button("Restore").clicked() {
                     choice = Some((i, true));
