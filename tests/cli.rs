@@ -41,7 +41,7 @@ fn check_on_broken_files_names_the_place_loads_the_rest_and_exits_1() {
     let (code, out) = run(&["check", broken.to_str().unwrap(), truncated.to_str().unwrap(), SAMPLE]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("features: 1 (1 feature)"), "{out}");
-    assert!(out.contains(r#"broken.geojson: feature 1 (id "bad"): error: skipped: a line needs at least 2 positions"#), "{out}");
+    assert!(out.contains(r#"broken.geojson: feature 1 (id "bad") at line 3 column 3: error: skipped: a line needs at least 2 positions"#), "{out}");
     assert!(out.contains("truncated.geojson: line 2 column 12: error: not valid JSON: the text ends early"), "{out}");
     assert!(out.contains("0 errors, 56 warnings"), "the sample after the broken files still loads: {out}");
     assert!(!out.contains("panicked"));

@@ -4,7 +4,7 @@ mod common;
 
 use common::{of, read};
 use geo::{Geometry, Winding};
-use portolan::io::{self, Place, ReadError, Severity};
+use portolan::io::{self, LineColumn, Place, ReadError, Severity};
 use portolan::model::FeatureId;
 
 #[test]
@@ -107,14 +107,14 @@ fn bad_geometry_skips_that_feature_and_loads_the_rest() {
     let errors = of(&l, Severity::Error);
     assert_eq!(errors.len(), 7, "{errors:#?}");
     let at = |i: usize| errors.iter().find(|d| matches!(d.place, Place::Feature { index, .. } if index == i)).unwrap();
-    assert_eq!(at(1).place, Place::Feature { index: 1, id: Some("short".into()) });
+    assert_eq!(at(1).place, Place::Feature { index: 1, id: Some("short".into()), at: Some(LineColumn { line: 3, column: 9 }) });
     assert!(at(1).message.contains("at least 2 positions"));
     assert!(at(2).message.contains("ring 0 has 3 positions"));
     assert!(at(3).message.contains("latitude 130.3") && at(3).message.contains("swapped"));
     assert!(at(4).message.contains("Circle"));
     assert!(at(5).message.contains("two or more elements"));
     assert!(at(7).message.contains("must be an object"));
-    assert_eq!(at(1).to_string(), r#"feature 1 (id "short"): error: skipped: a line needs at least 2 positions, this one has 1"#);
+    assert_eq!(at(1).to_string(), r#"feature 1 (id "short") at line 3 column 9: error: skipped: a line needs at least 2 positions, this one has 1"#);
 }
 
 #[test]
@@ -208,4 +208,45 @@ fn coordinates_of_the_wrong_shape_are_named() {
     ]);
     assert_eq!(l.layer.features.len(), 1);
     assert!(matches!(&l.layer.features[0].geometry, Some(Geometry::GeometryCollection(g)) if g.0.len() == 2));
+}
+
+#[test]
+fn feature_diagnostics_name_the_line_and_column_where_the_feature_starts() {
+    let lines = [
+        r#"{"type":"FeatureCollection","name":"Порты","features":[{"type":"Feature","id":"c","properties":7,"geometry":null},"#,
+        r#"  {"type":"Feature","id":"far","properties":{},"geometry":{"type":"Point","coordinates":[200,2]}}, {"id":"b","type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":[[1,2]]}},"#,
+        r#"  {"\u0074ype":"Feature","properties":[1],"geometry":null}, 7]}"#,
+    ];
+    let l = read(&lines.join("\n"));
+    let place = |d: &io::Diagnostic| (d.place.to_string(), d.place.line_column());
+    let at = |line: usize, column: usize| Some(LineColumn { line, column });
+    let places: Vec<_> = l.diagnostics.iter().map(place).collect();
+    // Columns count characters (the Cyrillic name is 5 of them, 10 bytes).
+    let c = lines[0].find(r#"{"type":"Feature""#).unwrap();
+    let b = lines[1].find(r#"{"id":"b""#).unwrap();
+    assert_eq!(places, [
+        (format!(r#"feature 0 (id "c") at line 1 column {}"#, lines[0][..c].chars().count() + 1), at(1, c - 4)),
+        (r#"feature 1 (id "far") at line 2 column 3"#.to_owned(), at(2, 3)),
+        (format!(r#"feature 2 (id "b") at line 2 column {}"#, b + 1), at(2, b + 1)),
+        // A first key with an escape is not borrowed from the text, so its place is unknown;
+        // a feature that is not an object has none either.
+        ("feature 3".to_owned(), None),
+        ("feature 4".to_owned(), None),
+    ]);
+    // A single feature and a bare geometry are placed too.
+    let f = read("\n  {\"type\":\"Feature\",\"properties\":7,\"geometry\":null}");
+    assert_eq!(f.diagnostics[0].place.line_column(), at(2, 3));
+    let g = read(r#"{"type":"Point","coordinates":[200,2]}"#);
+    assert_eq!(g.diagnostics[0].place.line_column(), at(1, 1));
+}
+
+#[test]
+fn reference_checks_of_a_case_name_the_feature_in_the_file() {
+    // The first feature is skipped, so the second is the layer's first but the file's second.
+    let l = read(r#"{"type":"FeatureCollection","portolan":{"version":1,"title":"t","sources":[]},"features":[
+        {"type":"Feature","properties":{},"geometry":{"type":"Point","coordinates":[1]}},
+        {"type":"Feature","properties":{"id":"site_x","kind":"site","source_ids":["src_gone"]},"geometry":null}]}"#);
+    let w = of(&l, Severity::Warning);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].place, Place::Feature { index: 1, id: Some("site_x".into()), at: Some(LineColumn { line: 3, column: 9 }) });
 }

@@ -3,7 +3,7 @@
 mod common;
 
 use common::of;
-use portolan::io::{self, Place, ReadError, Severity};
+use portolan::io::{self, LineColumn, Place, ReadError, Severity};
 
 fn read_bytes(bytes: &[u8]) -> Result<io::Loaded, ReadError> {
     io::geojson::read_bytes(bytes)
@@ -59,7 +59,7 @@ fn numbers_out_of_range() {
         {"type":"Feature","id":"ok","properties":{},"geometry":{"type":"Point","coordinates":[1,1]}}]}"#)
     .unwrap();
     assert_eq!(l.layer.features.len(), 1);
-    assert_eq!(of(&l, Severity::Error)[0].place, Place::Feature { index: 0, id: Some("far".into()) });
+    assert_eq!(of(&l, Severity::Error)[0].place, Place::Feature { index: 0, id: Some("far".into()), at: Some(LineColumn { line: 2, column: 9 }) });
 }
 
 #[test]

@@ -10,7 +10,8 @@ use geo::{Coord, Geometry, GeometryCollection, LineString, MultiLineString, Mult
 use geojson::GeometryValue;
 use serde_json::{Map, Value};
 
-use super::{Diagnostic, Loaded, Place, Progress, ReadError, case_file, json};
+use super::text::Lines;
+use super::{Diagnostic, LineColumn, Loaded, Place, Progress, ReadError, case_file, json};
 use crate::model::{Feature, FeatureId, Layer};
 
 mod raw;
@@ -47,11 +48,18 @@ fn read_text(text: &str, mut diagnostics: Vec<Diagnostic>, progress: &Progress) 
     if text.trim().is_empty() {
         return Err(ReadError::Empty);
     }
-    let mut ctx = Context { diagnostics: &mut diagnostics, z_dropped: 0, rewound: 0 };
+    let mut ctx = Context { diagnostics: &mut diagnostics, lines: Lines::new(text), z_dropped: 0, rewound: 0 };
     let mut features = Vec::new();
+    // Where each kept feature was in the file (its index and opening brace), to place the
+    // diagnostics of the checks that run on the layer.
+    let mut origins = Vec::new();
     let mut next = 0;
-    let mut on_feature = |item| {
-        features.extend(ctx.feature(next, item));
+    let mut on_feature = |item: RawItem| {
+        let start = item.start();
+        if let Some(f) = ctx.feature_at(next, item) {
+            features.push(f);
+            origins.push((next, start));
+        }
         next += 1;
     };
     let (root, duplicates) = raw::parse(text, progress, &mut on_feature)?;
@@ -91,22 +99,32 @@ fn read_text(text: &str, mut diagnostics: Vec<Diagnostic>, progress: &Progress) 
             layer.foreign = members;
         }
         "Feature" => {
-            if let Some(f) = ctx.feature(0, RawItem::Object(Box::new(root))) {
-                layer.features.push(f);
-            }
+            origins.push((0, root.start));
+            layer.features.extend(ctx.feature_at(0, RawItem::Object(Box::new(root))));
         }
         t if GEOMETRY_TYPES.contains(&t) => {
-            let place = Place::Feature { index: 0, id: None };
+            let (first, start) = (ctx.diagnostics.len(), root.start);
+            let place = Place::feature(0, None);
             match ctx.geometry(root, &place) {
                 Ok(geometry) => layer.features.push(Feature { geometry, ..Feature::default() }),
                 Err(message) => ctx.diagnostics.push(Diagnostic::error(place, format!("geometry skipped: {message}"))),
             }
+            ctx.locate(first, start);
         }
         other => return Err(ReadError::NotGeoJson(format!("unknown type {other:?}"))),
     }
     ctx.summarise();
     if layer.case.is_some() {
-        diagnostics.extend(case_file::check_references(&layer));
+        for mut d in case_file::check_references(&layer) {
+            // The checks count the layer's features; the file may have had skipped ones too.
+            if let Place::Feature { index, at, .. } = &mut d.place
+                && let Some(&(in_file, start)) = origins.get(*index)
+            {
+                *index = in_file;
+                *at = start.map(|s| ctx.line_column(s));
+            }
+            ctx.diagnostics.push(d);
+        }
     }
     Ok(Loaded { layer, diagnostics })
 }
@@ -124,13 +142,39 @@ fn json_kind(v: &Value) -> &'static str {
 
 struct Context<'a> {
     diagnostics: &'a mut Vec<Diagnostic>,
+    /// Turns the features' offsets into lines and columns, for their diagnostics.
+    lines: Lines<'a>,
     z_dropped: usize,
     rewound: usize,
 }
 
 impl Context<'_> {
+    /// A feature, with its diagnostics placed at its opening brace.
+    fn feature_at(&mut self, index: usize, item: RawItem) -> Option<Feature> {
+        let (first, start) = (self.diagnostics.len(), item.start());
+        let feature = self.feature(index, item);
+        self.locate(first, start);
+        feature
+    }
+
+    /// Gives the feature diagnostics from `first` on the line and column of `start`.
+    fn locate(&mut self, first: usize, start: Option<usize>) {
+        let Some(start) = start.filter(|_| first < self.diagnostics.len()) else { return };
+        let here = self.line_column(start);
+        for d in &mut self.diagnostics[first..] {
+            if let Place::Feature { at, .. } = &mut d.place {
+                *at = Some(here);
+            }
+        }
+    }
+
+    fn line_column(&mut self, offset: usize) -> LineColumn {
+        let (line, column) = self.lines.line_column(offset);
+        LineColumn { line, column }
+    }
+
     fn feature(&mut self, index: usize, item: RawItem) -> Option<Feature> {
-        let place = |id: Option<&FeatureId>| Place::Feature { index, id: id.map(ToString::to_string) };
+        let place = |id: Option<&FeatureId>| Place::feature(index, id.map(ToString::to_string));
         let mut raw = match item {
             RawItem::Object(obj) => *obj,
             RawItem::Other(v) => {

@@ -35,6 +35,9 @@ enum Role {
 /// An object on the feature/geometry path.
 #[derive(Default, Debug)]
 pub(crate) struct RawObject {
+    /// Byte offset of its opening brace, when its first key has no escapes (the parser knows
+    /// where it is only from the address of a borrowed key).
+    pub start: Option<usize>,
     /// Every member not listed below, in file order.
     pub members: Map<String, Value>,
     pub features: Option<Vec<RawItem>>,
@@ -71,9 +74,8 @@ pub(crate) enum Coords {
 struct Shared<'a> {
     duplicates: std::cell::RefCell<Duplicates>,
     progress: &'a Progress,
-    /// Address range of the text, to turn borrowed keys into byte offsets.
-    base: usize,
-    len: usize,
+    /// The text, to turn borrowed keys into byte offsets.
+    text: &'a str,
     /// Offset of the last key seen: how far the parser has got.
     offset: std::cell::Cell<usize>,
     cancelled: std::cell::Cell<bool>,
@@ -81,16 +83,29 @@ struct Shared<'a> {
 }
 
 impl<'a> Shared<'a> {
-    fn new(text: &str, progress: &'a Progress, on_feature: &'a mut dyn FnMut(RawItem)) -> Self {
+    fn new(text: &'a str, progress: &'a Progress, on_feature: &'a mut dyn FnMut(RawItem)) -> Self {
         Shared {
             duplicates: Default::default(),
             progress,
-            base: text.as_ptr() as usize,
-            len: text.len(),
+            text,
             offset: Default::default(),
             cancelled: Default::default(),
             on_feature: std::cell::RefCell::new(on_feature),
         }
+    }
+
+    /// Byte offset of a key borrowed from the text.
+    fn offset_of(&self, key: &str) -> Option<usize> {
+        let at = (key.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
+        (at <= self.text.len()).then_some(at)
+    }
+
+    /// Byte offset of the `{` before an object's first key, when the key was borrowed.
+    fn brace_before(&self, key: &Cow<str>) -> Option<usize> {
+        let Cow::Borrowed(key) = key else { return None };
+        let before_quote = &self.text.as_bytes()[..self.offset_of(key)?.checked_sub(1)?];
+        let brace = before_quote.iter().rposition(|b| !b" \t\n\r".contains(b))?;
+        (before_quote[brace] == b'{').then_some(brace)
     }
 }
 
@@ -174,7 +189,11 @@ impl<'de> Visitor<'de> for ItemSeed<'_, '_> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawItem, A::Error> {
         let shared = self.shared;
         let mut obj = RawObject::default();
+        let mut first = true;
         while let Some(key) = map.next_key_seed(KeySeed { shared })? {
+            if std::mem::take(&mut first) {
+                obj.start = shared.brace_before(&key);
+            }
             let path = Path::Key(&key, self.path);
             let child = |role| ItemSeed { role, path: &path, shared };
             let duplicate = match (self.role, key.as_ref()) {
@@ -227,8 +246,7 @@ impl<'de> Visitor<'de> for KeySeed<'_, '_> {
     }
 
     fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-        let at = (v.as_ptr() as usize).wrapping_sub(self.shared.base);
-        if at <= self.shared.len {
+        if let Some(at) = self.shared.offset_of(v) {
             self.shared.offset.set(at);
         }
         Ok(Cow::Borrowed(v))
@@ -396,6 +414,14 @@ impl<'de> Visitor<'de> for CoordsSeed {
 }
 
 impl RawItem {
+    /// Byte offset of the object's opening brace, when known.
+    pub fn start(&self) -> Option<usize> {
+        match self {
+            RawItem::Object(obj) => obj.start,
+            RawItem::Other(_) => None,
+        }
+    }
+
     /// Back to plain JSON, for a structural member that turned out to be a foreign member
     /// (a FeatureCollection with a `geometry`, say). Heights are not kept.
     pub fn into_value(self) -> Value {
