@@ -62,7 +62,7 @@ fn read_text(text: &str, mut diagnostics: Vec<Diagnostic>, progress: &Progress) 
         }
         next += 1;
     };
-    let (root, duplicates) = raw::parse(text, progress, &mut on_feature)?;
+    let raw::Parsed { root, duplicates, cut } = raw::parse(text, progress, &mut on_feature)?;
     ctx.diagnostics.extend(duplicates);
     let mut root = match root {
         RawItem::Object(obj) => *obj,
@@ -73,7 +73,14 @@ fn read_text(text: &str, mut diagnostics: Vec<Diagnostic>, progress: &Progress) 
     let kind = match root.members.get("type") {
         Some(Value::String(t)) => t.clone(),
         Some(other) => return Err(ReadError::NotGeoJson(format!("\"type\" is {}", json_kind(other)))),
+        // A cut file may have had its "type" after the features.
+        None if cut.is_some() => "FeatureCollection".into(),
         None => return Err(ReadError::NotGeoJson("the top-level object has no \"type\"".into())),
+    };
+    // Only a FeatureCollection has anything complete before a cut.
+    let cut = match cut {
+        Some(cut) if kind != "FeatureCollection" => return Err(json::json_error(cut.error)),
+        cut => cut,
     };
     let mut layer = Layer::default();
     match kind.as_str() {
@@ -97,6 +104,13 @@ fn read_text(text: &str, mut diagnostics: Vec<Diagnostic>, progress: &Progress) 
                 layer.name = name.clone();
             }
             layer.foreign = members;
+            if let Some(cut) = cut {
+                // Nothing before the cut is worth a layer: the file fails as it always did.
+                if layer.features.is_empty() && layer.case.is_none() {
+                    return Err(json::json_error(cut.error));
+                }
+                ctx.diagnostics.push(cut_diagnostic(cut, layer.features.len()));
+            }
         }
         "Feature" => {
             origins.push((0, root.start));
@@ -127,6 +141,25 @@ fn read_text(text: &str, mut diagnostics: Vec<Diagnostic>, progress: &Progress) 
         }
     }
     Ok(Loaded { layer, diagnostics })
+}
+
+/// The error for a file whose text breaks off after `kept` features: where, and what was kept.
+fn cut_diagnostic(cut: raw::Cut, kept: usize) -> Diagnostic {
+    let place = Place::Text { line: cut.error.line(), column: cut.error.column() };
+    let (what, before) = match cut.error.classify() {
+        serde_json::error::Category::Eof => ("the file ends in the middle, as if cut short".to_owned(), "the cut"),
+        _ => (format!("not valid JSON from here on ({})", json::error_detail(&cut.error)), "this point"),
+    };
+    let features = if kept == 1 { "1 feature".to_owned() } else { format!("{kept} features") };
+    let message = match cut.member.as_deref() {
+        Some("features") => format!("{what}: kept the {features} before {before}"),
+        Some(case_file::MEMBER) => {
+            format!("{what}, in \"{}\" after the features: kept the {features}; the case's evidence was not read", case_file::MEMBER)
+        }
+        Some(member) => format!("{what}, in {member:?} after the features: kept the {features}"),
+        None => format!("{what}, after the features: kept the {features}"),
+    };
+    Diagnostic::error(place, message)
 }
 
 fn json_kind(v: &Value) -> &'static str {
