@@ -1,9 +1,13 @@
 //! GeoJSON (RFC 7946) reader and writer, case files included.
 //!
 //! Reads a FeatureCollection, a single Feature or a bare geometry. A feature whose geometry is
-//! broken is skipped with an error diagnostic and the rest loads. Positions are lon/lat degrees;
-//! heights are dropped (with a note); polygon rings are re-wound to the RFC's orientation
-//! (exterior counter-clockwise) so every consumer can rely on it.
+//! broken is skipped with an error diagnostic and the rest loads; a collection whose text breaks
+//! off (an interrupted download) keeps the features before the break. Degenerate polygons are
+//! repaired as far as that is plain, with a warning: rings are closed, holes too short to be
+//! rings are dropped, and an outer ring too short for a polygon is kept as a line. Every
+//! feature diagnostic names the line and column where the feature starts. Positions are lon/lat
+//! degrees; heights are dropped (with a note); polygon rings are re-wound to the RFC's
+//! orientation (exterior counter-clockwise) so every consumer can rely on it.
 
 use geo::Winding;
 use geo::{Coord, Geometry, GeometryCollection, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
@@ -312,21 +316,43 @@ impl Context<'_> {
                 let lines = list(coords, "lines")?.into_iter().map(|l| self.line(l, place)).collect::<Result<_, _>>()?;
                 Geometry::MultiLineString(MultiLineString(lines))
             }
-            "Polygon" => match self.polygon(coords, place)? {
-                Some(p) => Geometry::Polygon(p),
-                None => return Ok(None),
+            "Polygon" => match self.polygon(coords, place, None)? {
+                Rings::Empty => return Ok(None),
+                Rings::Polygon(p) => Geometry::Polygon(p),
+                Rings::Line(l) => Geometry::LineString(l),
+                Rings::Nothing(why) => return Err(why),
             },
-            _ => {
-                let mut polys = Vec::new();
-                for rings in list(coords, "polygons")? {
-                    polys.extend(self.polygon(rings, place)?);
-                }
-                if polys.is_empty() {
-                    return Ok(None);
-                }
-                Geometry::MultiPolygon(MultiPolygon(polys))
-            }
+            _ => return self.multi_polygon(coords, place),
         }))
+    }
+
+    /// A MultiPolygon's parts as `polygon` reads them: a part too short for a polygon is kept
+    /// as a line (the feature becomes a collection of its polygons and lines), one with nothing
+    /// to draw is dropped.
+    fn multi_polygon(&mut self, coords: Coords, place: &Place) -> Result<Option<Geometry<f64>>, String> {
+        let (mut polygons, mut lines, mut dropped) = (Vec::new(), Vec::new(), 0);
+        for (k, rings) in list(coords, "polygons")?.into_iter().enumerate() {
+            match self.polygon(rings, place, Some(k))? {
+                Rings::Empty => {}
+                Rings::Polygon(p) => polygons.push(p),
+                Rings::Line(l) => lines.push(l),
+                Rings::Nothing(why) => {
+                    self.diagnostics.push(Diagnostic::warning(place.clone(), format!("{why}; dropped that polygon")));
+                    dropped += 1;
+                }
+            }
+        }
+        let (polygons, lines) = (MultiPolygon(polygons), MultiLineString(lines));
+        Ok(match (polygons.0.is_empty(), lines.0.is_empty()) {
+            (true, true) if dropped > 0 => return Err(format!("none of its {dropped} polygons can be drawn")),
+            (true, true) => None,
+            (false, true) => Some(Geometry::MultiPolygon(polygons)),
+            (true, false) => Some(Geometry::MultiLineString(lines)),
+            (false, false) => Some(Geometry::GeometryCollection(GeometryCollection(vec![
+                Geometry::MultiPolygon(polygons),
+                Geometry::MultiLineString(lines),
+            ]))),
+        })
     }
 
     fn position(&mut self, coords: Coords, place: &Place) -> Result<Coord<f64>, String> {
@@ -373,23 +399,47 @@ impl Context<'_> {
         Ok(LineString(positions))
     }
 
-    fn polygon(&mut self, coords: Coords, place: &Place) -> Result<Option<Polygon<f64>>, String> {
-        let mut rings = list(coords, "rings")?.into_iter().enumerate().map(|(i, ring)| {
-            let line = self.positions(ring, place)?;
-            if line.len() < 4 {
-                return Err(format!("ring {i} has {} positions; a closed ring needs at least 4", line.len()));
-            }
-            if line.first() != line.last() {
-                let msg = format!("ring {i} is not closed; closed it");
-                self.diagnostics.push(Diagnostic::warning(place.clone(), msg));
-            }
-            Ok(LineString(line))
-        });
-        let Some(exterior) = rings.next().transpose()? else {
-            return Ok(None);
+    /// The rings of a polygon (part `part` of a MultiPolygon), repaired where that is plain:
+    /// a ring that is not closed is closed, a hole too short to be a ring is dropped, and an
+    /// outer ring too short for a polygon is kept as the line of its positions, each with a
+    /// warning. Exterior counter-clockwise, holes clockwise, as RFC 7946 asks.
+    fn polygon(&mut self, coords: Coords, place: &Place, part: Option<usize>) -> Result<Rings, String> {
+        let name = |i: usize| match part {
+            Some(k) => format!("polygon {k}, ring {i}"),
+            None => format!("ring {i}"),
         };
-        let interiors = rings.collect::<Result<Vec<_>, _>>()?;
-        let mut polygon = Polygon::new(exterior, interiors);
+        let mut rings = Vec::new();
+        for ring in list(coords, "rings")? {
+            rings.push(self.positions(ring, place)?);
+        }
+        let mut rings = rings.into_iter();
+        let Some(mut exterior) = rings.next() else { return Ok(Rings::Empty) };
+        if closed_len(&exterior) < 4 {
+            let n = exterior.len();
+            if n < 2 {
+                return Ok(Rings::Nothing(format!("{} has {n} position{}: nothing to draw", name(0), if n == 1 { "" } else { "s" })));
+            }
+            let holes = match rings.len() {
+                0 => String::new(),
+                1 => "; its hole was dropped".to_owned(),
+                h => format!("; its {h} holes were dropped"),
+            };
+            let msg = format!("{} has only {n} positions; a polygon needs 4 (the last repeating the first), so it was kept as a line{holes}", name(0));
+            self.diagnostics.push(Diagnostic::warning(place.clone(), msg));
+            return Ok(Rings::Line(LineString(exterior)));
+        }
+        self.close(&mut exterior, &name(0), place);
+        let mut interiors = Vec::with_capacity(rings.len());
+        for (i, mut hole) in rings.enumerate().map(|(i, h)| (i + 1, h)) {
+            if closed_len(&hole) < 4 {
+                let msg = format!("{} (a hole) has only {} positions; a ring needs 4 (the last repeating the first), so it was dropped", name(i), hole.len());
+                self.diagnostics.push(Diagnostic::warning(place.clone(), msg));
+                continue;
+            }
+            self.close(&mut hole, &name(i), place);
+            interiors.push(LineString(hole));
+        }
+        let mut polygon = Polygon::new(LineString(exterior), interiors);
         // RFC 7946 winding (exterior counter-clockwise, holes clockwise), fixed in place.
         let mut rewound = polygon.exterior().is_cw();
         if rewound {
@@ -402,7 +452,17 @@ impl Context<'_> {
             }
         });
         self.rewound += usize::from(rewound);
-        Ok(Some(polygon))
+        Ok(Rings::Polygon(polygon))
+    }
+
+    /// Closes a ring whose last position is not its first, with a warning.
+    fn close(&mut self, ring: &mut Vec<Coord<f64>>, name: &str, place: &Place) {
+        if let (Some(&first), Some(&last)) = (ring.first(), ring.last())
+            && first != last
+        {
+            ring.push(first);
+            self.diagnostics.push(Diagnostic::warning(place.clone(), format!("{name} is not closed; closed it")));
+        }
     }
 
     fn summarise(&mut self) {
@@ -415,6 +475,22 @@ impl Context<'_> {
             self.diagnostics.push(Diagnostic::info(Place::File, msg));
         }
     }
+}
+
+/// What the rings of a polygon make.
+enum Rings {
+    /// No rings: an empty geometry.
+    Empty,
+    Polygon(Polygon<f64>),
+    /// An outer ring too short for a polygon, as the line of its positions.
+    Line(LineString<f64>),
+    /// An outer ring of fewer than 2 positions, and why.
+    Nothing(String),
+}
+
+/// The number of positions of a ring once closed.
+fn closed_len(ring: &[Coord<f64>]) -> usize {
+    ring.len() + usize::from(ring.first() != ring.last())
 }
 
 /// The members of a nested array (lines of a MultiLineString, rings of a Polygon, ...).
