@@ -243,3 +243,72 @@ fn binary_garbage_is_refused() {
     let (_d, png) = write_temp("picture.png", &garbage);
     assert!(matches!(io::read_path(&png).unwrap_err(), ReadError::UnknownFormat(_)));
 }
+
+#[test]
+fn a_cut_file_keeps_its_progress_and_can_still_be_cancelled() {
+    let full = collection(40);
+    let cut = full.find(r#""id":"f30""#).unwrap();
+    let (_d, path) = write_temp("cut.geojson", &full.as_bytes()[..cut]);
+    let progress = io::Progress::default();
+    let l = io::read_path_with(&path, &progress).unwrap();
+    assert_eq!(l.layer.features.len(), 30);
+    let p = progress.snapshot();
+    assert_eq!((p.features, p.fraction()), (30, 1.0));
+    let progress = io::Progress::default();
+    progress.cancel();
+    assert!(matches!(io::read_path_with(&path, &progress), Err(ReadError::Cancelled)));
+}
+
+/// Runs `portolan check` on `path`; returns its exit code, output, wall time and (on Linux) the
+/// peak resident memory of the child processes so far.
+fn check_in_a_child(path: &std::path::Path) -> (i32, String, std::time::Duration, Option<u64>) {
+    let started = std::time::Instant::now();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_portolan")).arg("check").arg(path).output().unwrap();
+    let elapsed = started.elapsed();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    #[cfg(target_os = "linux")]
+    let peak = {
+        // SAFETY: getrusage only writes the struct it is given.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        (unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) } == 0).then(|| usage.ru_maxrss as u64 * 1024)
+    };
+    #[cfg(not(target_os = "linux"))]
+    let peak = None;
+    (out.status.code().unwrap_or(-1), text, elapsed, peak)
+}
+
+#[test]
+fn a_50_mb_collection_cut_mid_way_loads_in_bounded_memory_and_time() {
+    // AIS-like tracks of 400 positions, one per line, until past 50 MB; then cut in the
+    // middle of a number of the last track.
+    use std::fmt::Write;
+    let mut text = String::with_capacity(52 << 20);
+    text.push_str("{\"type\":\"FeatureCollection\",\"features\":[\n");
+    let mut tracks = 0;
+    while text.len() < 51 << 20 {
+        let _ = write!(text, r#"{{"type":"Feature","properties":{{"mmsi":{},"vessel_name":"TRACK {tracks}"}},"geometry":{{"type":"LineString","coordinates":["#, 273_000_000 + tracks);
+        for i in 0..400 {
+            let _ = write!(text, "{}[{:.5},{:.5}]", if i == 0 { "" } else { "," }, 130.0 + (tracks % 20) as f64 + i as f64 * 0.001, 42.0 + i as f64 * 0.0007);
+        }
+        text.push_str("]}},\n");
+        tracks += 1;
+    }
+    let last = text[..text.len() - 2].rfind('\n').unwrap();
+    let cut = last + text[last..].find("coordinates").unwrap() + 2000;
+    assert!(text.as_bytes()[cut - 1].is_ascii_digit());
+    let (_d, path) = write_temp("ais.geojson", &text.as_bytes()[..cut]);
+    drop(text);
+
+    let (code, out, elapsed, peak) = check_in_a_child(&path);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(&format!("features: {0} ({0} feature)", tracks - 1)), "{out}");
+    assert!(out.contains(&format!("line {} column ", tracks + 1)) && out.contains("kept the"), "{out}");
+    // An unoptimised build reads it in a few seconds; the bound is for slow CI machines.
+    assert!(elapsed.as_secs() < 60, "{elapsed:?}");
+    if let Some(peak) = peak {
+        // The text, its positions as f64 pairs, and the program: under 3x the file, as for
+        // whole files (README, Speed).
+        let size = std::fs::metadata(&path).unwrap().len();
+        assert!(size > 50 << 20 && peak < 3 * size, "peak {} MB for a {} MB file", peak >> 20, size >> 20);
+    }
+}
