@@ -428,7 +428,9 @@ impl Context<'_> {
             self.diagnostics.push(Diagnostic::warning(place.clone(), msg));
             return Ok(Rings::Line(LineString(exterior)));
         }
-        self.close(&mut exterior, &name(0), place);
+        if close(&mut exterior) {
+            self.diagnostics.push(Diagnostic::warning(place.clone(), format!("{} is not closed; closed it", name(0))));
+        }
         let mut interiors = Vec::with_capacity(rings.len());
         for (i, mut hole) in rings.enumerate().map(|(i, h)| (i + 1, h)) {
             if closed_len(&hole) < 4 {
@@ -436,7 +438,9 @@ impl Context<'_> {
                 self.diagnostics.push(Diagnostic::warning(place.clone(), msg));
                 continue;
             }
-            self.close(&mut hole, &name(i), place);
+            if close(&mut hole) {
+                self.diagnostics.push(Diagnostic::warning(place.clone(), format!("{} is not closed; closed it", name(i))));
+            }
             interiors.push(LineString(hole));
         }
         let mut polygon = Polygon::new(LineString(exterior), interiors);
@@ -453,16 +457,6 @@ impl Context<'_> {
         });
         self.rewound += usize::from(rewound);
         Ok(Rings::Polygon(polygon))
-    }
-
-    /// Closes a ring whose last position is not its first, with a warning.
-    fn close(&mut self, ring: &mut Vec<Coord<f64>>, name: &str, place: &Place) {
-        if let (Some(&first), Some(&last)) = (ring.first(), ring.last())
-            && first != last
-        {
-            ring.push(first);
-            self.diagnostics.push(Diagnostic::warning(place.clone(), format!("{name} is not closed; closed it")));
-        }
     }
 
     fn summarise(&mut self) {
@@ -486,6 +480,17 @@ enum Rings {
     Line(LineString<f64>),
     /// An outer ring of fewer than 2 positions, and why.
     Nothing(String),
+}
+
+/// Closes a ring whose last position is not its first; whether it had to.
+fn close(ring: &mut Vec<Coord<f64>>) -> bool {
+    match (ring.first(), ring.last()) {
+        (Some(&first), Some(&last)) if first != last => {
+            ring.push(first);
+            true
+        }
+        _ => false,
+    }
 }
 
 /// The number of positions of a ring once closed.
