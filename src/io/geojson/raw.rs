@@ -109,9 +109,8 @@ impl<'a> Shared<'a> {
         (at <= self.text.len()).then_some(at)
     }
 
-    /// Byte offset of the `{` before an object's first key, when the key was borrowed.
-    fn brace_before(&self, key: &Cow<str>) -> Option<usize> {
-        let Cow::Borrowed(key) = key else { return None };
+    /// Byte offset of the `{` before an object's first key, borrowed from the text.
+    fn brace_before(&self, key: &str) -> Option<usize> {
         let before_quote = &self.text.as_bytes()[..self.offset_of(key)?.checked_sub(1)?];
         let brace = before_quote.iter().rposition(|b| !b" \t\n\r".contains(b))?;
         (before_quote[brace] == b'{').then_some(brace)
@@ -241,8 +240,10 @@ impl ItemSeed<'_, '_> {
         let shared = self.shared;
         let mut first = true;
         while let Some(key) = map.next_key_seed(KeySeed { shared })? {
-            if std::mem::take(&mut first) {
-                obj.start = shared.brace_before(&key);
+            if std::mem::take(&mut first)
+                && let Cow::Borrowed(key) = &key
+            {
+                obj.start = shared.brace_before(key);
             }
             if self.role == Role::Root {
                 *reading = Some(key.to_string());
