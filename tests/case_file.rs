@@ -5,7 +5,7 @@ mod common;
 use std::path::Path;
 
 use common::{SAMPLE, of};
-use portolan::io::{self, Place, Severity};
+use portolan::io::{self, LineColumn, Place, Severity};
 use portolan::model::FeatureKind;
 use serde_json::{Value, json};
 
@@ -121,7 +121,7 @@ fn ids_that_point_nowhere_are_warnings() {
     let text: Vec<String> = w.iter().map(|d| d.to_string()).collect();
     assert_eq!(w.len(), 4, "{text:#?}");
     assert!(text.contains(&"warning: source id \"src_a\" is used twice".to_owned()));
-    assert!(w.iter().any(|d| d.place == Place::Feature { index: 0, id: Some("site_x".into()) } && d.message.contains("src_nowhere")));
+    assert!(w.iter().any(|d| d.place == Place::Feature { index: 0, id: Some("site_x".into()), at: Some(LineColumn { line: 5, column: 25 }) } && d.message.contains("src_nowhere")));
     assert!(w.iter().any(|d| d.place == Place::Member("/portolan/events/0".into()) && d.message.contains("site_gone")));
 }
 

@@ -41,10 +41,31 @@ fn check_on_broken_files_names_the_place_loads_the_rest_and_exits_1() {
     let (code, out) = run(&["check", broken.to_str().unwrap(), truncated.to_str().unwrap(), SAMPLE]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("features: 1 (1 feature)"), "{out}");
-    assert!(out.contains(r#"broken.geojson: feature 1 (id "bad"): error: skipped: a line needs at least 2 positions"#), "{out}");
+    assert!(out.contains(r#"broken.geojson: feature 1 (id "bad") at line 3 column 3: error: skipped: a line needs at least 2 positions"#), "{out}");
     assert!(out.contains("truncated.geojson: line 2 column 12: error: not valid JSON: the text ends early"), "{out}");
     assert!(out.contains("0 errors, 56 warnings"), "the sample after the broken files still loads: {out}");
     assert!(!out.contains("panicked"));
+}
+
+#[test]
+fn check_on_a_collection_cut_after_its_100th_feature_keeps_100_and_names_the_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ais.geojson");
+    let features: Vec<String> = (0..150)
+        .map(|i| format!(r#"  {{"type":"Feature","id":"t{i}","properties":{{"mmsi":{}}},"geometry":{{"type":"LineString","coordinates":[[130.{i},42.5],[131.5,43.{i}]]}}}}"#, 273_000_000 + i))
+        .collect();
+    let text = format!("{{\"type\":\"FeatureCollection\",\"features\":[\n{}\n]}}\n", features.join(",\n"));
+    // An interrupted download: the 101st feature (line 102) stops in the middle of a number.
+    let start = text.find(r#""id":"t100""#).unwrap();
+    let cut = start + text[start..].find("131.5").unwrap() + 3;
+    std::fs::write(&path, &text[..cut]).unwrap();
+    let (code, out) = run(&["check", path.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("features: 100 (100 feature)"), "{out}");
+    let column = cut - (text[..cut].rfind('\n').unwrap() + 1);
+    let error = format!("ais.geojson: line 102 column {column}: error: the file ends in the middle, as if cut short: kept the 100 features before the cut");
+    assert!(out.contains(&error), "{out}");
+    assert!(out.contains("1 errors, 0 warnings"), "{out}");
 }
 
 #[test]

@@ -3,7 +3,7 @@
 mod common;
 
 use common::of;
-use portolan::io::{self, Place, ReadError, Severity};
+use portolan::io::{self, LineColumn, Place, ReadError, Severity};
 
 fn read_bytes(bytes: &[u8]) -> Result<io::Loaded, ReadError> {
     io::geojson::read_bytes(bytes)
@@ -59,7 +59,7 @@ fn numbers_out_of_range() {
         {"type":"Feature","id":"ok","properties":{},"geometry":{"type":"Point","coordinates":[1,1]}}]}"#)
     .unwrap();
     assert_eq!(l.layer.features.len(), 1);
-    assert_eq!(of(&l, Severity::Error)[0].place, Place::Feature { index: 0, id: Some("far".into()) });
+    assert_eq!(of(&l, Severity::Error)[0].place, Place::Feature { index: 0, id: Some("far".into()), at: Some(LineColumn { line: 2, column: 9 }) });
 }
 
 #[test]
@@ -112,14 +112,106 @@ fn invalid_utf8_names_its_line() {
 }
 
 #[test]
-fn truncated_file_says_so_with_its_place() {
+fn a_file_cut_before_its_features_says_so_with_its_place() {
     let full = std::fs::read_to_string(common::SAMPLE).unwrap();
-    for cut in [1, 100, full.len() / 2, full.len() - 3] {
+    let features = full.find("\"features\"").unwrap();
+    for cut in [1, 100, full.len() / 2, features + 12] {
         let err = read_bytes(&full.as_bytes()[..cut]).unwrap_err();
         let ReadError::Json { line, message, .. } = &err else { panic!("{err:?}") };
         assert!(*line >= 1);
         assert!(message.contains("truncated"), "{message}");
     }
+    // A single feature or geometry has nothing complete before its end.
+    for text in [POINT, r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]]]}"#] {
+        assert!(matches!(read_bytes(&text.as_bytes()[..text.len() - 2]), Err(ReadError::Json { .. })));
+    }
+}
+
+/// A FeatureCollection of `n` lines (features on lines 2 to n + 1), as a GIS exports it.
+fn collection(n: usize) -> String {
+    let features: Vec<String> = (0..n)
+        .map(|i| format!(r#"{{"type":"Feature","id":"f{i}","properties":{{"name":"Порт {i}","n":{i}}},"geometry":{{"type":"LineString","coordinates":[[130.25,42.5],[131.125,43.0625]]}}}}"#))
+        .collect();
+    format!("{{\"type\":\"FeatureCollection\",\"features\":[\n{}\n]}}\n", features.join(",\n"))
+}
+
+#[test]
+fn a_collection_cut_in_its_features_keeps_every_feature_before_the_cut() {
+    let full = collection(150);
+    let start = full.find(r#"{"type":"Feature","id":"f100""#).unwrap();
+    let feature = &full[start..start + full[start..].find('\n').unwrap()];
+    let cut_after = |s: &str| start + feature.find(s).unwrap() + s.len();
+    for (what, cut) in [
+        ("mid-coordinate", cut_after("131.1")),
+        ("mid-property", cut_after(r#""n":"#)),
+        ("mid-string", cut_after(r#""name":"По"#)),
+        ("mid-character", cut_after(r#""name":"П"#) - 1),
+        ("mid-key", cut_after(r#""geom"#)),
+        ("between features", start - 2),
+    ] {
+        let l = read_bytes(&full.as_bytes()[..cut]).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert_eq!(l.layer.features.len(), 100, "{what}");
+        assert_eq!(l.layer.features[99].key().as_deref(), Some("f99"));
+        let errors = of(&l, Severity::Error);
+        assert_eq!(errors.len(), 1, "{what}: {errors:?}");
+        // serde_json's place of the end: the line, and the bytes on it (a character cut in
+        // half is left out first).
+        let end = (0..=cut).rev().find(|&i| full.is_char_boundary(i)).unwrap();
+        let line_start = full[..end].rfind('\n').unwrap() + 1;
+        let line = full[..line_start].matches('\n').count() + 1;
+        assert_eq!(errors[0].place, Place::Text { line, column: end - line_start }, "{what}");
+        assert_eq!(errors[0].message, "the file ends in the middle, as if cut short: kept the 100 features before the cut", "{what}");
+    }
+    // A character cut in half is left out with a warning.
+    let l = read_bytes(&full.as_bytes()[..cut_after(r#""name":"П"#) - 1]).unwrap();
+    assert!(of(&l, Severity::Warning)[0].message.contains("middle of a character"));
+}
+
+#[test]
+fn a_collection_cut_after_its_features_keeps_them_all() {
+    let full = collection(3);
+    let end = full.rfind(']').unwrap() + 1;
+    let l = read_bytes(&full.as_bytes()[..end]).unwrap();
+    assert_eq!(l.layer.features.len(), 3);
+    assert_eq!(of(&l, Severity::Error)[0].message, "the file ends in the middle, as if cut short, after the features: kept the 3 features");
+    // A case file cut in its evidence, after the features: the features load, the evidence does not.
+    let case = full.replace("\n]}\n", "\n],\"portolan\":{\"version\":1,\"title\":\"Draft\",\"sources\":[{\"id\":\"src_a\"}]}}\n");
+    let cut = case.find("src_a").unwrap();
+    let l = read_bytes(&case.as_bytes()[..cut]).unwrap();
+    assert_eq!(l.layer.features.len(), 3);
+    assert!(l.layer.case.is_none());
+    let e = of(&l, Severity::Error);
+    assert_eq!(e[0].message, "the file ends in the middle, as if cut short, in \"portolan\" after the features: kept the 3 features; the case's evidence was not read");
+}
+
+#[test]
+fn a_case_file_cut_in_its_features_keeps_its_evidence() {
+    let full = std::fs::read_to_string(common::SAMPLE).unwrap();
+    let eleventh = full.match_indices(r#""type": "Feature""#).nth(10).unwrap().0;
+    let l = read_bytes(&full.as_bytes()[..eleventh + 30]).unwrap();
+    assert_eq!(l.layer.features.len(), 10);
+    assert_eq!(l.layer.case.as_ref().map(|c| c.sources.len()), Some(55));
+    let e = of(&l, Severity::Error);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].message.ends_with("kept the 10 features before the cut"), "{}", e[0].message);
+    // Cut after the whole file but its last brace: everything loads, and the error says so.
+    let l = read_bytes(&full.as_bytes()[..full.len() - 3]).unwrap();
+    assert_eq!(l.layer.features.len(), 24);
+    assert!(of(&l, Severity::Error)[0].message.ends_with("after the features: kept the 24 features"));
+}
+
+#[test]
+fn garbage_in_the_features_keeps_those_before_it() {
+    // An interrupted download written into a file of zeros, and a "type" that came last.
+    let full = collection(5).replacen(r#"{"type":"FeatureCollection","#, "{", 1);
+    let cut = full.find(r#"{"type":"Feature","id":"f3""#).unwrap() + 20;
+    let bytes = [&full.as_bytes()[..cut], &[0u8; 64]].concat();
+    let l = read_bytes(&bytes).unwrap();
+    assert_eq!(l.layer.features.len(), 3);
+    let e = of(&l, Severity::Error);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].message.starts_with("not valid JSON from here on (") && e[0].message.ends_with("kept the 3 features before this point"), "{}", e[0].message);
+    assert!(matches!(e[0].place, Place::Text { line: 5, .. }), "{:?}", e[0].place);
 }
 
 #[test]
@@ -150,4 +242,73 @@ fn binary_garbage_is_refused() {
     assert!(read_bytes(&garbage).is_err());
     let (_d, png) = write_temp("picture.png", &garbage);
     assert!(matches!(io::read_path(&png).unwrap_err(), ReadError::UnknownFormat(_)));
+}
+
+#[test]
+fn a_cut_file_keeps_its_progress_and_can_still_be_cancelled() {
+    let full = collection(40);
+    let cut = full.find(r#""id":"f30""#).unwrap();
+    let (_d, path) = write_temp("cut.geojson", &full.as_bytes()[..cut]);
+    let progress = io::Progress::default();
+    let l = io::read_path_with(&path, &progress).unwrap();
+    assert_eq!(l.layer.features.len(), 30);
+    let p = progress.snapshot();
+    assert_eq!((p.features, p.fraction()), (30, 1.0));
+    let progress = io::Progress::default();
+    progress.cancel();
+    assert!(matches!(io::read_path_with(&path, &progress), Err(ReadError::Cancelled)));
+}
+
+/// Runs `portolan check` on `path`; returns its exit code, output, wall time and (on Linux) the
+/// peak resident memory of the child processes so far.
+fn check_in_a_child(path: &std::path::Path) -> (i32, String, std::time::Duration, Option<u64>) {
+    let started = std::time::Instant::now();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_portolan")).arg("check").arg(path).output().unwrap();
+    let elapsed = started.elapsed();
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    #[cfg(target_os = "linux")]
+    let peak = {
+        // SAFETY: getrusage only writes the struct it is given.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        (unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) } == 0).then(|| usage.ru_maxrss as u64 * 1024)
+    };
+    #[cfg(not(target_os = "linux"))]
+    let peak = None;
+    (out.status.code().unwrap_or(-1), text, elapsed, peak)
+}
+
+#[test]
+fn a_50_mb_collection_cut_mid_way_loads_in_bounded_memory_and_time() {
+    // AIS-like tracks of 400 positions, one per line, until past 50 MB; then cut in the
+    // middle of a number of the last track.
+    use std::fmt::Write;
+    let mut text = String::with_capacity(52 << 20);
+    text.push_str("{\"type\":\"FeatureCollection\",\"features\":[\n");
+    let mut tracks = 0;
+    while text.len() < 51 << 20 {
+        let _ = write!(text, r#"{{"type":"Feature","properties":{{"mmsi":{},"vessel_name":"TRACK {tracks}"}},"geometry":{{"type":"LineString","coordinates":["#, 273_000_000 + tracks);
+        for i in 0..400 {
+            let _ = write!(text, "{}[{:.5},{:.5}]", if i == 0 { "" } else { "," }, 130.0 + (tracks % 20) as f64 + i as f64 * 0.001, 42.0 + i as f64 * 0.0007);
+        }
+        text.push_str("]}},\n");
+        tracks += 1;
+    }
+    let last = text[..text.len() - 2].rfind('\n').unwrap();
+    let cut = last + text[last..].find("coordinates").unwrap() + 2000;
+    assert!(text.as_bytes()[cut - 1].is_ascii_digit());
+    let (_d, path) = write_temp("ais.geojson", &text.as_bytes()[..cut]);
+    drop(text);
+
+    let (code, out, elapsed, peak) = check_in_a_child(&path);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(&format!("features: {0} ({0} feature)", tracks - 1)), "{out}");
+    assert!(out.contains(&format!("line {} column ", tracks + 1)) && out.contains("kept the"), "{out}");
+    // An unoptimised build reads it in a few seconds; the bound is for slow CI machines.
+    assert!(elapsed.as_secs() < 60, "{elapsed:?}");
+    if let Some(peak) = peak {
+        // The text, its positions as f64 pairs, and the program: under 3x the file, as for
+        // whole files (README, Speed).
+        let size = std::fs::metadata(&path).unwrap().len();
+        assert!(size > 50 << 20 && peak < 3 * size, "peak {} MB for a {} MB file", peak >> 20, size >> 20);
+    }
 }

@@ -86,7 +86,7 @@ pub fn check_references(layer: &Layer) -> Vec<Diagnostic> {
         }
     };
     for (index, f) in layer.features.iter().enumerate() {
-        let place = || Place::Feature { index, id: f.key() };
+        let place = || Place::feature(index, f.key());
         for field in ["source_ids", "coord_source_ids"] {
             f.list_prop(field).iter().for_each(|id| dangling(place(), field, id, &sources));
         }
@@ -118,7 +118,7 @@ pub fn check_provenance(layer: &Layer) -> Vec<Diagnostic> {
     for (index, f) in layer.features.iter().enumerate().filter(|(_, f)| f.is_unsourced()) {
         let what = f.kind().as_str().replace('_', " ");
         let message = format!("no source backs this {what} (unsourced): it has no source_ids or coord_source_ids");
-        diags.push(Diagnostic::warning(Place::Feature { index, id: f.key() }, message));
+        diags.push(Diagnostic::warning(Place::feature(index, f.key()), message));
     }
     for (i, _) in case.events.iter().enumerate().filter(|(_, e)| e.is_unsourced()) {
         let place = Place::Member(format!("/{MEMBER}/events/{i}"));

@@ -29,10 +29,35 @@ pub enum Place {
     File,
     /// 1-based line and column in the text.
     Text { line: usize, column: usize },
-    /// A feature by its 0-based index in the file, with its id when it has one.
-    Feature { index: usize, id: Option<String> },
+    /// A feature by its 0-based index in the file, with its id when it has one, and where its
+    /// text starts (the opening brace) when the reader knows. The index and id let the app
+    /// select the feature; the line and column let a user find it in the file.
+    Feature { index: usize, id: Option<String>, at: Option<LineColumn> },
     /// A member of the JSON document, as a JSON Pointer (`/portolan/events/3`).
     Member(String),
+}
+
+/// 1-based line and column in the text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineColumn {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl Place {
+    /// A feature by index and id, with no place in the text.
+    pub fn feature(index: usize, id: Option<String>) -> Self {
+        Place::Feature { index, id, at: None }
+    }
+
+    /// The line and column, for places in the text.
+    pub fn line_column(&self) -> Option<LineColumn> {
+        match *self {
+            Place::Text { line, column } => Some(LineColumn { line, column }),
+            Place::Feature { at, .. } => at,
+            Place::File | Place::Member(_) => None,
+        }
+    }
 }
 
 impl fmt::Display for Place {
@@ -40,8 +65,16 @@ impl fmt::Display for Place {
         match self {
             Place::File => Ok(()),
             Place::Text { line, column } => write!(f, "line {line} column {column}"),
-            Place::Feature { index, id: Some(id) } => write!(f, "feature {index} (id {id:?})"),
-            Place::Feature { index, id: None } => write!(f, "feature {index}"),
+            Place::Feature { index, id, at } => {
+                write!(f, "feature {index}")?;
+                if let Some(id) = id {
+                    write!(f, " (id {id:?})")?;
+                }
+                if let Some(LineColumn { line, column }) = at {
+                    write!(f, " at line {line} column {column}")?;
+                }
+                Ok(())
+            }
             Place::Member(pointer) => write!(f, "at {pointer}"),
         }
     }

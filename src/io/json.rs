@@ -19,7 +19,8 @@ use super::{Diagnostic, Place, ReadError};
 const MAX_DUPLICATES_LISTED: usize = 20;
 
 /// Bytes to text: UTF-8 (with or without a BOM) or UTF-16 (with a BOM, or recognised by the
-/// zero bytes of ASCII text). RFC 8259 asks for UTF-8, so other encodings get a note.
+/// zero bytes of ASCII text). RFC 8259 asks for UTF-8, so other encodings get a note. UTF-8 cut
+/// in the middle of its last character is read up to that character, with a warning.
 pub(crate) fn decode<'a>(bytes: &'a [u8], diags: &mut Vec<Diagnostic>) -> Result<Cow<'a, str>, ReadError> {
     if let Some(text) = text::decode_utf16(bytes, "JSON", diags)? {
         return Ok(Cow::Owned(text));
@@ -27,6 +28,13 @@ pub(crate) fn decode<'a>(bytes: &'a [u8], diags: &mut Vec<Diagnostic>) -> Result
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     match std::str::from_utf8(body) {
         Ok(text) => Ok(Cow::Borrowed(text)),
+        // Cut in the middle of a character: read up to it (the parser will name the cut).
+        Err(e) if e.error_len().is_none() => {
+            let bytes = body.len() - e.valid_up_to();
+            let message = format!("the file ends in the middle of a character; its last {bytes} bytes were left out");
+            diags.push(Diagnostic::warning(Place::File, message));
+            Ok(Cow::Borrowed(std::str::from_utf8(&body[..e.valid_up_to()]).unwrap_or_default()))
+        }
         Err(e) => {
             let valid = std::str::from_utf8(&body[..e.valid_up_to()]).unwrap_or_default();
             let (line, column) = line_column(valid, valid.len());
@@ -36,16 +44,20 @@ pub(crate) fn decode<'a>(bytes: &'a [u8], diags: &mut Vec<Diagnostic>) -> Result
 }
 
 pub(crate) fn json_error(e: serde_json::Error) -> ReadError {
-    let full = e.to_string();
-    let detail = full.rsplit_once(" at line ").map_or(full.as_str(), |(msg, _)| msg);
     let message = match e.classify() {
-        serde_json::error::Category::Eof => format!("the text ends early ({detail}); is the file truncated?"),
-        _ if detail == "recursion limit exceeded" => {
-            "arrays and objects are nested more than 128 levels deep".to_owned()
-        }
-        _ => detail.to_owned(),
+        serde_json::error::Category::Eof => format!("the text ends early ({}); is the file truncated?", error_detail(&e)),
+        _ => error_detail(&e),
     };
     ReadError::Json { line: e.line(), column: e.column(), message }
+}
+
+/// What serde_json says went wrong, without its place.
+pub(crate) fn error_detail(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    match full.rsplit_once(" at line ").map_or(full.as_str(), |(msg, _)| msg) {
+        "recursion limit exceeded" => "arrays and objects are nested more than 128 levels deep".to_owned(),
+        detail => detail.to_owned(),
+    }
 }
 
 /// Duplicate keys met so far: the first few by place, the rest counted.

@@ -19,7 +19,7 @@ mod xml;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-pub use diagnostic::{Diagnostic, Place, Severity};
+pub use diagnostic::{Diagnostic, LineColumn, Place, Severity};
 
 use crate::model::Layer;
 
@@ -218,10 +218,7 @@ pub(crate) fn check_lon_lat(x: f64, y: f64, order_hint: &str) -> Result<Option<S
 /// Puts diagnostics with a line and column in the order of the file, the others (notes about
 /// the whole file) after them, each group keeping its order.
 pub(crate) fn sort_by_place(diagnostics: &mut [Diagnostic]) {
-    diagnostics.sort_by_key(|d| match d.place {
-        Place::Text { line, column } => (0, line, column),
-        _ => (1, 0, 0),
-    });
+    diagnostics.sort_by_key(|d| d.place.line_column().map_or((1, 0, 0), |at| (0, at.line, at.column)));
 }
 
 /// The file name without its extensions (`case.portolan.geojson` → `case`).

@@ -183,17 +183,19 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
     i
 }
 
-/// Line and column of many offsets in one text, cheaply when asked in increasing order.
+/// Line and column of many offsets in one text, cheaply when asked in increasing order: each
+/// call counts only the bytes since the last one, so even a file on one line is scanned once.
 pub(crate) struct Lines<'a> {
     text: &'a str,
     offset: usize,
     line: usize,
-    line_start: usize,
+    /// Characters between the start of the line and `offset`.
+    chars: usize,
 }
 
 impl<'a> Lines<'a> {
     pub(crate) fn new(text: &'a str) -> Self {
-        Self { text, offset: 0, line: 1, line_start: 0 }
+        Self { text, offset: 0, line: 1, chars: 0 }
     }
 
     pub(crate) fn place(&mut self, offset: usize) -> Place {
@@ -206,14 +208,17 @@ impl<'a> Lines<'a> {
         if offset < self.offset {
             *self = Self::new(self.text);
         }
-        for (i, b) in self.text.as_bytes()[self.offset..offset].iter().enumerate() {
-            if *b == b'\n' {
+        for &b in &self.text.as_bytes()[self.offset..offset] {
+            if b == b'\n' {
                 self.line += 1;
-                self.line_start = self.offset + i + 1;
+                self.chars = 0;
+            } else if b & 0xC0 != 0x80 {
+                // Not a UTF-8 continuation byte: a character starts here.
+                self.chars += 1;
             }
         }
         self.offset = offset;
-        (self.line, self.text[self.line_start..offset].chars().count() + 1)
+        (self.line, self.chars + 1)
     }
 }
 

@@ -1,16 +1,21 @@
 //! GeoJSON (RFC 7946) reader and writer, case files included.
 //!
 //! Reads a FeatureCollection, a single Feature or a bare geometry. A feature whose geometry is
-//! broken is skipped with an error diagnostic and the rest loads. Positions are lon/lat degrees;
-//! heights are dropped (with a note); polygon rings are re-wound to the RFC's orientation
-//! (exterior counter-clockwise) so every consumer can rely on it.
+//! broken is skipped with an error diagnostic and the rest loads; a collection whose text breaks
+//! off (an interrupted download) keeps the features before the break. Degenerate polygons are
+//! repaired as far as that is plain, with a warning: rings are closed, holes too short to be
+//! rings are dropped, and an outer ring too short for a polygon is kept as a line. Every
+//! feature diagnostic names the line and column where the feature starts. Positions are lon/lat
+//! degrees; heights are dropped (with a note); polygon rings are re-wound to the RFC's
+//! orientation (exterior counter-clockwise) so every consumer can rely on it.
 
 use geo::Winding;
 use geo::{Coord, Geometry, GeometryCollection, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
 use geojson::GeometryValue;
 use serde_json::{Map, Value};
 
-use super::{Diagnostic, Loaded, Place, Progress, ReadError, case_file, json};
+use super::text::Lines;
+use super::{Diagnostic, LineColumn, Loaded, Place, Progress, ReadError, case_file, json};
 use crate::model::{Feature, FeatureId, Layer};
 
 mod raw;
@@ -47,14 +52,21 @@ fn read_text(text: &str, mut diagnostics: Vec<Diagnostic>, progress: &Progress) 
     if text.trim().is_empty() {
         return Err(ReadError::Empty);
     }
-    let mut ctx = Context { diagnostics: &mut diagnostics, z_dropped: 0, rewound: 0 };
+    let mut ctx = Context { diagnostics: &mut diagnostics, lines: Lines::new(text), z_dropped: 0, rewound: 0 };
     let mut features = Vec::new();
+    // Where each kept feature was in the file (its index and opening brace), to place the
+    // diagnostics of the checks that run on the layer.
+    let mut origins = Vec::new();
     let mut next = 0;
-    let mut on_feature = |item| {
-        features.extend(ctx.feature(next, item));
+    let mut on_feature = |item: RawItem| {
+        let start = item.start();
+        if let Some(f) = ctx.feature_at(next, item) {
+            features.push(f);
+            origins.push((next, start));
+        }
         next += 1;
     };
-    let (root, duplicates) = raw::parse(text, progress, &mut on_feature)?;
+    let raw::Parsed { root, duplicates, cut } = raw::parse(text, progress, &mut on_feature)?;
     ctx.diagnostics.extend(duplicates);
     let mut root = match root {
         RawItem::Object(obj) => *obj,
@@ -65,7 +77,14 @@ fn read_text(text: &str, mut diagnostics: Vec<Diagnostic>, progress: &Progress) 
     let kind = match root.members.get("type") {
         Some(Value::String(t)) => t.clone(),
         Some(other) => return Err(ReadError::NotGeoJson(format!("\"type\" is {}", json_kind(other)))),
+        // A cut file may have had its "type" after the features.
+        None if cut.is_some() => "FeatureCollection".into(),
         None => return Err(ReadError::NotGeoJson("the top-level object has no \"type\"".into())),
+    };
+    // Only a FeatureCollection has anything complete before a cut.
+    let cut = match cut {
+        Some(cut) if kind != "FeatureCollection" => return Err(json::json_error(cut.error)),
+        cut => cut,
     };
     let mut layer = Layer::default();
     match kind.as_str() {
@@ -89,26 +108,62 @@ fn read_text(text: &str, mut diagnostics: Vec<Diagnostic>, progress: &Progress) 
                 layer.name = name.clone();
             }
             layer.foreign = members;
-        }
-        "Feature" => {
-            if let Some(f) = ctx.feature(0, RawItem::Object(Box::new(root))) {
-                layer.features.push(f);
+            if let Some(cut) = cut {
+                // Nothing before the cut is worth a layer: the file fails as it always did.
+                if layer.features.is_empty() && layer.case.is_none() {
+                    return Err(json::json_error(cut.error));
+                }
+                ctx.diagnostics.push(cut_diagnostic(cut, layer.features.len()));
             }
         }
+        "Feature" => {
+            origins.push((0, root.start));
+            layer.features.extend(ctx.feature_at(0, RawItem::Object(Box::new(root))));
+        }
         t if GEOMETRY_TYPES.contains(&t) => {
-            let place = Place::Feature { index: 0, id: None };
+            let (first, start) = (ctx.diagnostics.len(), root.start);
+            let place = Place::feature(0, None);
             match ctx.geometry(root, &place) {
                 Ok(geometry) => layer.features.push(Feature { geometry, ..Feature::default() }),
                 Err(message) => ctx.diagnostics.push(Diagnostic::error(place, format!("geometry skipped: {message}"))),
             }
+            ctx.locate(first, start);
         }
         other => return Err(ReadError::NotGeoJson(format!("unknown type {other:?}"))),
     }
     ctx.summarise();
     if layer.case.is_some() {
-        diagnostics.extend(case_file::check_references(&layer));
+        for mut d in case_file::check_references(&layer) {
+            // The checks count the layer's features; the file may have had skipped ones too.
+            if let Place::Feature { index, at, .. } = &mut d.place
+                && let Some(&(in_file, start)) = origins.get(*index)
+            {
+                *index = in_file;
+                *at = start.map(|s| ctx.line_column(s));
+            }
+            ctx.diagnostics.push(d);
+        }
     }
     Ok(Loaded { layer, diagnostics })
+}
+
+/// The error for a file whose text breaks off after `kept` features: where, and what was kept.
+fn cut_diagnostic(cut: raw::Cut, kept: usize) -> Diagnostic {
+    let place = Place::Text { line: cut.error.line(), column: cut.error.column() };
+    let (what, before) = match cut.error.classify() {
+        serde_json::error::Category::Eof => ("the file ends in the middle, as if cut short".to_owned(), "the cut"),
+        _ => (format!("not valid JSON from here on ({})", json::error_detail(&cut.error)), "this point"),
+    };
+    let features = if kept == 1 { "1 feature".to_owned() } else { format!("{kept} features") };
+    let message = match cut.member.as_deref() {
+        Some("features") => format!("{what}: kept the {features} before {before}"),
+        Some(case_file::MEMBER) => {
+            format!("{what}, in \"{}\" after the features: kept the {features}; the case's evidence was not read", case_file::MEMBER)
+        }
+        Some(member) => format!("{what}, in {member:?} after the features: kept the {features}"),
+        None => format!("{what}, after the features: kept the {features}"),
+    };
+    Diagnostic::error(place, message)
 }
 
 fn json_kind(v: &Value) -> &'static str {
@@ -124,13 +179,39 @@ fn json_kind(v: &Value) -> &'static str {
 
 struct Context<'a> {
     diagnostics: &'a mut Vec<Diagnostic>,
+    /// Turns the features' offsets into lines and columns, for their diagnostics.
+    lines: Lines<'a>,
     z_dropped: usize,
     rewound: usize,
 }
 
 impl Context<'_> {
+    /// A feature, with its diagnostics placed at its opening brace.
+    fn feature_at(&mut self, index: usize, item: RawItem) -> Option<Feature> {
+        let (first, start) = (self.diagnostics.len(), item.start());
+        let feature = self.feature(index, item);
+        self.locate(first, start);
+        feature
+    }
+
+    /// Gives the feature diagnostics from `first` on the line and column of `start`.
+    fn locate(&mut self, first: usize, start: Option<usize>) {
+        let Some(start) = start.filter(|_| first < self.diagnostics.len()) else { return };
+        let here = self.line_column(start);
+        for d in &mut self.diagnostics[first..] {
+            if let Place::Feature { at, .. } = &mut d.place {
+                *at = Some(here);
+            }
+        }
+    }
+
+    fn line_column(&mut self, offset: usize) -> LineColumn {
+        let (line, column) = self.lines.line_column(offset);
+        LineColumn { line, column }
+    }
+
     fn feature(&mut self, index: usize, item: RawItem) -> Option<Feature> {
-        let place = |id: Option<&FeatureId>| Place::Feature { index, id: id.map(ToString::to_string) };
+        let place = |id: Option<&FeatureId>| Place::feature(index, id.map(ToString::to_string));
         let mut raw = match item {
             RawItem::Object(obj) => *obj,
             RawItem::Other(v) => {
@@ -235,21 +316,43 @@ impl Context<'_> {
                 let lines = list(coords, "lines")?.into_iter().map(|l| self.line(l, place)).collect::<Result<_, _>>()?;
                 Geometry::MultiLineString(MultiLineString(lines))
             }
-            "Polygon" => match self.polygon(coords, place)? {
-                Some(p) => Geometry::Polygon(p),
-                None => return Ok(None),
+            "Polygon" => match self.polygon(coords, place, None)? {
+                Rings::Empty => return Ok(None),
+                Rings::Polygon(p) => Geometry::Polygon(p),
+                Rings::Line(l) => Geometry::LineString(l),
+                Rings::Nothing(why) => return Err(why),
             },
-            _ => {
-                let mut polys = Vec::new();
-                for rings in list(coords, "polygons")? {
-                    polys.extend(self.polygon(rings, place)?);
-                }
-                if polys.is_empty() {
-                    return Ok(None);
-                }
-                Geometry::MultiPolygon(MultiPolygon(polys))
-            }
+            _ => return self.multi_polygon(coords, place),
         }))
+    }
+
+    /// A MultiPolygon's parts as `polygon` reads them: a part too short for a polygon is kept
+    /// as a line (the feature becomes a collection of its polygons and lines), one with nothing
+    /// to draw is dropped.
+    fn multi_polygon(&mut self, coords: Coords, place: &Place) -> Result<Option<Geometry<f64>>, String> {
+        let (mut polygons, mut lines, mut dropped) = (Vec::new(), Vec::new(), 0);
+        for (k, rings) in list(coords, "polygons")?.into_iter().enumerate() {
+            match self.polygon(rings, place, Some(k))? {
+                Rings::Empty => {}
+                Rings::Polygon(p) => polygons.push(p),
+                Rings::Line(l) => lines.push(l),
+                Rings::Nothing(why) => {
+                    self.diagnostics.push(Diagnostic::warning(place.clone(), format!("{why}; dropped that polygon")));
+                    dropped += 1;
+                }
+            }
+        }
+        let (polygons, lines) = (MultiPolygon(polygons), MultiLineString(lines));
+        Ok(match (polygons.0.is_empty(), lines.0.is_empty()) {
+            (true, true) if dropped > 0 => return Err(format!("none of its {dropped} polygons can be drawn")),
+            (true, true) => None,
+            (false, true) => Some(Geometry::MultiPolygon(polygons)),
+            (true, false) => Some(Geometry::MultiLineString(lines)),
+            (false, false) => Some(Geometry::GeometryCollection(GeometryCollection(vec![
+                Geometry::MultiPolygon(polygons),
+                Geometry::MultiLineString(lines),
+            ]))),
+        })
     }
 
     fn position(&mut self, coords: Coords, place: &Place) -> Result<Coord<f64>, String> {
@@ -296,23 +399,51 @@ impl Context<'_> {
         Ok(LineString(positions))
     }
 
-    fn polygon(&mut self, coords: Coords, place: &Place) -> Result<Option<Polygon<f64>>, String> {
-        let mut rings = list(coords, "rings")?.into_iter().enumerate().map(|(i, ring)| {
-            let line = self.positions(ring, place)?;
-            if line.len() < 4 {
-                return Err(format!("ring {i} has {} positions; a closed ring needs at least 4", line.len()));
-            }
-            if line.first() != line.last() {
-                let msg = format!("ring {i} is not closed; closed it");
-                self.diagnostics.push(Diagnostic::warning(place.clone(), msg));
-            }
-            Ok(LineString(line))
-        });
-        let Some(exterior) = rings.next().transpose()? else {
-            return Ok(None);
+    /// The rings of a polygon (part `part` of a MultiPolygon), repaired where that is plain:
+    /// a ring that is not closed is closed, a hole too short to be a ring is dropped, and an
+    /// outer ring too short for a polygon is kept as the line of its positions, each with a
+    /// warning. Exterior counter-clockwise, holes clockwise, as RFC 7946 asks.
+    fn polygon(&mut self, coords: Coords, place: &Place, part: Option<usize>) -> Result<Rings, String> {
+        let name = |i: usize| match part {
+            Some(k) => format!("polygon {k}, ring {i}"),
+            None => format!("ring {i}"),
         };
-        let interiors = rings.collect::<Result<Vec<_>, _>>()?;
-        let mut polygon = Polygon::new(exterior, interiors);
+        let mut rings = Vec::new();
+        for ring in list(coords, "rings")? {
+            rings.push(self.positions(ring, place)?);
+        }
+        let mut rings = rings.into_iter();
+        let Some(mut exterior) = rings.next() else { return Ok(Rings::Empty) };
+        if closed_len(&exterior) < 4 {
+            let n = exterior.len();
+            if n < 2 {
+                return Ok(Rings::Nothing(format!("{} has {n} position{}: nothing to draw", name(0), if n == 1 { "" } else { "s" })));
+            }
+            let holes = match rings.len() {
+                0 => String::new(),
+                1 => "; its hole was dropped".to_owned(),
+                h => format!("; its {h} holes were dropped"),
+            };
+            let msg = format!("{} has only {n} positions; a polygon needs 4 (the last repeating the first), so it was kept as a line{holes}", name(0));
+            self.diagnostics.push(Diagnostic::warning(place.clone(), msg));
+            return Ok(Rings::Line(LineString(exterior)));
+        }
+        if close(&mut exterior) {
+            self.diagnostics.push(Diagnostic::warning(place.clone(), format!("{} is not closed; closed it", name(0))));
+        }
+        let mut interiors = Vec::with_capacity(rings.len());
+        for (i, mut hole) in rings.enumerate().map(|(i, h)| (i + 1, h)) {
+            if closed_len(&hole) < 4 {
+                let msg = format!("{} (a hole) has only {} positions; a ring needs 4 (the last repeating the first), so it was dropped", name(i), hole.len());
+                self.diagnostics.push(Diagnostic::warning(place.clone(), msg));
+                continue;
+            }
+            if close(&mut hole) {
+                self.diagnostics.push(Diagnostic::warning(place.clone(), format!("{} is not closed; closed it", name(i))));
+            }
+            interiors.push(LineString(hole));
+        }
+        let mut polygon = Polygon::new(LineString(exterior), interiors);
         // RFC 7946 winding (exterior counter-clockwise, holes clockwise), fixed in place.
         let mut rewound = polygon.exterior().is_cw();
         if rewound {
@@ -325,7 +456,7 @@ impl Context<'_> {
             }
         });
         self.rewound += usize::from(rewound);
-        Ok(Some(polygon))
+        Ok(Rings::Polygon(polygon))
     }
 
     fn summarise(&mut self) {
@@ -338,6 +469,33 @@ impl Context<'_> {
             self.diagnostics.push(Diagnostic::info(Place::File, msg));
         }
     }
+}
+
+/// What the rings of a polygon make.
+enum Rings {
+    /// No rings: an empty geometry.
+    Empty,
+    Polygon(Polygon<f64>),
+    /// An outer ring too short for a polygon, as the line of its positions.
+    Line(LineString<f64>),
+    /// An outer ring of fewer than 2 positions, and why.
+    Nothing(String),
+}
+
+/// Closes a ring whose last position is not its first; whether it had to.
+fn close(ring: &mut Vec<Coord<f64>>) -> bool {
+    match (ring.first(), ring.last()) {
+        (Some(&first), Some(&last)) if first != last => {
+            ring.push(first);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// The number of positions of a ring once closed.
+fn closed_len(ring: &[Coord<f64>]) -> usize {
+    ring.len() + usize::from(ring.first() != ring.last())
 }
 
 /// The members of a nested array (lines of a MultiLineString, rings of a Polygon, ...).

@@ -10,6 +10,9 @@
 //! peaked at 419 MB that way; streaming the positions keeps it near the file size.
 //!
 //! The parser also reports progress (bytes parsed, features read) and stops when asked to.
+//! When the text breaks off once the features have begun (an interrupted download), the
+//! features before the break have already been handed on, and the root is returned as far as
+//! it was read, with the place of the break ([`Cut`]).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -35,6 +38,9 @@ enum Role {
 /// An object on the feature/geometry path.
 #[derive(Default, Debug)]
 pub(crate) struct RawObject {
+    /// Byte offset of its opening brace, when its first key has no escapes (the parser knows
+    /// where it is only from the address of a borrowed key).
+    pub start: Option<usize>,
     /// Every member not listed below, in file order.
     pub members: Map<String, Value>,
     pub features: Option<Vec<RawItem>>,
@@ -71,46 +77,87 @@ pub(crate) enum Coords {
 struct Shared<'a> {
     duplicates: std::cell::RefCell<Duplicates>,
     progress: &'a Progress,
-    /// Address range of the text, to turn borrowed keys into byte offsets.
-    base: usize,
-    len: usize,
+    /// The text, to turn borrowed keys into byte offsets.
+    text: &'a str,
     /// Offset of the last key seen: how far the parser has got.
     offset: std::cell::Cell<usize>,
     cancelled: std::cell::Cell<bool>,
+    /// Whether the root's `features` array has begun.
+    features_started: std::cell::Cell<bool>,
+    /// The root as far as it was read when the text broke off, and the member being read.
+    unfinished: std::cell::RefCell<Option<(RawObject, Option<String>)>>,
     on_feature: std::cell::RefCell<&'a mut dyn FnMut(RawItem)>,
 }
 
 impl<'a> Shared<'a> {
-    fn new(text: &str, progress: &'a Progress, on_feature: &'a mut dyn FnMut(RawItem)) -> Self {
+    fn new(text: &'a str, progress: &'a Progress, on_feature: &'a mut dyn FnMut(RawItem)) -> Self {
         Shared {
             duplicates: Default::default(),
             progress,
-            base: text.as_ptr() as usize,
-            len: text.len(),
+            text,
             offset: Default::default(),
             cancelled: Default::default(),
+            features_started: Default::default(),
+            unfinished: Default::default(),
             on_feature: std::cell::RefCell::new(on_feature),
         }
     }
+
+    /// Byte offset of a key borrowed from the text.
+    fn offset_of(&self, key: &str) -> Option<usize> {
+        let at = (key.as_ptr() as usize).wrapping_sub(self.text.as_ptr() as usize);
+        (at <= self.text.len()).then_some(at)
+    }
+
+    /// Byte offset of the `{` before an object's first key, borrowed from the text.
+    fn brace_before(&self, key: &str) -> Option<usize> {
+        let before_quote = &self.text.as_bytes()[..self.offset_of(key)?.checked_sub(1)?];
+        let brace = before_quote.iter().rposition(|b| !b" \t\n\r".contains(b))?;
+        (before_quote[brace] == b'{').then_some(brace)
+    }
+}
+
+/// The document as parsed.
+pub(crate) struct Parsed {
+    pub root: RawItem,
+    /// Warnings for duplicate keys.
+    pub duplicates: Vec<Diagnostic>,
+    /// Where the text broke off, when it did after the features had begun.
+    pub cut: Option<Cut>,
+}
+
+/// Where the text stopped being JSON (its end, for a cut file) after the features had begun.
+pub(crate) struct Cut {
+    pub error: serde_json::Error,
+    /// The member of the root being read there (`features`, `portolan`, ...); none between
+    /// members.
+    pub member: Option<String>,
 }
 
 /// Parses GeoJSON text into its raw structure. The elements of a top-level `features` array
 /// go to `on_feature` as soon as each is parsed (so that a big file is never held twice) and
-/// the array is left empty. Returns the root and warnings for duplicate keys.
-pub(crate) fn parse(text: &str, progress: &Progress, on_feature: &mut dyn FnMut(RawItem)) -> Result<(RawItem, Vec<Diagnostic>), ReadError> {
+/// the array is left empty. Fails when the text is not JSON, unless it broke off after the
+/// features had begun: then the root is what was read of it, and `cut` says where.
+pub(crate) fn parse(text: &str, progress: &Progress, on_feature: &mut dyn FnMut(RawItem)) -> Result<Parsed, ReadError> {
     let shared = Shared::new(text, progress, on_feature);
     let mut de = serde_json::Deserializer::from_str(text);
     let root = ItemSeed { role: Role::Root, path: &Path::Root, shared: &shared }
         .deserialize(&mut de)
         .and_then(|v| de.end().map(|()| v));
-    let root = match root {
-        Ok(root) => root,
+    let (root, cut) = match root {
+        Ok(root) => (root, None),
         Err(_) if shared.cancelled.get() => return Err(ReadError::Cancelled),
-        Err(e) => return Err(json_error(e)),
+        Err(error) => match shared.unfinished.take() {
+            Some((mut root, member)) if shared.features_started.get() => {
+                root.features.get_or_insert_with(Vec::new);
+                (RawItem::Object(Box::new(root)), Some(Cut { error, member }))
+            }
+            _ => return Err(json_error(error)),
+        },
     };
-    let mut diags = Vec::new();
-    shared.duplicates.into_inner().report(&mut diags);
-    Ok((root, diags))
+    let mut duplicates = Vec::new();
+    shared.duplicates.into_inner().report(&mut duplicates);
+    Ok(Parsed { root, duplicates, cut })
 }
 
 #[derive(Clone, Copy)]
@@ -172,9 +219,35 @@ impl<'de> Visitor<'de> for ItemSeed<'_, '_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawItem, A::Error> {
-        let shared = self.shared;
         let mut obj = RawObject::default();
+        let mut reading = None;
+        match self.members(&mut map, &mut obj, &mut reading) {
+            Ok(()) => Ok(RawItem::Object(Box::new(obj))),
+            Err(e) => {
+                if self.role == Role::Root {
+                    self.shared.unfinished.replace(Some((obj, reading)));
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+impl ItemSeed<'_, '_> {
+    /// Reads the members of an object into `obj`; `reading` names the root's member whose
+    /// value is being read, for the message if the text breaks off there.
+    fn members<'de, A: MapAccess<'de>>(&self, map: &mut A, obj: &mut RawObject, reading: &mut Option<String>) -> Result<(), A::Error> {
+        let shared = self.shared;
+        let mut first = true;
         while let Some(key) = map.next_key_seed(KeySeed { shared })? {
+            if std::mem::take(&mut first)
+                && let Cow::Borrowed(key) = &key
+            {
+                obj.start = shared.brace_before(key);
+            }
+            if self.role == Role::Root {
+                *reading = Some(key.to_string());
+            }
             let path = Path::Key(&key, self.path);
             let child = |role| ItemSeed { role, path: &path, shared };
             let duplicate = match (self.role, key.as_ref()) {
@@ -200,8 +273,9 @@ impl<'de> Visitor<'de> for ItemSeed<'_, '_> {
             if duplicate {
                 shared.duplicates.borrow_mut().note(&path);
             }
+            *reading = None;
         }
-        Ok(RawItem::Object(Box::new(obj)))
+        Ok(())
     }
 }
 
@@ -227,8 +301,7 @@ impl<'de> Visitor<'de> for KeySeed<'_, '_> {
     }
 
     fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-        let at = (v.as_ptr() as usize).wrapping_sub(self.shared.base);
-        if at <= self.shared.len {
+        if let Some(at) = self.shared.offset_of(v) {
             self.shared.offset.set(at);
         }
         Ok(Cow::Borrowed(v))
@@ -271,6 +344,7 @@ impl<'de> Visitor<'de> for ListSeed<'_, '_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let ItemSeed { role, path, shared } = self.0;
+        shared.features_started.set(shared.features_started.get() || role == Role::Feature);
         let mut items = Vec::new();
         for i in 0.. {
             let here = Path::Index(i, path);
@@ -396,6 +470,14 @@ impl<'de> Visitor<'de> for CoordsSeed {
 }
 
 impl RawItem {
+    /// Byte offset of the object's opening brace, when known.
+    pub fn start(&self) -> Option<usize> {
+        match self {
+            RawItem::Object(obj) => obj.start,
+            RawItem::Other(_) => None,
+        }
+    }
+
     /// Back to plain JSON, for a structural member that turned out to be a foreign member
     /// (a FeatureCollection with a `geometry`, say). Heights are not kept.
     pub fn into_value(self) -> Value {
