@@ -160,8 +160,9 @@ fn cancel_stops_a_load_and_leaves_the_session_as_it_was() {
 fn a_failed_background_load_changes_nothing_but_the_problems_list() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("cut.geojson");
-    let mut text = tracks(150);
-    text.truncate(text.len() * 2 / 3);
+    // One feature cut short: nothing complete to keep (a cut collection keeps what came
+    // before the cut; see the next test).
+    let text = format!("{{\"type\":\"Feature\",\"properties\":{{\"note\":\"{}", "x".repeat(1 << 21));
     std::fs::write(&path, &text).unwrap();
     assert!(text.len() as u64 >= 1 << 20, "big enough to load in the background");
     let mut h = app();
@@ -175,7 +176,27 @@ fn a_failed_background_load_changes_nothing_but_the_problems_list() {
     assert_eq!(h.state().map.memory.zoom(), view, "the view did not move");
     let errors = &h.state().load_errors;
     assert_eq!(errors.len(), 1);
-    assert!(errors[0].contains("cut.geojson") && errors[0].contains("truncated"), "{errors:?}");
+    assert!(errors[0].contains("cut.geojson"), "{errors:?}");
+}
+
+#[test]
+fn a_big_collection_cut_short_loads_what_came_before_the_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cut.geojson");
+    let mut text = tracks(150);
+    text.truncate(text.len() * 2 / 3);
+    std::fs::write(&path, &text).unwrap();
+    let mut h = app();
+    let ctx = h.ctx.clone();
+    h.state_mut().open_file(&ctx, &path, true);
+    frames_until(&mut h, |app| app.loading.is_empty());
+    h.run_steps(2);
+    let layers = &h.state().doc.layers;
+    assert_eq!(layers.len(), 2, "the features before the cut are a layer");
+    let kept = layers[1].layer.features.len();
+    assert!(kept > 50 && kept < 150, "{kept}");
+    assert!(layers[1].diagnostics.iter().any(|d| d.message.contains(&format!("kept the {kept} features"))), "{:?}", layers[1].diagnostics);
+    assert!(h.state().show_problems, "the cut is listed with the problems");
 }
 
 #[test]
