@@ -340,13 +340,15 @@ impl Document {
             }
         }
         // Records that are gone are no longer selected.
-        let case = self.layers[layer].layer.case.clone();
-        self.selection.retain_map(|s| match &s {
-            Selection::Source { layer: l, id } if *l == layer => case.as_ref()?.source(id).map(|_| s.clone()),
-            Selection::Vessel { layer: l, id } if *l == layer => case.as_ref()?.vessel(id).map(|_| s.clone()),
-            Selection::Event { layer: l, id } if *l == layer => case.as_ref()?.event(id).map(|_| s.clone()),
-            _ => Some(s),
-        });
+        if edit.ops.iter().any(|op| matches!(op, Op::Source(_) | Op::Vessel(_) | Op::Event(_) | Op::Whole { .. })) {
+            let case = self.layers[layer].layer.case.clone();
+            self.selection.retain_map(|s| match &s {
+                Selection::Source { layer: l, id } if *l == layer => case.as_ref()?.source(id).map(|_| s.clone()),
+                Selection::Vessel { layer: l, id } if *l == layer => case.as_ref()?.vessel(id).map(|_| s.clone()),
+                Selection::Event { layer: l, id } if *l == layer => case.as_ref()?.event(id).map(|_| s.clone()),
+                _ => Some(s),
+            });
+        }
         Ok(())
     }
 
