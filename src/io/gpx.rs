@@ -113,9 +113,12 @@ fn read_text(text: &str, mut diagnostics: Vec<Diagnostic>) -> Result<Loaded, Rea
             c.push(i);
         }
     }
-    let mut reader = Reader { text, lines: Lines::new(text), diagnostics, root_tag, nodes, children, scan, claimed: HashSet::new() };
+    let mut reader = Reader { text, lines: Lines::new(text), diagnostics, root_tag, nodes, children, scan, claimed: HashSet::new(), cut_at: None };
     let layer = reader.read();
     reader.report_unclaimed();
+    if let Some(d) = reader.cut_at.and_then(|i| reader.diagnostics.get_mut(i)) {
+        d.message = format!("{} {}", d.message, super::kept_before_cut(layer.features.len()));
+    }
     let mut diagnostics = reader.diagnostics;
     super::sort_by_place(&mut diagnostics);
     Ok(Loaded { layer, diagnostics })
@@ -133,6 +136,8 @@ struct Reader<'t> {
     children: Vec<Vec<usize>>,
     scan: xml::Scan,
     claimed: HashSet<usize>,
+    /// The diagnostic that reports the cut of a truncated file, told the features kept.
+    cut_at: Option<usize>,
 }
 
 /// Parses with the gpx crate, catching a panic rather than trusting it never comes.
@@ -168,6 +173,20 @@ impl Reader<'_> {
 
     fn warning(&mut self, place: Place, message: String) {
         self.diagnostics.push(Diagnostic::warning(place, message));
+    }
+
+    /// Reports the structural problem `index` of the scan as an error, once.
+    fn problem(&mut self, index: usize, message: impl FnOnce(&xml::Problem) -> String) {
+        if !self.claimed.insert(index) {
+            return;
+        }
+        let Some(problem) = self.scan.problems.get(index) else { return };
+        let message = message(problem);
+        let place = self.lines.place(problem.offset);
+        if self.scan.cut == Some(index) {
+            self.cut_at = Some(self.diagnostics.len());
+        }
+        self.error(place, message);
     }
 
     fn clean(&self, span: Range<usize>) -> String {
@@ -254,11 +273,8 @@ impl Reader<'_> {
     /// The damage of a node as an error, claimed so it is reported once.
     fn damaged(&mut self, node: usize, label: &str) -> bool {
         let Some(d) = self.nodes[node].damage else { return false };
-        self.claimed.insert(d);
-        let Some(problem) = self.scan.problems.get(d).cloned() else { return true };
         let (line, _) = self.lines.line_column(self.nodes[node].span.start);
-        let place = self.lines.place(problem.offset);
-        self.error(place, format!("{label} (line {line}) skipped: {}", problem.message));
+        self.problem(d, |p| format!("{label} (line {line}) skipped: {}", p.message));
         true
     }
 
@@ -339,11 +355,7 @@ impl Reader<'_> {
                     Some(d) => {
                         if !damage_reported {
                             damage_reported = true;
-                            self.claimed.insert(d);
-                            if let Some(problem) = self.scan.problems.get(d).cloned() {
-                                let at = self.lines.place(problem.offset);
-                                self.error(at, format!("{label}: point {ordinal} skipped: {}", problem.message));
-                            }
+                            self.problem(d, |p| format!("{label}: point {ordinal} skipped: {}", p.message));
                         }
                     }
                 }
@@ -359,11 +371,7 @@ impl Reader<'_> {
         if let Some(d) = self.nodes[node].damage
             && !damage_reported
         {
-            self.claimed.insert(d);
-            if let Some(problem) = self.scan.problems.get(d).cloned() {
-                let at = self.lines.place(problem.offset);
-                self.error(at, format!("{label}: {}; the points before it were loaded", problem.message));
-            }
+            self.problem(d, |p| format!("{label} was read up to here: {}", p.message));
         }
         if is_track {
             let mut t = skeleton.and_then(|g| g.tracks.into_iter().next()).unwrap_or_default();
@@ -424,12 +432,12 @@ impl Reader<'_> {
     }
 
     fn report_unclaimed(&mut self) {
-        let problems: Vec<xml::Problem> = self.scan.unclaimed(&self.claimed).cloned().collect();
-        for p in problems {
-            let place = self.lines.place(p.offset);
+        let problems: Vec<(usize, xml::Problem)> = self.scan.unclaimed(&self.claimed).map(|(i, p)| (i, p.clone())).collect();
+        for (i, p) in problems {
             if p.broken {
-                self.error(place, p.message);
+                self.problem(i, |p| p.message.clone());
             } else {
+                let place = self.lines.place(p.offset);
                 self.warning(place, p.message);
             }
         }

@@ -2,7 +2,8 @@
 //!
 //! Reading: [`xml::walk`] finds the structure (Documents and Folders, Placemarks, shared
 //! styles, schemas) and cleans the text; each Placemark is then parsed on its own by the kml
-//! crate, so a broken placemark is skipped with an error naming it and the rest loads. Names
+//! crate, so a broken placemark is skipped with an error naming it and the rest loads (a file
+//! cut short keeps every placemark before the cut, and says how many). Names
 //! and descriptions are taken from the text as written (descriptions are often HTML).
 //!
 //! What becomes of KML in the model:
@@ -371,6 +372,8 @@ impl Document {
             reader.shared_style(span.start, &xml::clean(text, span.clone(), &scan.edits));
         }
         let mut claimed = HashSet::new();
+        // The diagnostic that reports the cut of a truncated file, told the features kept.
+        let mut cut_at = None;
         let mut features = Vec::with_capacity(outline.jobs.len());
         for (n, job) in outline.jobs.iter().enumerate() {
             let label = match &job.name {
@@ -379,6 +382,9 @@ impl Document {
             };
             if let Some(p) = job.damage.and_then(|d| scan.problems.get(d).map(|p| (d, p))) {
                 claimed.insert(p.0);
+                if scan.cut == Some(p.0) {
+                    cut_at = Some(reader.diagnostics.len());
+                }
                 let (line, _) = reader.lines.line_column(job.start);
                 let place = reader.lines.place(p.1.offset);
                 reader.error(place, format!("{label} (line {line}) skipped: {}", p.1.message));
@@ -389,13 +395,19 @@ impl Document {
                 features.push(f);
             }
         }
-        for p in scan.unclaimed(&claimed) {
+        for (i, p) in scan.unclaimed(&claimed) {
             let place = reader.lines.place(p.offset);
+            if scan.cut == Some(i) {
+                cut_at = Some(reader.diagnostics.len());
+            }
             if p.broken {
                 reader.error(place, p.message.clone());
             } else {
                 reader.warning(place, p.message.clone());
             }
+        }
+        if let Some(d) = cut_at.and_then(|i| reader.diagnostics.get_mut(i)) {
+            d.message = format!("{} {}", d.message, super::kept_before_cut(features.len()));
         }
         let mut links = Vec::new();
         for (span, container) in &outline.links {

@@ -215,6 +215,15 @@ pub(crate) fn check_lon_lat(x: f64, y: f64, order_hint: &str) -> Result<Option<S
     Ok(None)
 }
 
+/// The end of the error for a file cut short: how many features the reader kept from before
+/// the cut (`…; is it truncated? 3 features before the cut were kept`).
+pub(crate) fn kept_before_cut(features: usize) -> String {
+    match features {
+        1 => "1 feature before the cut was kept".into(),
+        n => format!("{n} features before the cut were kept"),
+    }
+}
+
 /// Puts diagnostics with a line and column in the order of the file, the others (notes about
 /// the whole file) after them, each group keeping its order.
 pub(crate) fn sort_by_place(diagnostics: &mut [Diagnostic]) {
