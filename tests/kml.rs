@@ -168,6 +168,42 @@ fn shapes_kml_allows_and_google_earth_writes() {
 }
 
 #[test]
+fn coordinates_with_only_commas_read_as_google_earth_reads_them() {
+    let text = doc(r#"
+<Placemark><name>triples</name><LineString><coordinates>130.1,42.1,0,130.2,42.2,0,130.3,42.3,0</coordinates></LineString></Placemark>
+<Placemark><name>pairs</name><LineString><coordinates>130.1,42.1,130.2,42.2,130.3,42.3,130.4,42.4</coordinates></LineString></Placemark>
+<Placemark><name>pairs, not triples</name><LineString><coordinates>130.1,42.1,130.2,42.2,130.3,42.3</coordinates></LineString></Placemark>
+<Placemark><name>either: libkml reads triples</name><LineString><coordinates>10,20,30,40,50,60</coordinates></LineString></Placemark>
+<Placemark><name>spaces after commas</name><LineString><coordinates>130.1, 42.1, 5, 130.2, 42.2, 5</coordinates></LineString></Placemark>
+<Placemark><name>ring</name><Polygon><outerBoundaryIs><LinearRing><coordinates>
+  0,0,0,1,0,0,1,1,0,0,0,0
+</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>
+<Placemark><name>mixed</name><LineString><coordinates>1,2,0 3,4,0,5,6,0</coordinates></LineString></Placemark>
+<Placemark><name>as usual</name><LineString><coordinates>1,2,0 3,4,0</coordinates></LineString></Placemark>
+"#);
+    let (_dir, path) = write_temp("commas.kml", text.as_bytes());
+    let l = io::read_path(&path).unwrap();
+    let coords = |i: usize| -> Vec<(f64, f64)> {
+        use geo::CoordsIter;
+        l.layer.features[i].geometry.as_ref().unwrap().coords_iter().map(|c| (c.x, c.y)).collect()
+    };
+    assert_eq!(coords(0), [(130.1, 42.1), (130.2, 42.2), (130.3, 42.3)]);
+    assert_eq!(coords(1), [(130.1, 42.1), (130.2, 42.2), (130.3, 42.3), (130.4, 42.4)]);
+    assert_eq!(coords(2), [(130.1, 42.1), (130.2, 42.2), (130.3, 42.3)]);
+    assert_eq!(coords(3), [(10.0, 20.0), (40.0, 50.0)]);
+    assert_eq!(coords(4), [(130.1, 42.1), (130.2, 42.2)]);
+    assert!(matches!(&l.layer.features[5].geometry, Some(Geometry::Polygon(p)) if p.exterior().0.len() == 4));
+    assert_eq!(coords(6), [(1.0, 2.0), (3.0, 4.0), (5.0, 6.0)]);
+    assert_eq!(coords(7), [(1.0, 2.0), (3.0, 4.0)]);
+    assert_eq!(
+        messages(&l),
+        "note: 4 positions had heights; Portolan draws in 2D and ignores them\n\
+         note: 5 lists of coordinates have only commas between positions; read as longitude,latitude,altitude as Google Earth does\n\
+         note: 2 lists of coordinates have only commas between positions and can only be longitude,latitude pairs; read so"
+    );
+}
+
+#[test]
 fn a_bad_placemark_is_skipped_with_its_line_and_the_rest_loads() {
     let text = doc(
         r#"<Placemark><name>good</name><Point><coordinates>131.9,43.1</coordinates></Point></Placemark>

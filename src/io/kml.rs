@@ -25,6 +25,7 @@
 //! archive through NetworkLinks. Entries are inflated in memory only, under [`KmzLimits`].
 //! Nothing is ever written to disk and nothing is fetched from the network.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::io::{Cursor, Read};
 use std::ops::Range;
@@ -135,6 +136,8 @@ struct Outline {
     links: Vec<(Range<usize>, Option<usize>)>,
     overlays: usize,
     models: usize,
+    /// Coordinates written with commas only, read as triples and as pairs.
+    comma_runs: [usize; 2],
 }
 
 impl Outline {
@@ -255,10 +258,30 @@ impl Outline {
                     }
                     ("coordinates", Some(_)) => {
                         let raw = &text[inner.clone()];
+                        let mut tidy = Cow::Borrowed(raw);
                         if raw.contains(", ") || raw.contains(" ,") || raw.contains(",\t") || raw.contains(",\n") {
                             // "lon, lat" with spaces: the kml crate splits positions on whitespace.
-                            let tidy = raw.split(',').map(str::trim).collect::<Vec<_>>().join(",");
-                            edits.push(xml::Edit { range: inner, with: tidy });
+                            tidy = Cow::Owned(raw.split(',').map(str::trim).collect::<Vec<_>>().join(","));
+                        }
+                        if tidy.split_whitespace().any(|run| run.matches(',').count() > 2) {
+                            let mut pairs = None;
+                            let runs: Vec<Cow<'_, str>> = tidy
+                                .split_whitespace()
+                                .map(|run| match comma_run(run) {
+                                    Some((tuples, as_pairs)) => {
+                                        pairs = Some(pairs.unwrap_or(false) || as_pairs);
+                                        Cow::Owned(tuples)
+                                    }
+                                    None => Cow::Borrowed(run),
+                                })
+                                .collect();
+                            if let Some(pairs) = pairs {
+                                self.comma_runs[usize::from(pairs)] += 1;
+                                tidy = Cow::Owned(runs.join(" "));
+                            }
+                        }
+                        if let Cow::Owned(with) = tidy {
+                            edits.push(xml::Edit { range: inner, with });
                         }
                     }
                     ("Style", Some((job, _))) if self.stack.last().is_some_and(|s| s == "Placemark") => {
@@ -872,6 +895,14 @@ impl Reader<'_, '_> {
         if outline.models > 0 {
             self.info(format!("{} 3D models are not shown", outline.models));
         }
+        let lists = |n: usize| if n == 1 { "1 list of coordinates has".to_owned() } else { format!("{n} lists of coordinates have") };
+        let [triples, pairs] = outline.comma_runs;
+        if triples > 0 {
+            self.info(format!("{} only commas between positions; read as longitude,latitude,altitude as Google Earth does", lists(triples)));
+        }
+        if pairs > 0 {
+            self.info(format!("{} only commas between positions and can only be longitude,latitude pairs; read so", lists(pairs)));
+        }
     }
 }
 
@@ -889,6 +920,29 @@ impl Reader<'_, '_> {
         };
         Ok((self.track(e, warnings)?, times))
     }
+}
+
+/// A run of numbers with only commas between them (`lon,lat,alt,lon,lat,alt`), as some
+/// generators write KML, split into positions (`lon,lat,alt lon,lat,alt`) the way Google Earth
+/// reads it, and whether it was read as pairs; `None` when it is left as it is.
+///
+/// libkml (`Coordinates::ParseVec3`) reads a longitude, skips to the next comma, reads a
+/// latitude, and reads an altitude only when the next character after the latitude (and any
+/// whitespace) is a comma: so a comma-only run is read greedily as lon,lat,alt triples, the
+/// last tuple taking what is left. That is followed here, except when triples cannot be
+/// positions and lon,lat pairs can (the count is not a multiple of three, or a triple's
+/// latitude is out of range): then the run is read as pairs, which libkml would misread.
+/// Runs of up to three numbers, or with anything that is not a number, are left as they are.
+fn comma_run(run: &str) -> Option<(String, bool)> {
+    let values: Vec<&str> = run.split(',').collect();
+    let numbers: Vec<f64> = values.iter().map(|v| v.parse().ok()).collect::<Option<_>>()?;
+    if numbers.len() <= 3 {
+        return None;
+    }
+    let fits = |k: usize| numbers.len() % k == 0 && numbers.chunks(k).all(|c| check_lon_lat(c[0], c[1], "").is_ok());
+    let pairs = !fits(3) && fits(2);
+    let tuples: Vec<String> = values.chunks(if pairs { 2 } else { 3 }).map(|c| c.join(",")).collect();
+    Some((tuples.join(" "), pairs))
 }
 
 /// Parts of a MultiGeometry: Multi* when alike, a GeometryCollection otherwise.
