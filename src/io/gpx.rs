@@ -1,10 +1,13 @@
 //! GPX 1.0 / 1.1 reader (waypoints, routes, tracks), on the gpx crate.
 //!
 //! The text first goes through [`xml::walk`] (DTDs and entity references taken out, nesting
-//! bounded, broken markup located). A sound file is then parsed whole; otherwise, or when the
-//! gpx crate refuses it (it rejects a whole file for one bad number or date), every waypoint,
-//! route and track is parsed on its own, and a route or track that fails point by point, so a
-//! file cut short loads up to its last complete point and a bad point is named by its line.
+//! bounded, broken markup located), and optional fields the gpx crate would refuse (empty or
+//! malformed, as GPS units write them) are taken out with a warning (see `fields`). A sound
+//! file is then parsed whole; otherwise, or when the gpx crate refuses it (it rejects a whole
+//! file for one bad number or date), every waypoint, route and track is parsed on its own, and
+//! a route or track that fails point by point, so a file cut short loads up to its last
+//! complete point (the error at the cut says how many features were kept) and a bad point is
+//! named by its line.
 //!
 //! In the model: a waypoint is a Point; a route a LineString; a track a LineString, or a
 //! MultiLineString when it has several segments. Properties: `name`, `description`, `comment`,
@@ -12,6 +15,8 @@
 //! position, null where missing) for routes and tracks; `period` from the time of a waypoint,
 //! or the first and last times of a route or track, with every time in `times` when all
 //! positions have one. The metadata `name` names the layer.
+
+mod fields;
 
 use std::collections::HashSet;
 use std::ops::Range;
@@ -61,34 +66,38 @@ fn read_text(text: &str, mut diagnostics: Vec<Diagnostic>) -> Result<Loaded, Rea
     let mut open: Vec<Option<usize>> = Vec::new();
     let mut root_tag: Option<Range<usize>> = None;
     let mut version_edit: Option<xml::Edit> = None;
-    let mut scan = xml::walk(text, |event, _| match event {
-        Event::Start { name, start, tag_end, depth, .. } => {
-            if depth == 0 {
-                root_tag = Some(start..tag_end);
-                let tag = &text[start..tag_end];
-                if local(name) == "gpx" && !tag.contains("version=") {
-                    let at = start + 1 + name.len();
-                    version_edit = Some(xml::Edit { range: at..at, with: " version=\"1.1\"".into() });
+    let mut fields = fields::Fields::default();
+    let mut scan = xml::walk(text, |event, edits| {
+        fields.on(text, &event, edits);
+        match event {
+            Event::Start { name, start, tag_end, depth, .. } => {
+                if depth == 0 {
+                    root_tag = Some(start..tag_end);
+                    let tag = &text[start..tag_end];
+                    if local(name) == "gpx" && !tag.contains("version=") {
+                        let at = start + 1 + name.len();
+                        version_edit = Some(xml::Edit { range: at..at, with: " version=\"1.1\"".into() });
+                    }
                 }
+                let index = (1..=3).contains(&depth).then(|| {
+                    let parent = open.get(depth - 1).copied().flatten();
+                    nodes.push(Node { name: local(name).to_owned(), span: start..tag_end, damage: None, parent });
+                    nodes.len() - 1
+                });
+                open.truncate(depth);
+                open.push(index);
             }
-            let index = (1..=3).contains(&depth).then(|| {
-                let parent = open.get(depth - 1).copied().flatten();
-                nodes.push(Node { name: local(name).to_owned(), span: start..tag_end, damage: None, parent });
-                nodes.len() - 1
-            });
-            open.truncate(depth);
-            open.push(index);
-        }
-        Event::End { span, damage, depth, .. } => {
-            if let Some(Some(i)) = open.get(depth).copied()
-                && let Some(node) = nodes.get_mut(i)
-            {
-                node.span = span;
-                node.damage = damage;
+            Event::End { span, damage, depth, .. } => {
+                if let Some(Some(i)) = open.get(depth).copied()
+                    && let Some(node) = nodes.get_mut(i)
+                {
+                    node.span = span;
+                    node.damage = damage;
+                }
+                open.truncate(depth);
             }
-            open.truncate(depth);
+            Event::Text { .. } => {}
         }
-        Event::Text { .. } => {}
     });
     match scan.root.as_ref().map(|(n, _)| n.as_str()) {
         Some("gpx") => {}
@@ -114,6 +123,13 @@ fn read_text(text: &str, mut diagnostics: Vec<Diagnostic>) -> Result<Loaded, Rea
         }
     }
     let mut reader = Reader { text, lines: Lines::new(text), diagnostics, root_tag, nodes, children, scan, claimed: HashSet::new(), cut_at: None };
+    for (at, message) in fields.warnings {
+        let place = reader.lines.place(at);
+        reader.warning(place, message);
+    }
+    if fields.more > 0 {
+        reader.warning(Place::File, format!("{} more empty or malformed fields were left out like those above", fields.more));
+    }
     let layer = reader.read();
     reader.report_unclaimed();
     if let Some(d) = reader.cut_at.and_then(|i| reader.diagnostics.get_mut(i)) {
