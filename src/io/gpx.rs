@@ -1,4 +1,5 @@
-//! GPX 1.0 / 1.1 reader (waypoints, routes, tracks), on the gpx crate.
+//! GPX 1.0 / 1.1 reader (waypoints, routes, tracks) on the gpx crate, and GPX 1.1 writer
+//! ([`to_string`], in `write`).
 //!
 //! The text first goes through [`xml::walk`] (DTDs and entity references taken out, nesting
 //! bounded, broken markup located), and optional fields the gpx crate would refuse (empty or
@@ -9,14 +10,15 @@
 //! complete point (the error at the cut says how many features were kept) and a bad point is
 //! named by its line.
 //!
-//! In the model: a waypoint is a Point; a route a LineString; a track a LineString, or a
-//! MultiLineString when it has several segments. Properties: `name`, `description`, `comment`,
-//! `symbol`, `type`, `source`, `link`, `number`; `ele` for a waypoint, `elevations` (one per
-//! position, null where missing) for routes and tracks; `period` from the time of a waypoint,
-//! or the first and last times of a route or track, with every time in `times` when all
-//! positions have one. The metadata `name` names the layer.
+//! In the model: a waypoint is a Point; a route a LineString, marked `gpx` = `route`; a track a
+//! LineString, or a MultiLineString when it has several segments. Properties: `name`,
+//! `description`, `comment`, `symbol`, `type`, `source`, `link`, `number`; `ele` for a
+//! waypoint, `elevations` (one per position, null where missing) for routes and tracks;
+//! `period` from the time of a waypoint, or the first and last times of a route or track, with
+//! every time in `times` when all positions have one. The metadata `name` names the layer.
 
 mod fields;
+mod write;
 
 use std::collections::HashSet;
 use std::ops::Range;
@@ -29,6 +31,8 @@ use super::text::Lines;
 use super::xml::{self, Event, local};
 use super::{Diagnostic, Loaded, Place, ReadError, check_lon_lat};
 use crate::model::{Feature, Layer};
+
+pub use write::{save, to_string};
 
 /// Bad points of one route or track listed one by one before the rest are only counted.
 const MAX_POINTS_LISTED: usize = 20;
@@ -504,6 +508,8 @@ impl Reader<'_> {
         if let Some(n) = r.number {
             properties.insert("number".into(), n.into());
         }
+        // So that a route is written back as one, not as a track.
+        properties.insert("gpx".into(), "route".into());
         let geometry = self.lines_of(&[&r.points[..]], &mut properties, place);
         Feature { geometry, properties, ..Feature::default() }
     }

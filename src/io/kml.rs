@@ -1,10 +1,12 @@
-//! KML and KMZ reader, KML writer.
+//! KML and KMZ reader and writer.
 //!
 //! Reading: [`xml::walk`] finds the structure (Documents and Folders, Placemarks, shared
 //! styles, schemas) and cleans the text; each Placemark is then parsed on its own by the kml
 //! crate, so a broken placemark is skipped with an error naming it and the rest loads (a file
-//! cut short keeps every placemark before the cut, and says how many). Names
-//! and descriptions are taken from the text as written (descriptions are often HTML).
+//! cut short keeps every placemark before the cut, and says how many). Names and descriptions
+//! are taken from the text as written (descriptions are often HTML). Coordinates are tidied
+//! first as Google Earth reads them: spaces after commas, and commas only between positions
+//! (see `comma_run`).
 //!
 //! What becomes of KML in the model:
 //!
@@ -24,6 +26,9 @@
 //! KMZ: the zip's `doc.kml` (or its first `.kml`), and KML files it links to inside the
 //! archive through NetworkLinks. Entries are inflated in memory only, under [`KmzLimits`].
 //! Nothing is ever written to disk and nothing is fetched from the network.
+//!
+//! Writing: [`to_string`] (KML 2.2, with what it cannot carry), [`to_kmz`] (that KML as the
+//! archive's `doc.kml`, and nothing else).
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
@@ -37,7 +42,7 @@ use kml::{Kml, KmlReader, KmlWriter};
 use serde_json::{Map, Number, Value};
 
 use super::text::Lines;
-use super::xml::{self, Event, local};
+use super::xml::{self, Event, escape, local, sanitize};
 use super::{Diagnostic, Loaded, Place, ReadError, check_lon_lat};
 use crate::model::{Feature, FeatureId, Layer};
 
@@ -1395,20 +1400,25 @@ pub fn save(path: &std::path::Path, layer: &Layer) -> std::io::Result<()> {
     super::save_atomic(path, to_string(layer).as_bytes())
 }
 
+/// The layer as a KMZ: [`to_string`]'s KML as `doc.kml`, deflated, and nothing else.
+pub fn to_kmz(layer: &Layer) -> std::io::Result<Vec<u8>> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("doc.kml", options).map_err(std::io::Error::other)?;
+    zip.write_all(to_string(layer).as_bytes())?;
+    Ok(zip.finish().map_err(std::io::Error::other)?.into_inner())
+}
+
+/// Saves the layer as KMZ, atomically.
+pub fn save_kmz(path: &std::path::Path, layer: &Layer) -> std::io::Result<()> {
+    super::save_atomic(path, &to_kmz(layer)?)
+}
+
 struct Written {
     placemark: kml::types::Placemark<f64>,
     data: Vec<(String, Value)>,
     folder: Vec<String>,
-}
-
-/// Text with the characters XML forbids replaced, for the kml crate's writer (which escapes).
-fn sanitize(s: &str) -> String {
-    s.chars().map(|c| if xml::xml_char(c) { c } else { '\u{FFFD}' }).collect()
-}
-
-/// Text escaped for an element or attribute written here directly.
-fn escape(s: &str) -> String {
-    sanitize(s).replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 fn text_of(v: &Value) -> String {

@@ -279,22 +279,27 @@ fn read_bounded(path: &Path, progress: &Progress) -> Result<Vec<u8>, ReadError> 
     Ok(bytes)
 }
 
-/// Saves a layer in the format its file name asks for: `.kml` as KML (for Google Earth),
-/// `.geojson` or `.json` as GeoJSON (case files keep their evidence). Atomic, like every save.
+/// Saves a layer in the format its file name asks for: `.geojson` or `.json` as GeoJSON (case
+/// files keep their evidence), `.kml` as KML and `.kmz` as KMZ (for Google Earth), `.gpx` as
+/// GPX (for GPS units). Atomic, like every save.
 pub fn save_path(path: &Path, layer: &Layer) -> Result<(), SaveError> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    match ext.as_str() {
-        "kml" => kml::save(path, layer)?,
+    match extension(path).as_str() {
         "geojson" | "json" => geojson::save(path, layer)?,
+        "kml" => kml::save(path, layer)?,
+        "kmz" => kml::save_kmz(path, layer)?,
+        "gpx" => gpx::save(path, layer)?,
         other => return Err(SaveError::UnknownFormat(other.to_owned())),
     }
     Ok(())
 }
 
-/// Whether `save_path` writes files with this name (GeoJSON and KML).
+/// Whether `save_path` writes files with this name (GeoJSON, KML, KMZ, GPX).
 pub fn writes(path: &Path) -> bool {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    matches!(ext.as_str(), "geojson" | "json" | "kml")
+    matches!(extension(path).as_str(), "geojson" | "json" | "kml" | "kmz" | "gpx")
+}
+
+fn extension(path: &Path) -> String {
+    path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase()
 }
 
 /// Why a layer could not be saved.
@@ -302,7 +307,7 @@ pub fn writes(path: &Path) -> bool {
 pub enum SaveError {
     #[error("cannot write the file: {0}")]
     Io(#[from] std::io::Error),
-    #[error("cannot save as {0:?}: Portolan writes .geojson, .json and .kml")]
+    #[error("cannot save as {0:?}: Portolan writes .geojson, .json, .kml, .kmz and .gpx")]
     UnknownFormat(String),
 }
 

@@ -214,6 +214,17 @@ pub(crate) fn unescape(raw: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Text with the characters XML forbids replaced by U+FFFD, for a writer that escapes.
+pub(crate) fn sanitize(s: &str) -> String {
+    s.chars().map(|c| if xml_char(c) { c } else { '\u{FFFD}' }).collect()
+}
+
+/// Text made safe to write as an element's content or an attribute value: forbidden
+/// characters replaced, `&`, `<`, `>` and `"` escaped.
+pub(crate) fn escape(s: &str) -> String {
+    sanitize(s).replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
 /// Text with `&`, `<` and `>` escaped, for a CDATA section turned into character data.
 pub(crate) fn escape_text(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
