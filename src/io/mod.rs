@@ -298,6 +298,19 @@ pub fn writes(path: &Path) -> bool {
     matches!(extension(path).as_str(), "geojson" | "json" | "kml" | "kmz" | "gpx")
 }
 
+/// Whether Save may write a layer back over the file of this format it was read from: GeoJSON
+/// and KML. A GPX file holds sensor fields and extensions the reader skips, a KMZ its images;
+/// writing over one would lose them, so those are written only under a name the user chose.
+pub fn saves_in_place(path: &Path) -> bool {
+    matches!(extension(path).as_str(), "geojson" | "json" | "kml")
+}
+
+/// Whether a file written in this format keeps everything in a layer, a case's evidence
+/// included: GeoJSON only. A case saved as KML, KMZ or GPX is an export.
+pub fn keeps_everything(path: &Path) -> bool {
+    matches!(extension(path).as_str(), "geojson" | "json")
+}
+
 fn extension(path: &Path) -> String {
     path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase()
 }
