@@ -270,19 +270,22 @@ impl Outline {
                         }
                         if tidy.split_whitespace().any(|run| run.matches(',').count() > 2) {
                             let mut pairs = None;
-                            let runs: Vec<Cow<'_, str>> = tidy
-                                .split_whitespace()
-                                .map(|run| match comma_run(run) {
+                            let mut split = String::with_capacity(tidy.len() + 16);
+                            for run in tidy.split_whitespace() {
+                                if !split.is_empty() {
+                                    split.push(' ');
+                                }
+                                match comma_run(run) {
                                     Some((tuples, as_pairs)) => {
                                         pairs = Some(pairs.unwrap_or(false) || as_pairs);
-                                        Cow::Owned(tuples)
+                                        split.push_str(&tuples);
                                     }
-                                    None => Cow::Borrowed(run),
-                                })
-                                .collect();
+                                    None => split.push_str(run),
+                                }
+                            }
                             if let Some(pairs) = pairs {
                                 self.comma_runs[usize::from(pairs)] += 1;
-                                tidy = Cow::Owned(runs.join(" "));
+                                tidy = Cow::Owned(split);
                             }
                         }
                         if let Cow::Owned(with) = tidy {
@@ -939,15 +942,32 @@ impl Reader<'_, '_> {
 /// latitude is out of range): then the run is read as pairs, which libkml would misread.
 /// Runs of up to three numbers, or with anything that is not a number, are left as they are.
 fn comma_run(run: &str) -> Option<(String, bool)> {
-    let values: Vec<&str> = run.split(',').collect();
-    let numbers: Vec<f64> = values.iter().map(|v| v.parse().ok()).collect::<Option<_>>()?;
-    if numbers.len() <= 3 {
+    // One pass to check the numbers, read as triples and as pairs, without holding them.
+    let (mut count, mut lon) = (0usize, 0.0);
+    let (mut triples, mut pairs) = (true, true);
+    for value in run.split(',') {
+        let v: f64 = value.parse().ok()?;
+        if count % 3 == 1 {
+            triples &= check_lon_lat(lon, v, "").is_ok();
+        }
+        if count % 2 == 1 {
+            pairs &= check_lon_lat(lon, v, "").is_ok();
+        }
+        (count, lon) = (count + 1, v);
+    }
+    if count <= 3 {
         return None;
     }
-    let fits = |k: usize| numbers.len() % k == 0 && numbers.chunks(k).all(|c| check_lon_lat(c[0], c[1], "").is_ok());
-    let pairs = !fits(3) && fits(2);
-    let tuples: Vec<String> = values.chunks(if pairs { 2 } else { 3 }).map(|c| c.join(",")).collect();
-    Some((tuples.join(" "), pairs))
+    let pairs = !(triples && count.is_multiple_of(3)) && pairs && count.is_multiple_of(2);
+    let size = if pairs { 2 } else { 3 };
+    let mut out = String::with_capacity(run.len());
+    for (i, value) in run.split(',').enumerate() {
+        if i > 0 {
+            out.push(if i % size == 0 { ' ' } else { ',' });
+        }
+        out.push_str(value);
+    }
+    Some((out, pairs))
 }
 
 /// Parts of a MultiGeometry: Multi* when alike, a GeometryCollection otherwise.
