@@ -112,10 +112,12 @@ impl<'t> Fields<'t> {
                 if damage.is_none() {
                     self.field(text, local(name), span, inner, depth, edits);
                 }
-                let (kept, rest): (Vec<_>, Vec<_>) = self.pending.drain(..).partition(|p| p.0 == depth);
-                self.pending = rest;
-                if damage.is_none() {
-                    for (_, at, message) in kept {
+                if self.pending.last().is_some_and(|p| p.0 == depth) {
+                    let first = self.pending.partition_point(|p| p.0 != depth);
+                    for (_, at, message) in self.pending.split_off(first) {
+                        if damage.is_some() {
+                            continue;
+                        }
                         if self.warnings.len() < MAX_LISTED {
                             self.warnings.push((at, message));
                         } else {

@@ -1,8 +1,8 @@
 //! GPX 1.1 writer, for GPS units and the apps that read their files.
 //!
-//! Points become waypoints; lines become tracks (one segment per line), or routes when the
-//! feature is one (`gpx` = `route`, as the reader marks GPX routes, or a Portolan sea route or
-//! rail corridor). Times and heights are written the way the readers store them: per vertex
+//! Points become waypoints; lines become tracks (one segment per line), or routes (one per
+//! line) when the feature is one (`gpx` = `route`, as the reader marks GPX routes, or a
+//! Portolan sea route or rail corridor). Times and heights are written the way the readers store them: per vertex
 //! from `times` (GPX and KML tracks) and `elevations`, else a waypoint's `time` or `period`
 //! instant and `ele`, and a line's `period` on its first and last vertex.
 //!
