@@ -225,7 +225,7 @@ fn empty_header_only_truncated_and_garbage() {
     assert_eq!(e.len(), 1, "{}", messages(&l));
     let line = full[..cut].lines().count();
     assert_eq!(e[0].place, Place::Text { line, column: full[..cut].rsplit('\n').next().unwrap().len() + 1 });
-    assert_eq!(e[0].message, "the file ends inside a quoted value that starts on line 3; is it truncated? 2 features before the cut were kept");
+    assert_eq!(e[0].message, "the file ends inside a quoted value that starts on line 3, as if cut short: kept the 2 features before the cut");
     let l = csv("name,lat,lon\nA,42.1,130.1\nB,\"42.");
     assert_eq!(l.layer.features.len(), 1);
     assert_eq!(of(&l, Severity::Error)[0].place, Place::Text { line: 3, column: 7 });
@@ -244,7 +244,7 @@ fn a_table_cut_short_keeps_its_complete_rows_and_names_the_cut() {
     let e = of(&l, Severity::Error);
     assert_eq!(e.len(), 1, "{}", messages(&l));
     assert_eq!(e[0].place, Place::Text { line: 4, column: 10 });
-    assert_eq!(e[0].message, "row skipped: the file ends after 3 of the 5 fields of this row; is it truncated? 2 features before the cut were kept");
+    assert_eq!(e[0].message, "row skipped: the file ends after 3 of the 5 fields of this row, as if cut short: kept the 2 features before the cut");
     // Cut after the position: the row is kept, its cut value with it.
     let cut = full.find("third").unwrap() + 2;
     let l = csv(&full[..cut]);
@@ -257,7 +257,7 @@ fn a_table_cut_short_keeps_its_complete_rows_and_names_the_cut() {
     // A last field cut inside quotes, and the same with a TSV file.
     let l = csv("name\tlat\tlon\tnote\nA\t42.1\t130.1\tx\nB\t42.2\t130.2\t\"multi\nline");
     assert_eq!(l.layer.features.len(), 2);
-    assert_eq!(of(&l, Severity::Error)[0].to_string(), "line 4 column 5: error: the file ends inside a quoted value that starts on line 3; is it truncated? 2 features before the cut were kept");
+    assert_eq!(of(&l, Severity::Error)[0].to_string(), "line 4 column 5: error: the file ends inside a quoted value that starts on line 3, as if cut short: kept the 2 features before the cut");
     // Cut after a whole row: nothing to report, whether or not the last line break is there
     // (a last row with every field and no line break is taken as whole).
     for cut in [full.len(), full.len() - 1] {

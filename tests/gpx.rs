@@ -163,7 +163,7 @@ fn truncated_gpx_loads_up_to_the_last_complete_point() {
     assert_eq!(e[0].place, Place::Text { line: 84, column: 9 });
     assert_eq!(
         e[0].message,
-        "track 1: point 4 skipped: the file ends inside <trkpt> (opened on line 82); is it truncated? 4 features before the cut were kept"
+        "track 1: point 4 skipped: the file ends inside <trkpt> (opened on line 82), as if cut short: kept the 4 features before the cut"
     );
     // Cut after the last point: the track keeps every point, the cut is at the end.
     let cut = full.find("</trkseg>").unwrap();
@@ -173,7 +173,7 @@ fn truncated_gpx_loads_up_to_the_last_complete_point() {
     assert_eq!(e[0].place, Place::Text { line: 80, column: 5 });
     assert_eq!(
         e[0].message,
-        "track 1 was read up to here: the file ends inside <trkseg> (opened on line 62); is it truncated? 4 features before the cut were kept"
+        "track 1 was read up to here: the file ends inside <trkseg> (opened on line 62), as if cut short: kept the 4 features before the cut"
     );
     let Some(Geometry::LineString(line)) = &l.layer.features[3].geometry else { panic!() };
     assert_eq!(line.0.len(), 3);

@@ -394,7 +394,7 @@ fn truncated_kml_loads_the_placemarks_before_the_cut() {
     assert_eq!(e[0].place, Place::Text { line: 128, column: 5 });
     assert_eq!(
         e[0].message,
-        r#"placemark "Tikhoretsk depot" (line 126) skipped: the file ends inside the tag <TimeS; is it truncated? 3 features before the cut were kept"#
+        r#"placemark "Tikhoretsk depot" (line 126) skipped: the file ends inside the tag <TimeS, as if cut short: kept the 3 features before the cut"#
     );
     // Cut between placemarks: the cut is at the end of the text, inside the open Folder.
     let cut = full[..full.find("<name>Tikhoretsk depot").unwrap()].rfind("<Placemark>").unwrap();
@@ -405,7 +405,7 @@ fn truncated_kml_loads_the_placemarks_before_the_cut() {
     let (line, column) = (full[..cut].lines().count(), full[..cut].rsplit('\n').next().unwrap().len() + 1);
     assert_eq!(e[0].place, Place::Text { line, column });
     assert!(e[0].message.starts_with("the file ends inside <Folder> (opened on line "), "{}", e[0]);
-    assert!(e[0].message.ends_with("; is it truncated? 3 features before the cut were kept"), "{}", e[0]);
+    assert!(e[0].message.ends_with(", as if cut short: kept the 3 features before the cut"), "{}", e[0]);
     // Cut anywhere: no panic, no hang, never more than the complete placemarks.
     for cut in (1..full.len()).step_by(97) {
         if let Ok(l) = io::kml::read_str(&full[..cut]) {
@@ -500,7 +500,7 @@ fn truncated_and_empty_kmz() {
     let l = io::kml::read_kmz(&bytes[..700]).unwrap();
     assert!(l.layer.features.len() < 6);
     assert!(messages(&l).contains("doc.kml is cut short"), "{}", messages(&l));
-    let kept = format!("truncated? {} features before the cut were kept", l.layer.features.len());
+    let kept = format!(", as if cut short: kept the {} features before the cut", l.layer.features.len());
     assert!(messages(&l).contains(&kept), "{}", messages(&l));
     // Cut in the local header: nothing to read.
     assert!(matches!(io::kml::read_kmz(&bytes[..20]).unwrap_err(), ReadError::Kmz(_)));

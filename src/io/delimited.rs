@@ -442,7 +442,7 @@ fn read_text(text: &str, options: &Options, mut diagnostics: Vec<Diagnostic>) ->
     match cut {
         Some((place, what, kept)) => {
             let skipped = if kept { "" } else { "row skipped: " };
-            let message = format!("{skipped}the file ends {what}; is it truncated? {}", super::kept_before_cut(rows.len()));
+            let message = super::cut_message(&format!("{skipped}the file ends {what}"), rows.len());
             diagnostics.push(Diagnostic::error(place, message));
         }
         None => {

@@ -137,7 +137,7 @@ fn read_text(text: &str, mut diagnostics: Vec<Diagnostic>) -> Result<Loaded, Rea
     let layer = reader.read();
     reader.report_unclaimed();
     if let Some(d) = reader.cut_at.and_then(|i| reader.diagnostics.get_mut(i)) {
-        d.message = format!("{} {}", d.message, super::kept_before_cut(layer.features.len()));
+        d.message = super::cut_message(&d.message, layer.features.len());
     }
     let mut diagnostics = reader.diagnostics;
     super::sort_by_place(&mut diagnostics);

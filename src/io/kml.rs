@@ -438,7 +438,7 @@ impl Document {
             }
         }
         if let Some(d) = cut_at.and_then(|i| reader.diagnostics.get_mut(i)) {
-            d.message = format!("{} {}", d.message, super::kept_before_cut(features.len()));
+            d.message = super::cut_message(&d.message, features.len());
         }
         let mut links = Vec::new();
         for (span, container) in &outline.links {

@@ -215,13 +215,13 @@ pub(crate) fn check_lon_lat(x: f64, y: f64, order_hint: &str) -> Result<Option<S
     Ok(None)
 }
 
-/// The end of the error for a file cut short: how many features the reader kept from before
-/// the cut (`…; is it truncated? 3 features before the cut were kept`).
-pub(crate) fn kept_before_cut(features: usize) -> String {
-    match features {
-        1 => "1 feature before the cut was kept".into(),
-        n => format!("{n} features before the cut were kept"),
-    }
+/// The error at the cut of a file cut short, in the GeoJSON reader's words: what the text
+/// ends inside, then how many features were kept (`the file ends inside <Placemark> (opened
+/// on line 12), as if cut short: kept the 3 features before the cut`).
+pub(crate) fn cut_message(what: &str, kept: usize) -> String {
+    let what = what.trim_end_matches("; is it truncated?").trim_end_matches("; is the file truncated?");
+    let features = if kept == 1 { "1 feature".to_owned() } else { format!("{kept} features") };
+    format!("{what}, as if cut short: kept the {features} before the cut")
 }
 
 /// Puts diagnostics with a line and column in the order of the file, the others (notes about
