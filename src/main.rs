@@ -72,9 +72,9 @@ enum Command {
     /// case's title and its most cited sources. PNGs carry their resolution: 72 dpi at 1x,
     /// 144 at 2x, 300 from 3x on, unless --dpi says otherwise.
     Export(Box<ExportArgs>),
-    /// Convert a file to GeoJSON or KML, chosen by the output's extension (.geojson, .json,
-    /// .kml): from Google Earth to QGIS and back. Problems in the input are listed; exits 1 when
-    /// the input had errors or the output cannot be written.
+    /// Convert a file to GeoJSON, KML, KMZ or GPX, chosen by the output's extension (.geojson,
+    /// .json, .kml, .kmz, .gpx): from Google Earth to QGIS or a GPS unit and back. Problems in
+    /// the input are listed; exits 1 when the input had errors or the output cannot be written.
     Convert {
         input: PathBuf,
         #[arg(long)]
@@ -403,7 +403,13 @@ fn convert(input: &std::path::Path, out: &std::path::Path) -> ExitCode {
         eprintln!("error: {}: {e}", out.display());
         return ExitCode::FAILURE;
     }
-    println!("wrote {} ({} features)", out.display(), loaded.layer.features.len());
+    let features = &loaded.layer.features;
+    let gpx = out.extension().is_some_and(|e| e.eq_ignore_ascii_case("gpx"));
+    let unlocated = if gpx { features.iter().filter(|f| f.geometry.is_none()).count() } else { 0 };
+    println!("wrote {} ({} features)", out.display(), features.len() - unlocated);
+    if unlocated > 0 {
+        eprintln!("note: {unlocated} features without a geometry were left out: GPX holds positions only");
+    }
     if loaded.has_errors() { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
 

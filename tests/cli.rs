@@ -101,7 +101,29 @@ fn convert_moves_a_case_to_kml_and_back() {
     assert!(checked.contains("features: 24"), "{checked}");
     let (code, text) = run(&["convert", SAMPLE, "--out", dir.path().join("x.shp").to_str().unwrap()]);
     assert_eq!(code, 1);
-    assert!(text.contains("Portolan writes .geojson, .json and .kml"), "{text}");
+    assert!(text.contains("Portolan writes .geojson, .json, .kml, .kmz and .gpx"), "{text}");
+}
+
+#[test]
+fn convert_writes_kmz_and_gpx() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["case.kmz", "case.gpx"] {
+        let out = dir.path().join(name);
+        let (code, text) = run(&["convert", SAMPLE, "--out", out.to_str().unwrap()]);
+        assert_eq!(code, 0, "{text}");
+        assert!(text.contains("(24 features)"), "{text}");
+        let (code, checked) = run(&["check", out.to_str().unwrap()]);
+        assert_eq!(code, 0, "{checked}");
+        assert!(checked.contains("features: 24"), "{checked}");
+    }
+    // GPX holds positions only: a feature without one is left out, and said so.
+    let unlocated = dir.path().join("unlocated.geojson");
+    std::fs::write(&unlocated, r#"{"type": "FeatureCollection", "features": [
+      {"type": "Feature", "properties": {"name": "here"}, "geometry": {"type": "Point", "coordinates": [1, 2]}},
+      {"type": "Feature", "properties": {"name": "nowhere"}, "geometry": null}]}"#).unwrap();
+    let (code, text) = run(&["convert", unlocated.to_str().unwrap(), "--out", dir.path().join("u.gpx").to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("(1 features)") && text.contains("1 features without a geometry were left out"), "{text}");
 }
 
 #[cfg(unix)]

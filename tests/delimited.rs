@@ -221,15 +221,56 @@ fn empty_header_only_truncated_and_garbage() {
     let cut = full.find("Sea Commercial").unwrap();
     let l = csv(&full[..cut]);
     assert_eq!(l.layer.features.len(), 2); // the cut row has its position before the cut
-    let w = of(&l, Severity::Warning);
-    assert_eq!(w[0].place, Place::Text { line: 3, column: 1 });
-    assert_eq!(w[0].message, "the file ends inside a quoted value that starts on this line; is it truncated?");
+    let e = of(&l, Severity::Error);
+    assert_eq!(e.len(), 1, "{}", messages(&l));
+    let line = full[..cut].lines().count();
+    assert_eq!(e[0].place, Place::Text { line, column: full[..cut].rsplit('\n').next().unwrap().len() + 1 });
+    assert_eq!(e[0].message, "the file ends inside a quoted value that starts on line 3, as if cut short: kept the 2 features before the cut");
     let l = csv("name,lat,lon\nA,42.1,130.1\nB,\"42.");
     assert_eq!(l.layer.features.len(), 1);
-    assert_eq!(of(&l, Severity::Error)[0].place, Place::Text { line: 3, column: 1 });
+    assert_eq!(of(&l, Severity::Error)[0].place, Place::Text { line: 3, column: 7 });
     // Binary garbage: no panic, a message.
     let garbage: Vec<u8> = (0..65536u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
     assert!(delimited::read_bytes(&garbage).is_err());
+}
+
+#[test]
+fn a_table_cut_short_keeps_its_complete_rows_and_names_the_cut() {
+    let full = "name,lat,lon,note,ref\nA,42.1,130.1,first,1\nB,42.2,130.2,second,2\nC,42.3,130.3,third,3\n";
+    // Cut in the position of the last row: it is skipped, with the place of the cut.
+    let cut = full.find("130.3").unwrap() + 2;
+    let l = csv(&full[..cut]);
+    assert_eq!(l.layer.features.iter().map(|f| f.name().unwrap()).collect::<Vec<_>>(), ["A", "B"]);
+    let e = of(&l, Severity::Error);
+    assert_eq!(e.len(), 1, "{}", messages(&l));
+    assert_eq!(e[0].place, Place::Text { line: 4, column: 10 });
+    assert_eq!(e[0].message, "row skipped: the file ends after 3 of the 5 fields of this row, as if cut short: kept the 2 features before the cut");
+    // Cut after the position: the row is kept, its cut value with it.
+    let cut = full.find("third").unwrap() + 2;
+    let l = csv(&full[..cut]);
+    assert_eq!(l.layer.features.len(), 3);
+    assert_eq!(l.layer.features[2].properties["note"], "th");
+    assert_eq!(point(&l.layer.features[2]), (130.3, 42.3));
+    let e = of(&l, Severity::Error);
+    assert_eq!(e.len(), 1, "{}", messages(&l));
+    assert_eq!(e[0].place, Place::Text { line: 4, column: 16 });
+    // A last field cut inside quotes, and the same with a TSV file.
+    let l = csv("name\tlat\tlon\tnote\nA\t42.1\t130.1\tx\nB\t42.2\t130.2\t\"multi\nline");
+    assert_eq!(l.layer.features.len(), 2);
+    assert_eq!(of(&l, Severity::Error)[0].to_string(), "line 4 column 5: error: the file ends inside a quoted value that starts on line 3, as if cut short: kept the 2 features before the cut");
+    // Cut after a whole row: nothing to report, whether or not the last line break is there
+    // (a last row with every field and no line break is taken as whole).
+    for cut in [full.len(), full.len() - 1] {
+        let l = csv(&full[..cut]);
+        assert_eq!((l.layer.features.len(), l.diagnostics.len()), (3, 0), "{}", messages(&l));
+    }
+    // Cut anywhere: the rows before the cut line always load.
+    for cut in 1..full.len() {
+        if let Ok(l) = delimited::read_str(&full[..cut]) {
+            let complete = full[..cut].matches('\n').count().saturating_sub(1);
+            assert!(l.layer.features.len() >= complete, "{cut}: {}", messages(&l));
+        }
+    }
 }
 
 #[test]

@@ -92,8 +92,62 @@ fn a_bad_point_is_skipped_with_its_line_and_the_track_keeps_the_rest() {
     assert_eq!(e[1].place, Place::Text { line: 6, column: 1 });
     assert_eq!(e[1].message, "track 1, point 3 skipped: latitude 130.3 is outside [-90.0, 90.0]; are lat and lon swapped?");
     let w = of(&l, Severity::Warning);
-    assert_eq!(w[0].message, "track 1, point 4: a <time> is not an ISO 8601 date and time; left out");
+    assert_eq!(w[0].message, "track 1, point 4: the <time> \"yesterday\" is not an ISO 8601 date and time; left out");
     assert_eq!(w[1].message, "track 1, point 5: <heartrate> is not allowed in waypoint; left out");
+}
+
+#[test]
+fn empty_or_malformed_optional_fields_drop_the_field_never_the_point() {
+    let cases = [
+        ("<fix></fix>", "the <fix> is empty"),
+        ("<sat></sat>", "the <sat> is empty"),
+        ("<ele></ele>", "the <ele> is empty"),
+        ("<time>yesterday</time>", "the <time> \"yesterday\" is not an ISO 8601 date and time"),
+        ("<time>2023-10-16T25:00:00Z</time>", "the <time> \"2023-10-16T25:00:00Z\" is not an ISO 8601 date and time"),
+        ("<time></time>", "the <time> is empty"),
+        ("<hdop>abc</hdop>", "the <hdop> \"abc\" is not a number"),
+        ("<vdop></vdop>", "the <vdop> is empty"),
+        ("<sat>-1</sat>", "the <sat> \"-1\" is not a whole number from 0 to 18446744073709551615"),
+        ("<dgpsid>70000</dgpsid>", "the <dgpsid> \"70000\" is not a whole number from 0 to 65535"),
+        ("<sym/>", "the <sym> is empty"),
+        ("<type></type>", "the <type> is empty"),
+    ];
+    for (field, why) in cases {
+        let text = format!(
+            "{HEAD}<wpt lat=\"42.1\" lon=\"130.1\"><ele>4.5</ele>{field}<name>gate</name></wpt>\n<trk><name>T</name><trkseg>\n\
+             <trkpt lat=\"42.2\" lon=\"130.2\">{field}<time>2023-10-16T08:00:00Z</time></trkpt>\n\
+             <trkpt lat=\"42.3\" lon=\"130.3\"><time>2023-10-16T08:01:00Z</time></trkpt>\n</trkseg></trk>\n</gpx>\n"
+        );
+        let l = gpx(&text);
+        let [wpt, trk] = &l.layer.features[..] else { panic!("{field}: {}", messages(&l)) };
+        assert_eq!(wpt.geometry, Some(Geometry::Point(geo::Point::new(130.1, 42.1))), "{field}");
+        assert_eq!((wpt.name(), &wpt.properties["ele"]), (Some("gate"), &json!(4.5)), "{field}");
+        assert!(matches!(&trk.geometry, Some(Geometry::LineString(line)) if line.0.len() == 2), "{field}");
+        assert_eq!(trk.list_prop("times"), ["2023-10-16T08:00:00Z", "2023-10-16T08:01:00Z"], "{field}");
+        let w: Vec<String> = l.diagnostics.iter().map(ToString::to_string).collect();
+        assert_eq!(w, [
+            format!("line 3 column 1: warning: waypoint 1: {why}; left out"),
+            format!("line 5 column 1: warning: track 1, point 1: {why}; left out"),
+        ]);
+    }
+    // A unit that writes an empty field on every point: every point loads, the list stays short.
+    let points: String = (0..100).map(|i| format!("<trkpt lat=\"42.{i:02}\" lon=\"130\"><sat></sat></trkpt>\n")).collect();
+    let l = gpx(&track(&points));
+    assert!(matches!(&l.layer.features[0].geometry, Some(Geometry::LineString(line)) if line.0.len() == 100));
+    assert_eq!(l.diagnostics.len(), 21, "{}", messages(&l));
+    assert_eq!(l.diagnostics[20].to_string(), "warning: 80 more empty or malformed fields were left out like those above");
+    // Spaces around a value are trimmed without a word; a route keeps a bad name and number out.
+    let l = gpx(&format!(
+        "{HEAD}<rte><name></name><number>one</number><rtept lat=\"1\" lon=\"2\"><ele> 12.5 </ele><time> 2023-10-16T08:00:00Z </time></rtept><rtept lat=\"3\" lon=\"4\"/></rte></gpx>"
+    ));
+    let [rte] = &l.layer.features[..] else { panic!("{}", messages(&l)) };
+    assert_eq!(rte.properties["elevations"], json!([12.5, null]));
+    assert_eq!(rte.properties["period"], "2023-10-16T08:00:00Z");
+    assert_eq!(
+        messages(&l),
+        "line 3 column 1: warning: route 1: the <name> is empty; left out\n\
+         line 3 column 1: warning: route 1: the <number> \"one\" is not a whole number from 0 to 4294967295; left out"
+    );
 }
 
 #[test]
@@ -107,7 +161,22 @@ fn truncated_gpx_loads_up_to_the_last_complete_point() {
     let e = of(&l, Severity::Error);
     assert_eq!(e.len(), 1, "{}", messages(&l));
     assert_eq!(e[0].place, Place::Text { line: 84, column: 9 });
-    assert_eq!(e[0].message, "track 1: point 4 skipped: the file ends inside <trkpt> (opened on line 82); is it truncated?");
+    assert_eq!(
+        e[0].message,
+        "track 1: point 4 skipped: the file ends inside <trkpt> (opened on line 82), as if cut short: kept the 4 features before the cut"
+    );
+    // Cut after the last point: the track keeps every point, the cut is at the end.
+    let cut = full.find("</trkseg>").unwrap();
+    let l = gpx(&full[..cut]);
+    let e = of(&l, Severity::Error);
+    assert_eq!(e.len(), 1, "{}", messages(&l));
+    assert_eq!(e[0].place, Place::Text { line: 80, column: 5 });
+    assert_eq!(
+        e[0].message,
+        "track 1 was read up to here: the file ends inside <trkseg> (opened on line 62), as if cut short: kept the 4 features before the cut"
+    );
+    let Some(Geometry::LineString(line)) = &l.layer.features[3].geometry else { panic!() };
+    assert_eq!(line.0.len(), 3);
     // Cut anywhere: never a panic or a hang.
     for cut in (1..full.len()).step_by(89) {
         let _ = io::gpx::read_str(&full[..cut]);

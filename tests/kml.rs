@@ -168,6 +168,42 @@ fn shapes_kml_allows_and_google_earth_writes() {
 }
 
 #[test]
+fn coordinates_with_only_commas_read_as_google_earth_reads_them() {
+    let text = doc(r#"
+<Placemark><name>triples</name><LineString><coordinates>130.1,42.1,0,130.2,42.2,0,130.3,42.3,0</coordinates></LineString></Placemark>
+<Placemark><name>pairs</name><LineString><coordinates>130.1,42.1,130.2,42.2,130.3,42.3,130.4,42.4</coordinates></LineString></Placemark>
+<Placemark><name>pairs, not triples</name><LineString><coordinates>130.1,42.1,130.2,42.2,130.3,42.3</coordinates></LineString></Placemark>
+<Placemark><name>either: libkml reads triples</name><LineString><coordinates>10,20,30,40,50,60</coordinates></LineString></Placemark>
+<Placemark><name>spaces after commas</name><LineString><coordinates>130.1, 42.1, 5, 130.2, 42.2, 5</coordinates></LineString></Placemark>
+<Placemark><name>ring</name><Polygon><outerBoundaryIs><LinearRing><coordinates>
+  0,0,0,1,0,0,1,1,0,0,0,0
+</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>
+<Placemark><name>mixed</name><LineString><coordinates>1,2,0 3,4,0,5,6,0</coordinates></LineString></Placemark>
+<Placemark><name>as usual</name><LineString><coordinates>1,2,0 3,4,0</coordinates></LineString></Placemark>
+"#);
+    let (_dir, path) = write_temp("commas.kml", text.as_bytes());
+    let l = io::read_path(&path).unwrap();
+    let coords = |i: usize| -> Vec<(f64, f64)> {
+        use geo::CoordsIter;
+        l.layer.features[i].geometry.as_ref().unwrap().coords_iter().map(|c| (c.x, c.y)).collect()
+    };
+    assert_eq!(coords(0), [(130.1, 42.1), (130.2, 42.2), (130.3, 42.3)]);
+    assert_eq!(coords(1), [(130.1, 42.1), (130.2, 42.2), (130.3, 42.3), (130.4, 42.4)]);
+    assert_eq!(coords(2), [(130.1, 42.1), (130.2, 42.2), (130.3, 42.3)]);
+    assert_eq!(coords(3), [(10.0, 20.0), (40.0, 50.0)]);
+    assert_eq!(coords(4), [(130.1, 42.1), (130.2, 42.2)]);
+    assert!(matches!(&l.layer.features[5].geometry, Some(Geometry::Polygon(p)) if p.exterior().0.len() == 4));
+    assert_eq!(coords(6), [(1.0, 2.0), (3.0, 4.0), (5.0, 6.0)]);
+    assert_eq!(coords(7), [(1.0, 2.0), (3.0, 4.0)]);
+    assert_eq!(
+        messages(&l),
+        "note: 4 positions had heights; Portolan draws in 2D and ignores them\n\
+         note: 5 lists of coordinates have only commas between positions; read as longitude,latitude,altitude as Google Earth does\n\
+         note: 2 lists of coordinates have only commas between positions and can only be longitude,latitude pairs; read so"
+    );
+}
+
+#[test]
 fn a_bad_placemark_is_skipped_with_its_line_and_the_rest_loads() {
     let text = doc(
         r#"<Placemark><name>good</name><Point><coordinates>131.9,43.1</coordinates></Point></Placemark>
@@ -356,7 +392,20 @@ fn truncated_kml_loads_the_placemarks_before_the_cut() {
     let e = of(&l, Severity::Error);
     assert_eq!(e.len(), 1, "{}", messages(&l));
     assert_eq!(e[0].place, Place::Text { line: 128, column: 5 });
-    assert_eq!(e[0].message, r#"placemark "Tikhoretsk depot" (line 126) skipped: the file ends inside the tag <TimeS; is it truncated?"#);
+    assert_eq!(
+        e[0].message,
+        r#"placemark "Tikhoretsk depot" (line 126) skipped: the file ends inside the tag <TimeS, as if cut short: kept the 3 features before the cut"#
+    );
+    // Cut between placemarks: the cut is at the end of the text, inside the open Folder.
+    let cut = full[..full.find("<name>Tikhoretsk depot").unwrap()].rfind("<Placemark>").unwrap();
+    let l = kml(&full[..cut]);
+    assert_eq!(l.layer.features.len(), 3);
+    let e = of(&l, Severity::Error);
+    assert_eq!(e.len(), 1, "{}", messages(&l));
+    let (line, column) = (full[..cut].lines().count(), full[..cut].rsplit('\n').next().unwrap().len() + 1);
+    assert_eq!(e[0].place, Place::Text { line, column });
+    assert!(e[0].message.starts_with("the file ends inside <Folder> (opened on line "), "{}", e[0]);
+    assert!(e[0].message.ends_with(", as if cut short: kept the 3 features before the cut"), "{}", e[0]);
     // Cut anywhere: no panic, no hang, never more than the complete placemarks.
     for cut in (1..full.len()).step_by(97) {
         if let Ok(l) = io::kml::read_str(&full[..cut]) {
@@ -451,6 +500,8 @@ fn truncated_and_empty_kmz() {
     let l = io::kml::read_kmz(&bytes[..700]).unwrap();
     assert!(l.layer.features.len() < 6);
     assert!(messages(&l).contains("doc.kml is cut short"), "{}", messages(&l));
+    let kept = format!(", as if cut short: kept the {} features before the cut", l.layer.features.len());
+    assert!(messages(&l).contains(&kept), "{}", messages(&l));
     // Cut in the local header: nothing to read.
     assert!(matches!(io::kml::read_kmz(&bytes[..20]).unwrap_err(), ReadError::Kmz(_)));
     // Not a zip at all, empty, and an empty doc.kml.

@@ -173,3 +173,141 @@ fn save_writes_kml_atomically() {
     let listing: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(listing, ["out.kml"]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// GPX and KMZ
+
+const GARMIN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/garmin-gpsmap66i.gpx");
+
+fn through_gpx(layer: &Layer) -> io::Loaded {
+    let text = io::gpx::to_string(layer);
+    match io::gpx::read_str(&text) {
+        Ok(l) => l,
+        Err(e) => panic!("the GPX written does not read back: {e}\n{text}"),
+    }
+}
+
+/// Waypoints with times and heights, a route, and a track of two timed segments.
+const WALK: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<gpx xmlns="http://www.topografix.com/GPX/1/1" version="1.1" creator="test">
+<metadata><name>Survey &amp; drive</name></metadata>
+<wpt lat="42.2294" lon="130.2856"><ele>4.21</ele><time>2023-10-16T08:12:45Z</time><name>Rajin gate</name><cmt>guard post</cmt><desc>north &lt;gate&gt;</desc><src>GPSMAP 66i</src><link href="https://example.org/rajin?a=1&amp;b=2"/><sym>Flag, Blue</sym><type>user</type></wpt>
+<wpt lat="42.432" lon="130.645"><name>Khasan bridge</name></wpt>
+<rte><name>Rajin-Khasan</name><number>3</number><rtept lat="42.2294" lon="130.2856"><ele>4.21</ele></rtept><rtept lat="42.3795" lon="130.4512"/><rtept lat="42.432" lon="130.645"><ele>11.87</ele></rtept></rte>
+<trk><name>drive</name><type>car</type>
+<trkseg><trkpt lat="42.4236" lon="130.6372"><ele>12.08</ele><time>2023-10-16T08:30:00Z</time></trkpt><trkpt lat="42.4281" lon="130.6410"><ele>12.5</ele><time>2023-10-16T08:35:12.25Z</time></trkpt></trkseg>
+<trkseg><trkpt lat="42.432" lon="130.645"><time>2023-10-16T08:58:03Z</time></trkpt><trkpt lat="42.4286" lon="130.6537"><ele>14.02</ele><time>2023-10-16T09:02:41Z</time></trkpt></trkseg>
+</trk>
+</gpx>
+"#;
+
+#[test]
+fn gpx_waypoints_route_and_timed_track_through_gpx_are_unchanged() {
+    for original in [io::gpx::read_str(WALK).unwrap(), io::read_path(std::path::Path::new(GARMIN)).unwrap()] {
+        assert_eq!(original.diagnostics, []);
+        let back = through_gpx(&original.layer);
+        assert_eq!(back.diagnostics, [], "{}", io::gpx::to_string(&original.layer));
+        assert_eq!(back.layer.name, original.layer.name);
+        assert_eq!(back.layer.features.len(), original.layer.features.len());
+        for (a, b) in original.layer.features.iter().zip(&back.layer.features) {
+            assert!(same_geometry(&a.geometry, &b.geometry), "{:?}\n{:?}", a.geometry, b.geometry);
+            assert_eq!(a.properties, b.properties, "{:?}", a.name());
+        }
+    }
+    let walk = io::gpx::read_str(WALK).unwrap().layer;
+    let [gate, _, route, drive] = &walk.features[..] else { panic!() };
+    assert_eq!(gate.properties["link"], "https://example.org/rajin?a=1&b=2");
+    assert_eq!(route.properties["gpx"], "route");
+    assert!(matches!(&drive.geometry, Some(Geometry::MultiLineString(m)) if m.0.len() == 2));
+    assert_eq!(drive.list_prop("times"), ["2023-10-16T08:30:00Z", "2023-10-16T08:35:12.25Z", "2023-10-16T08:58:03Z", "2023-10-16T09:02:41Z"]);
+    let text = io::gpx::to_string(&walk);
+    assert!(text.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<gpx version=\"1.1\" creator=\"Portolan\""));
+    // The schema's order: waypoints, routes, tracks.
+    let at = |s: &str| text.find(s).unwrap();
+    assert!(at("<wpt ") < at("<rte>") && at("<rte>") < at("<trk>"), "{text}");
+    assert!(text.contains("<trkpt lat=\"42.4281\" lon=\"130.641\"><ele>12.5</ele><time>2023-10-16T08:35:12.25Z</time></trkpt>"), "{text}");
+}
+
+#[test]
+fn any_layer_through_gpx_keeps_positions_names_and_times() {
+    // A KML gx:Track: its times are written per point and read back.
+    let survey = io::kml::read_bytes(&std::fs::read(SURVEY).unwrap()).unwrap().layer;
+    let back = through_gpx(&survey).layer;
+    let drive = back.features.iter().find(|f| f.name() == Some("Survey drive")).unwrap();
+    assert_eq!(drive.list_prop("times"), ["2023-10-16T08:30:00Z", "2023-10-16T08:45:10Z", "2023-10-16T09:02:41Z"]);
+    // The sample case: sites as waypoints, sea routes and rail corridors as routes, the area's
+    // ring as a track; what GPX cannot hold (kinds, sources, the evidence) stays behind.
+    let sample = io::sample_case().layer;
+    let back = through_gpx(&sample);
+    assert_eq!(of_errors(&back), 0);
+    assert_eq!(back.layer.features.len(), sample.features.len());
+    assert_eq!(back.layer.name, "dprk-russia-2023");
+    let names = |l: &Layer| {
+        let mut n: Vec<String> = l.features.iter().map(|f| f.name().unwrap_or("").to_owned()).collect();
+        n.sort();
+        n
+    };
+    assert_eq!(names(&back.layer), names(&sample));
+    for a in &sample.features {
+        let b = back.layer.features.iter().find(|f| f.name() == a.name()).unwrap();
+        let polygon = matches!(a.geometry, Some(Geometry::Polygon(_)));
+        let kind = a.kind();
+        if polygon {
+            assert!(matches!(&b.geometry, Some(Geometry::LineString(l)) if l.is_closed()), "{:?}", a.name());
+        } else {
+            assert!(same_geometry(&a.geometry, &b.geometry), "{:?}", a.name());
+        }
+        let route = matches!(kind, portolan::model::FeatureKind::SeaRoute | portolan::model::FeatureKind::RailCorridor);
+        assert_eq!(b.str_prop("gpx") == Some("route"), route, "{:?}", a.name());
+        assert_eq!(b.str_prop("description"), a.str_prop("description"), "{:?}", a.name());
+        if let Some(period) = a.str_prop("period").filter(|p| p.contains('T')) {
+            assert_eq!(b.str_prop("period"), Some(period), "{:?}", a.name());
+        }
+    }
+    // Times in other zones are instants in UTC; longitudes past 180 are wrapped, as GPX wants.
+    let layer = common::read(
+        r#"{"type": "FeatureCollection", "features": [
+      {"type": "Feature", "properties": {"name": "east", "time": "2024-02-01T09:00:00+09:00", "ele": 3},
+       "geometry": {"type": "Point", "coordinates": [180.5, 65.0]}},
+      {"type": "Feature", "properties": {"name": "leg", "period": "2024-02-01T00:00:00Z/2024-02-02T12:30:00Z", "elevations": [1, null, 3]},
+       "geometry": {"type": "LineString", "coordinates": [[179.5, 65], [180, 65.1], [-179.5, 65.2]]}},
+      {"type": "Feature", "properties": {"name": "day only", "period": "2024-02-01"}, "geometry": {"type": "Point", "coordinates": [1, 2]}}]}"#,
+    )
+    .layer;
+    let back = through_gpx(&layer).layer;
+    let [east, day, leg] = &back.features[..] else { panic!("{:?}", back.features) };
+    assert_eq!(east.geometry, Some(Geometry::Point(geo::Point::new(-179.5, 65.0))));
+    assert_eq!((&east.properties["period"], &east.properties["ele"]), (&json!("2024-02-01T00:00:00Z"), &json!(3.0)));
+    assert!(!day.properties.contains_key("period"), "GPX times are instants, not days");
+    assert_eq!(leg.properties["period"], "2024-02-01T00:00:00Z/2024-02-02T12:30:00Z");
+    assert_eq!(leg.properties["elevations"], json!([1.0, null, 3.0]));
+    assert!(matches!(&leg.geometry, Some(Geometry::LineString(l)) if l.0[1].x == -180.0));
+}
+
+#[test]
+fn a_layer_through_kmz_reads_back_as_through_kml() {
+    let original = common::read(COLLECTION).layer;
+    let bytes = io::kml::to_kmz(&original).unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(&bytes)).unwrap();
+    assert_eq!(archive.len(), 1);
+    assert_eq!(archive.by_index(0).unwrap().name().unwrap(), "doc.kml");
+    let back = io::kml::read_kmz(&bytes).unwrap();
+    assert_eq!(back.diagnostics, []);
+    let kml = through_kml(&original).layer;
+    assert_eq!(back.layer.name, kml.name);
+    assert_eq!(back.layer.features, kml.features);
+    // Saved by extension, atomically, and opened again by extension.
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["out.kmz", "out.gpx"] {
+        let path = dir.path().join(name);
+        assert!(io::writes(&path));
+        io::save_path(&path, &original).unwrap();
+        io::save_path(&path, &original).unwrap();
+        let l = io::read_path(&path).unwrap();
+        assert_eq!(l.layer.name, "round trip", "{name}");
+        assert_eq!(l.layer.features[0].name(), original.features[0].name(), "{name}");
+    }
+    let mut listing: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    listing.sort();
+    assert_eq!(listing, ["out.gpx", "out.kmz"]);
+}

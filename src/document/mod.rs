@@ -56,6 +56,9 @@ pub struct OpenLayer {
     /// Which edit the layer is at, and which one was last saved: unsaved when they differ.
     state: u64,
     saved_state: u64,
+    /// Its file was written by a save of this layer (so Save may write it again, whatever
+    /// its format).
+    wrote_file: bool,
 }
 
 impl OpenLayer {
@@ -81,6 +84,7 @@ impl OpenLayer {
             changed_on_disk: false,
             state,
             saved_state: state,
+            wrote_file: false,
         }
     }
 
@@ -119,9 +123,10 @@ impl OpenLayer {
     }
 
     /// Saving it needs a name first: it has no file, or its file is in a format Portolan
-    /// reads but does not write (GPX, CSV, KMZ).
+    /// reads but does not write (CSV), or one it was read from that holds more than Portolan
+    /// reads (GPX, KMZ: see `io::saves_in_place`) and that this layer has not written yet.
     pub fn needs_name(&self) -> bool {
-        !self.path.as_deref().is_some_and(io::writes)
+        !self.path.as_deref().is_some_and(|p| io::writes(p) && (io::saves_in_place(p) || self.wrote_file))
     }
 
     pub fn state(&self) -> u64 {
@@ -142,7 +147,7 @@ struct Step {
 /// Why a save did not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum SaveError {
-    #[error("choose a file name: this layer has no file Portolan can write (GeoJSON or KML)")]
+    #[error("choose a file name: this layer has no file Portolan writes over (GeoJSON or KML)")]
     NeedsName,
     #[error("{0} changed on disk since it was opened; reload it, merge, or save under another name")]
     ChangedOnDisk(PathBuf),
@@ -415,12 +420,12 @@ impl Document {
             return Err(SaveError::ChangedOnDisk(path));
         }
         io::save_path(&path, &l.layer)?;
-        // A case written as KML loses its evidence: that file is an export, and the case
-        // stays tied to its own file, unsaved if it was.
-        let keeps_everything = l.layer.case.is_none() || !path.extension().is_some_and(|e| e.eq_ignore_ascii_case("kml"));
-        if !keeps_everything {
+        // A case written as KML, KMZ or GPX loses its evidence: that file is an export, and
+        // the case stays tied to its own file, unsaved if it was.
+        if l.layer.case.is_some() && !io::keeps_everything(&path) {
             return Ok(path);
         }
+        l.wrote_file = true;
         l.stamp = disk::Stamp::of(&path);
         l.path = Some(path.clone());
         l.base = l.layer.clone();
@@ -747,6 +752,44 @@ mod tests {
         assert!(d.layers[0].layer.feature_by_key(&after_add.features.last().unwrap().key().unwrap()).is_some());
         // The index follows: the new site is found where it is.
         assert_eq!(d.layers[0].index.features_in(&crate::projection::WorldRect::from_corners([0.0, 0.0], [1.0, 1.0])).len(), after_add.features.len());
+    }
+
+    #[test]
+    fn a_case_saved_as_kml_kmz_or_gpx_is_an_export() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut d = doc();
+        let site = edit::new_site(&d.layers[0].layer, 131.0, 43.0);
+        d.add_feature(0, site, "Add site").unwrap();
+        for name in ["case.kml", "case.kmz", "case.gpx"] {
+            let out = dir.path().join(name);
+            assert_eq!(d.save(0, Some(&out), false).unwrap(), out);
+            assert!(io::read_path(&out).is_ok(), "{name}");
+            assert_eq!(d.layers[0].path, None, "{name}: the case stays tied to its own file");
+            assert!(d.layers[0].is_dirty(), "{name}: and unsaved");
+        }
+        let out = dir.path().join("case.geojson");
+        d.save(0, Some(&out), false).unwrap();
+        assert_eq!(d.layers[0].path.as_deref(), Some(out.as_path()));
+        assert!(!d.layers[0].is_dirty());
+    }
+
+    #[test]
+    fn a_gpx_or_kmz_file_is_written_over_only_after_this_layer_wrote_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let read = dir.path().join("unit.gpx");
+        std::fs::write(&read, r#"<gpx version="1.1" creator="unit"><wpt lat="43" lon="131"><name>a</name><extensions><hr>90</hr></extensions></wpt></gpx>"#).unwrap();
+        let mut d = Document::new();
+        d.push(OpenLayer::new(io::read_path(&read).unwrap(), Some(read.clone())));
+        // Writing it back would drop the extensions Portolan does not read: Save asks first.
+        assert!(d.layers[0].needs_name());
+        assert!(matches!(d.save(0, None, false), Err(SaveError::NeedsName)));
+        for name in ["mine.gpx", "mine.kmz"] {
+            let out = dir.path().join(name);
+            d.save(0, Some(&out), false).unwrap();
+            assert_eq!(d.layers[0].path.as_deref(), Some(out.as_path()), "{name}: a plain layer follows its new file");
+            assert!(!d.layers[0].needs_name(), "{name}: Save now writes there");
+            assert_eq!(d.save(0, None, false).unwrap(), out);
+        }
     }
 
     #[test]

@@ -17,6 +17,8 @@
 //!   ISO or `DD.MM.YYYY` dates gives `period`.
 //! * A row that cannot be placed is skipped with an error naming its line; the rest loads.
 //!   Latitudes out of range whose longitude would fit are taken as swapped, with a warning.
+//! * A file cut short keeps its complete rows; the error names the place of the cut and the
+//!   rows kept, and a cut last row is kept only when its position is whole.
 
 use std::collections::HashMap;
 
@@ -362,8 +364,11 @@ fn read_text(text: &str, options: &Options, mut diagnostics: Vec<Diagnostic>) ->
     let columns = &table.columns;
     let mut reader = reader(&table.body, table.delimiter);
     let mut lines = text::Lines::new(&table.body);
-    let mut records = reader.records();
+    let mut records = reader.records().peekable();
     records.next(); // the header
+    let open_quote = unclosed_quote(table.body.as_bytes());
+    // Where the text ends inside its last row, and whether that row was kept.
+    let mut cut: Option<(Place, String, bool)> = None;
     let mut rows: Vec<Row> = Vec::new();
     let mut listed = 0usize;
     let mut more = 0usize;
@@ -375,7 +380,7 @@ fn read_text(text: &str, options: &Options, mut diagnostics: Vec<Diagnostic>) ->
             more += 1;
         }
     };
-    for record in records {
+    while let Some(record) = records.next() {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
@@ -388,6 +393,22 @@ fn read_text(text: &str, options: &Options, mut diagnostics: Vec<Diagnostic>) ->
         let place = Place::Text { line, column: 1 };
         if record.iter().all(|v| v.trim().is_empty()) {
             continue;
+        }
+        // A file cut short ends inside its last row: inside a quoted value, or with no line
+        // break after it and fewer fields than the header. Its last field may be cut too, so
+        // the row is kept only when its position lies in the fields before that one.
+        if records.peek().is_none() && (open_quote.is_some() || !table.body.ends_with('\n') && record.len() < columns.len()) {
+            let (line, column) = lines.line_column(table.body.len());
+            let what = match open_quote {
+                Some(at) => format!("inside a quoted value that starts on line {}", lines.line_column(at).0 + table.line_offset),
+                None => format!("after {} of the {} fields of this row", record.len(), columns.len()),
+            };
+            let position = [roles.wkt, roles.lat, roles.lon, roles.coordinates];
+            let kept = !position.iter().flatten().any(|&i| i + 1 >= record.len());
+            cut = Some((Place::Text { line: line + table.line_offset, column }, what, kept));
+            if !kept {
+                continue;
+            }
         }
         if record.len() > columns.len() && record.iter().skip(columns.len()).any(|v| !v.trim().is_empty()) {
             report(&mut diagnostics, Diagnostic::warning(
@@ -418,12 +439,19 @@ fn read_text(text: &str, options: &Options, mut diagnostics: Vec<Diagnostic>) ->
     if more > 0 {
         diagnostics.push(Diagnostic::warning(Place::File, format!("{more} more rows had problems like those above")));
     }
-    if let Some(open) = unclosed_quote(table.body.as_bytes()) {
-        let line = lines.line_column(open).0 + table.line_offset;
-        diagnostics.push(Diagnostic::warning(
-            Place::Text { line, column: 1 },
-            "the file ends inside a quoted value that starts on this line; is it truncated?",
-        ));
+    match cut {
+        Some((place, what, kept)) => {
+            let skipped = if kept { "" } else { "row skipped: " };
+            let message = super::cut_message(&format!("{skipped}the file ends {what}"), rows.len());
+            diagnostics.push(Diagnostic::error(place, message));
+        }
+        None => {
+            if let Some(open) = open_quote {
+                let line = lines.line_column(open).0 + table.line_offset;
+                let message = "the file ends inside a quoted value that starts on this line; is it truncated?";
+                diagnostics.push(Diagnostic::error(Place::Text { line, column: 1 }, message));
+            }
+        }
     }
     let layer = Layer { features: features(rows, columns, &roles, table.delimiter == b';', &mut diagnostics), ..Layer::default() };
     super::sort_by_place(&mut diagnostics);

@@ -1,17 +1,24 @@
-//! GPX 1.0 / 1.1 reader (waypoints, routes, tracks), on the gpx crate.
+//! GPX 1.0 / 1.1 reader (waypoints, routes, tracks) on the gpx crate, and GPX 1.1 writer
+//! ([`to_string`], in `write`).
 //!
 //! The text first goes through [`xml::walk`] (DTDs and entity references taken out, nesting
-//! bounded, broken markup located). A sound file is then parsed whole; otherwise, or when the
-//! gpx crate refuses it (it rejects a whole file for one bad number or date), every waypoint,
-//! route and track is parsed on its own, and a route or track that fails point by point, so a
-//! file cut short loads up to its last complete point and a bad point is named by its line.
+//! bounded, broken markup located), and optional fields the gpx crate would refuse (empty or
+//! malformed, as GPS units write them) are taken out with a warning (see `fields`). A sound
+//! file is then parsed whole; otherwise, or when the gpx crate refuses it (it rejects a whole
+//! file for one bad number or date), every waypoint, route and track is parsed on its own, and
+//! a route or track that fails point by point, so a file cut short loads up to its last
+//! complete point (the error at the cut says how many features were kept) and a bad point is
+//! named by its line.
 //!
-//! In the model: a waypoint is a Point; a route a LineString; a track a LineString, or a
-//! MultiLineString when it has several segments. Properties: `name`, `description`, `comment`,
-//! `symbol`, `type`, `source`, `link`, `number`; `ele` for a waypoint, `elevations` (one per
-//! position, null where missing) for routes and tracks; `period` from the time of a waypoint,
-//! or the first and last times of a route or track, with every time in `times` when all
-//! positions have one. The metadata `name` names the layer.
+//! In the model: a waypoint is a Point; a route a LineString, marked `gpx` = `route`; a track a
+//! LineString, or a MultiLineString when it has several segments. Properties: `name`,
+//! `description`, `comment`, `symbol`, `type`, `source`, `link`, `number`; `ele` for a
+//! waypoint, `elevations` (one per position, null where missing) for routes and tracks;
+//! `period` from the time of a waypoint, or the first and last times of a route or track, with
+//! every time in `times` when all positions have one. The metadata `name` names the layer.
+
+mod fields;
+mod write;
 
 use std::collections::HashSet;
 use std::ops::Range;
@@ -24,6 +31,8 @@ use super::text::Lines;
 use super::xml::{self, Event, local};
 use super::{Diagnostic, Loaded, Place, ReadError, check_lon_lat};
 use crate::model::{Feature, Layer};
+
+pub use write::{save, to_string};
 
 /// Bad points of one route or track listed one by one before the rest are only counted.
 const MAX_POINTS_LISTED: usize = 20;
@@ -61,34 +70,38 @@ fn read_text(text: &str, mut diagnostics: Vec<Diagnostic>) -> Result<Loaded, Rea
     let mut open: Vec<Option<usize>> = Vec::new();
     let mut root_tag: Option<Range<usize>> = None;
     let mut version_edit: Option<xml::Edit> = None;
-    let mut scan = xml::walk(text, |event, _| match event {
-        Event::Start { name, start, tag_end, depth, .. } => {
-            if depth == 0 {
-                root_tag = Some(start..tag_end);
-                let tag = &text[start..tag_end];
-                if local(name) == "gpx" && !tag.contains("version=") {
-                    let at = start + 1 + name.len();
-                    version_edit = Some(xml::Edit { range: at..at, with: " version=\"1.1\"".into() });
+    let mut fields = fields::Fields::default();
+    let mut scan = xml::walk(text, |event, edits| {
+        fields.on(text, &event, edits);
+        match event {
+            Event::Start { name, start, tag_end, depth, .. } => {
+                if depth == 0 {
+                    root_tag = Some(start..tag_end);
+                    let tag = &text[start..tag_end];
+                    if local(name) == "gpx" && !tag.contains("version=") {
+                        let at = start + 1 + name.len();
+                        version_edit = Some(xml::Edit { range: at..at, with: " version=\"1.1\"".into() });
+                    }
                 }
+                let index = (1..=3).contains(&depth).then(|| {
+                    let parent = open.get(depth - 1).copied().flatten();
+                    nodes.push(Node { name: local(name).to_owned(), span: start..tag_end, damage: None, parent });
+                    nodes.len() - 1
+                });
+                open.truncate(depth);
+                open.push(index);
             }
-            let index = (1..=3).contains(&depth).then(|| {
-                let parent = open.get(depth - 1).copied().flatten();
-                nodes.push(Node { name: local(name).to_owned(), span: start..tag_end, damage: None, parent });
-                nodes.len() - 1
-            });
-            open.truncate(depth);
-            open.push(index);
-        }
-        Event::End { span, damage, depth, .. } => {
-            if let Some(Some(i)) = open.get(depth).copied()
-                && let Some(node) = nodes.get_mut(i)
-            {
-                node.span = span;
-                node.damage = damage;
+            Event::End { span, damage, depth, .. } => {
+                if let Some(Some(i)) = open.get(depth).copied()
+                    && let Some(node) = nodes.get_mut(i)
+                {
+                    node.span = span;
+                    node.damage = damage;
+                }
+                open.truncate(depth);
             }
-            open.truncate(depth);
+            Event::Text { .. } => {}
         }
-        Event::Text { .. } => {}
     });
     match scan.root.as_ref().map(|(n, _)| n.as_str()) {
         Some("gpx") => {}
@@ -113,9 +126,19 @@ fn read_text(text: &str, mut diagnostics: Vec<Diagnostic>) -> Result<Loaded, Rea
             c.push(i);
         }
     }
-    let mut reader = Reader { text, lines: Lines::new(text), diagnostics, root_tag, nodes, children, scan, claimed: HashSet::new() };
+    let mut reader = Reader { text, lines: Lines::new(text), diagnostics, root_tag, nodes, children, scan, claimed: HashSet::new(), cut_at: None };
+    for (at, message) in fields.warnings {
+        let place = reader.lines.place(at);
+        reader.warning(place, message);
+    }
+    if fields.more > 0 {
+        reader.warning(Place::File, format!("{} more empty or malformed fields were left out like those above", fields.more));
+    }
     let layer = reader.read();
     reader.report_unclaimed();
+    if let Some(d) = reader.cut_at.and_then(|i| reader.diagnostics.get_mut(i)) {
+        d.message = super::cut_message(&d.message, layer.features.len());
+    }
     let mut diagnostics = reader.diagnostics;
     super::sort_by_place(&mut diagnostics);
     Ok(Loaded { layer, diagnostics })
@@ -133,6 +156,8 @@ struct Reader<'t> {
     children: Vec<Vec<usize>>,
     scan: xml::Scan,
     claimed: HashSet<usize>,
+    /// The diagnostic that reports the cut of a truncated file, told the features kept.
+    cut_at: Option<usize>,
 }
 
 /// Parses with the gpx crate, catching a panic rather than trusting it never comes.
@@ -168,6 +193,20 @@ impl Reader<'_> {
 
     fn warning(&mut self, place: Place, message: String) {
         self.diagnostics.push(Diagnostic::warning(place, message));
+    }
+
+    /// Reports the structural problem `index` of the scan as an error, once.
+    fn problem(&mut self, index: usize, message: impl FnOnce(&xml::Problem) -> String) {
+        if !self.claimed.insert(index) {
+            return;
+        }
+        let Some(problem) = self.scan.problems.get(index) else { return };
+        let message = message(problem);
+        let place = self.lines.place(problem.offset);
+        if self.scan.cut == Some(index) {
+            self.cut_at = Some(self.diagnostics.len());
+        }
+        self.error(place, message);
     }
 
     fn clean(&self, span: Range<usize>) -> String {
@@ -254,11 +293,8 @@ impl Reader<'_> {
     /// The damage of a node as an error, claimed so it is reported once.
     fn damaged(&mut self, node: usize, label: &str) -> bool {
         let Some(d) = self.nodes[node].damage else { return false };
-        self.claimed.insert(d);
-        let Some(problem) = self.scan.problems.get(d).cloned() else { return true };
         let (line, _) = self.lines.line_column(self.nodes[node].span.start);
-        let place = self.lines.place(problem.offset);
-        self.error(place, format!("{label} (line {line}) skipped: {}", problem.message));
+        self.problem(d, |p| format!("{label} (line {line}) skipped: {}", p.message));
         true
     }
 
@@ -339,11 +375,7 @@ impl Reader<'_> {
                     Some(d) => {
                         if !damage_reported {
                             damage_reported = true;
-                            self.claimed.insert(d);
-                            if let Some(problem) = self.scan.problems.get(d).cloned() {
-                                let at = self.lines.place(problem.offset);
-                                self.error(at, format!("{label}: point {ordinal} skipped: {}", problem.message));
-                            }
+                            self.problem(d, |p| format!("{label}: point {ordinal} skipped: {}", p.message));
                         }
                     }
                 }
@@ -359,11 +391,7 @@ impl Reader<'_> {
         if let Some(d) = self.nodes[node].damage
             && !damage_reported
         {
-            self.claimed.insert(d);
-            if let Some(problem) = self.scan.problems.get(d).cloned() {
-                let at = self.lines.place(problem.offset);
-                self.error(at, format!("{label}: {}; the points before it were loaded", problem.message));
-            }
+            self.problem(d, |p| format!("{label} was read up to here: {}", p.message));
         }
         if is_track {
             let mut t = skeleton.and_then(|g| g.tracks.into_iter().next()).unwrap_or_default();
@@ -424,12 +452,12 @@ impl Reader<'_> {
     }
 
     fn report_unclaimed(&mut self) {
-        let problems: Vec<xml::Problem> = self.scan.unclaimed(&self.claimed).cloned().collect();
-        for p in problems {
-            let place = self.lines.place(p.offset);
+        let problems: Vec<(usize, xml::Problem)> = self.scan.unclaimed(&self.claimed).map(|(i, p)| (i, p.clone())).collect();
+        for (i, p) in problems {
             if p.broken {
-                self.error(place, p.message);
+                self.problem(i, |p| p.message.clone());
             } else {
+                let place = self.lines.place(p.offset);
                 self.warning(place, p.message);
             }
         }
@@ -480,6 +508,8 @@ impl Reader<'_> {
         if let Some(n) = r.number {
             properties.insert("number".into(), n.into());
         }
+        // So that a route is written back as one, not as a track.
+        properties.insert("gpx".into(), "route".into());
         let geometry = self.lines_of(&[&r.points[..]], &mut properties, place);
         Feature { geometry, properties, ..Feature::default() }
     }

@@ -1,9 +1,12 @@
-//! KML and KMZ reader, KML writer.
+//! KML and KMZ reader and writer.
 //!
 //! Reading: [`xml::walk`] finds the structure (Documents and Folders, Placemarks, shared
 //! styles, schemas) and cleans the text; each Placemark is then parsed on its own by the kml
-//! crate, so a broken placemark is skipped with an error naming it and the rest loads. Names
-//! and descriptions are taken from the text as written (descriptions are often HTML).
+//! crate, so a broken placemark is skipped with an error naming it and the rest loads (a file
+//! cut short keeps every placemark before the cut, and says how many). Names and descriptions
+//! are taken from the text as written (descriptions are often HTML). Coordinates are tidied
+//! first as Google Earth reads them: spaces after commas, and commas only between positions
+//! (see `comma_run`).
 //!
 //! What becomes of KML in the model:
 //!
@@ -23,7 +26,11 @@
 //! KMZ: the zip's `doc.kml` (or its first `.kml`), and KML files it links to inside the
 //! archive through NetworkLinks. Entries are inflated in memory only, under [`KmzLimits`].
 //! Nothing is ever written to disk and nothing is fetched from the network.
+//!
+//! Writing: [`to_string`] (KML 2.2, with what it cannot carry), [`to_kmz`] (that KML as the
+//! archive's `doc.kml`, and nothing else).
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::io::{Cursor, Read};
 use std::ops::Range;
@@ -35,7 +42,7 @@ use kml::{Kml, KmlReader, KmlWriter};
 use serde_json::{Map, Number, Value};
 
 use super::text::Lines;
-use super::xml::{self, Event, local};
+use super::xml::{self, Event, escape, local, sanitize};
 use super::{Diagnostic, Loaded, Place, ReadError, check_lon_lat};
 use crate::model::{Feature, FeatureId, Layer};
 
@@ -134,6 +141,8 @@ struct Outline {
     links: Vec<(Range<usize>, Option<usize>)>,
     overlays: usize,
     models: usize,
+    /// Coordinates written with commas only, read as triples and as pairs.
+    comma_runs: [usize; 2],
 }
 
 impl Outline {
@@ -254,10 +263,33 @@ impl Outline {
                     }
                     ("coordinates", Some(_)) => {
                         let raw = &text[inner.clone()];
+                        let mut tidy = Cow::Borrowed(raw);
                         if raw.contains(", ") || raw.contains(" ,") || raw.contains(",\t") || raw.contains(",\n") {
                             // "lon, lat" with spaces: the kml crate splits positions on whitespace.
-                            let tidy = raw.split(',').map(str::trim).collect::<Vec<_>>().join(",");
-                            edits.push(xml::Edit { range: inner, with: tidy });
+                            tidy = Cow::Owned(raw.split(',').map(str::trim).collect::<Vec<_>>().join(","));
+                        }
+                        if tidy.split_whitespace().any(|run| run.matches(',').count() > 2) {
+                            let mut pairs = None;
+                            let mut split = String::with_capacity(tidy.len() + 16);
+                            for run in tidy.split_whitespace() {
+                                if !split.is_empty() {
+                                    split.push(' ');
+                                }
+                                match comma_run(run) {
+                                    Some((tuples, as_pairs)) => {
+                                        pairs = Some(pairs.unwrap_or(false) || as_pairs);
+                                        split.push_str(&tuples);
+                                    }
+                                    None => split.push_str(run),
+                                }
+                            }
+                            if let Some(pairs) = pairs {
+                                self.comma_runs[usize::from(pairs)] += 1;
+                                tidy = Cow::Owned(split);
+                            }
+                        }
+                        if let Cow::Owned(with) = tidy {
+                            edits.push(xml::Edit { range: inner, with });
                         }
                     }
                     ("Style", Some((job, _))) if self.stack.last().is_some_and(|s| s == "Placemark") => {
@@ -371,6 +403,8 @@ impl Document {
             reader.shared_style(span.start, &xml::clean(text, span.clone(), &scan.edits));
         }
         let mut claimed = HashSet::new();
+        // The diagnostic that reports the cut of a truncated file, told the features kept.
+        let mut cut_at = None;
         let mut features = Vec::with_capacity(outline.jobs.len());
         for (n, job) in outline.jobs.iter().enumerate() {
             let label = match &job.name {
@@ -379,6 +413,9 @@ impl Document {
             };
             if let Some(p) = job.damage.and_then(|d| scan.problems.get(d).map(|p| (d, p))) {
                 claimed.insert(p.0);
+                if scan.cut == Some(p.0) {
+                    cut_at = Some(reader.diagnostics.len());
+                }
                 let (line, _) = reader.lines.line_column(job.start);
                 let place = reader.lines.place(p.1.offset);
                 reader.error(place, format!("{label} (line {line}) skipped: {}", p.1.message));
@@ -389,13 +426,19 @@ impl Document {
                 features.push(f);
             }
         }
-        for p in scan.unclaimed(&claimed) {
+        for (i, p) in scan.unclaimed(&claimed) {
             let place = reader.lines.place(p.offset);
+            if scan.cut == Some(i) {
+                cut_at = Some(reader.diagnostics.len());
+            }
             if p.broken {
                 reader.error(place, p.message.clone());
             } else {
                 reader.warning(place, p.message.clone());
             }
+        }
+        if let Some(d) = cut_at.and_then(|i| reader.diagnostics.get_mut(i)) {
+            d.message = super::cut_message(&d.message, features.len());
         }
         let mut links = Vec::new();
         for (span, container) in &outline.links {
@@ -860,6 +903,14 @@ impl Reader<'_, '_> {
         if outline.models > 0 {
             self.info(format!("{} 3D models are not shown", outline.models));
         }
+        let lists = |n: usize| if n == 1 { "1 list of coordinates has".to_owned() } else { format!("{n} lists of coordinates have") };
+        let [triples, pairs] = outline.comma_runs;
+        if triples > 0 {
+            self.info(format!("{} only commas between positions; read as longitude,latitude,altitude as Google Earth does", lists(triples)));
+        }
+        if pairs > 0 {
+            self.info(format!("{} only commas between positions and can only be longitude,latitude pairs; read so", lists(pairs)));
+        }
     }
 }
 
@@ -877,6 +928,46 @@ impl Reader<'_, '_> {
         };
         Ok((self.track(e, warnings)?, times))
     }
+}
+
+/// A run of numbers with only commas between them (`lon,lat,alt,lon,lat,alt`), as some
+/// generators write KML, split into positions (`lon,lat,alt lon,lat,alt`) the way Google Earth
+/// reads it, and whether it was read as pairs; `None` when it is left as it is.
+///
+/// libkml (`Coordinates::ParseVec3`) reads a longitude, skips to the next comma, reads a
+/// latitude, and reads an altitude only when the next character after the latitude (and any
+/// whitespace) is a comma: so a comma-only run is read greedily as lon,lat,alt triples, the
+/// last tuple taking what is left. That is followed here, except when triples cannot be
+/// positions and lon,lat pairs can (the count is not a multiple of three, or a triple's
+/// latitude is out of range): then the run is read as pairs, which libkml would misread.
+/// Runs of up to three numbers, or with anything that is not a number, are left as they are.
+fn comma_run(run: &str) -> Option<(String, bool)> {
+    // One pass to check the numbers, read as triples and as pairs, without holding them.
+    let (mut count, mut lon) = (0usize, 0.0);
+    let (mut triples, mut pairs) = (true, true);
+    for value in run.split(',') {
+        let v: f64 = value.parse().ok()?;
+        if count % 3 == 1 {
+            triples &= check_lon_lat(lon, v, "").is_ok();
+        }
+        if count % 2 == 1 {
+            pairs &= check_lon_lat(lon, v, "").is_ok();
+        }
+        (count, lon) = (count + 1, v);
+    }
+    if count <= 3 {
+        return None;
+    }
+    let pairs = !(triples && count.is_multiple_of(3)) && pairs && count.is_multiple_of(2);
+    let size = if pairs { 2 } else { 3 };
+    let mut out = String::with_capacity(run.len());
+    for (i, value) in run.split(',').enumerate() {
+        if i > 0 {
+            out.push(if i % size == 0 { ' ' } else { ',' });
+        }
+        out.push_str(value);
+    }
+    Some((out, pairs))
 }
 
 /// Parts of a MultiGeometry: Multi* when alike, a GeometryCollection otherwise.
@@ -1329,20 +1420,25 @@ pub fn save(path: &std::path::Path, layer: &Layer) -> std::io::Result<()> {
     super::save_atomic(path, to_string(layer).as_bytes())
 }
 
+/// The layer as a KMZ: [`to_string`]'s KML as `doc.kml`, deflated, and nothing else.
+pub fn to_kmz(layer: &Layer) -> std::io::Result<Vec<u8>> {
+    use std::io::Write;
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("doc.kml", options).map_err(std::io::Error::other)?;
+    zip.write_all(to_string(layer).as_bytes())?;
+    Ok(zip.finish().map_err(std::io::Error::other)?.into_inner())
+}
+
+/// Saves the layer as KMZ, atomically.
+pub fn save_kmz(path: &std::path::Path, layer: &Layer) -> std::io::Result<()> {
+    super::save_atomic(path, &to_kmz(layer)?)
+}
+
 struct Written {
     placemark: kml::types::Placemark<f64>,
     data: Vec<(String, Value)>,
     folder: Vec<String>,
-}
-
-/// Text with the characters XML forbids replaced, for the kml crate's writer (which escapes).
-fn sanitize(s: &str) -> String {
-    s.chars().map(|c| if xml::xml_char(c) { c } else { '\u{FFFD}' }).collect()
-}
-
-/// Text escaped for an element or attribute written here directly.
-fn escape(s: &str) -> String {
-    sanitize(s).replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 fn text_of(v: &Value) -> String {

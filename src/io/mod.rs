@@ -215,6 +215,15 @@ pub(crate) fn check_lon_lat(x: f64, y: f64, order_hint: &str) -> Result<Option<S
     Ok(None)
 }
 
+/// The error at the cut of a file cut short, in the GeoJSON reader's words: what the text
+/// ends inside, then how many features were kept (`the file ends inside <Placemark> (opened
+/// on line 12), as if cut short: kept the 3 features before the cut`).
+pub(crate) fn cut_message(what: &str, kept: usize) -> String {
+    let what = what.trim_end_matches("; is it truncated?").trim_end_matches("; is the file truncated?");
+    let features = if kept == 1 { "1 feature".to_owned() } else { format!("{kept} features") };
+    format!("{what}, as if cut short: kept the {features} before the cut")
+}
+
 /// Puts diagnostics with a line and column in the order of the file, the others (notes about
 /// the whole file) after them, each group keeping its order.
 pub(crate) fn sort_by_place(diagnostics: &mut [Diagnostic]) {
@@ -267,22 +276,40 @@ fn read_bounded(path: &Path, progress: &Progress) -> Result<Vec<u8>, ReadError> 
     Ok(bytes)
 }
 
-/// Saves a layer in the format its file name asks for: `.kml` as KML (for Google Earth),
-/// `.geojson` or `.json` as GeoJSON (case files keep their evidence). Atomic, like every save.
+/// Saves a layer in the format its file name asks for: `.geojson` or `.json` as GeoJSON (case
+/// files keep their evidence), `.kml` as KML and `.kmz` as KMZ (for Google Earth), `.gpx` as
+/// GPX (for GPS units). Atomic, like every save.
 pub fn save_path(path: &Path, layer: &Layer) -> Result<(), SaveError> {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    match ext.as_str() {
-        "kml" => kml::save(path, layer)?,
+    match extension(path).as_str() {
         "geojson" | "json" => geojson::save(path, layer)?,
+        "kml" => kml::save(path, layer)?,
+        "kmz" => kml::save_kmz(path, layer)?,
+        "gpx" => gpx::save(path, layer)?,
         other => return Err(SaveError::UnknownFormat(other.to_owned())),
     }
     Ok(())
 }
 
-/// Whether `save_path` writes files with this name (GeoJSON and KML).
+/// Whether `save_path` writes files with this name (GeoJSON, KML, KMZ, GPX).
 pub fn writes(path: &Path) -> bool {
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    matches!(ext.as_str(), "geojson" | "json" | "kml")
+    matches!(extension(path).as_str(), "geojson" | "json" | "kml" | "kmz" | "gpx")
+}
+
+/// Whether Save may write a layer back over the file of this format it was read from: GeoJSON
+/// and KML. A GPX file holds sensor fields and extensions the reader skips, a KMZ its images;
+/// writing over one would lose them, so those are written only under a name the user chose.
+pub fn saves_in_place(path: &Path) -> bool {
+    matches!(extension(path).as_str(), "geojson" | "json" | "kml")
+}
+
+/// Whether a file written in this format keeps everything in a layer, a case's evidence
+/// included: GeoJSON only. A case saved as KML, KMZ or GPX is an export.
+pub fn keeps_everything(path: &Path) -> bool {
+    matches!(extension(path).as_str(), "geojson" | "json")
+}
+
+fn extension(path: &Path) -> String {
+    path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase()
 }
 
 /// Why a layer could not be saved.
@@ -290,7 +317,7 @@ pub fn writes(path: &Path) -> bool {
 pub enum SaveError {
     #[error("cannot write the file: {0}")]
     Io(#[from] std::io::Error),
-    #[error("cannot save as {0:?}: Portolan writes .geojson, .json and .kml")]
+    #[error("cannot save as {0:?}: Portolan writes .geojson, .json, .kml, .kmz and .gpx")]
     UnknownFormat(String),
 }
 

@@ -69,13 +69,16 @@ pub(crate) struct Scan {
     pub problems: Vec<Problem>,
     /// Sorted for [`clean`].
     pub edits: Vec<Edit>,
+    /// The problem that says the text ends early (a file cut short), if one does: readers
+    /// add how many features they kept before the cut.
+    pub cut: Option<usize>,
 }
 
 impl Scan {
     /// Problems that are repairs, or structural problems whose index is not in `claimed`
-    /// (those a reader did not already report with the element they damaged).
-    pub(crate) fn unclaimed(&self, claimed: &std::collections::HashSet<usize>) -> impl Iterator<Item = &Problem> {
-        self.problems.iter().enumerate().filter(|(i, _)| !claimed.contains(i)).map(|(_, p)| p)
+    /// (those a reader did not already report with the element they damaged), with their index.
+    pub(crate) fn unclaimed(&self, claimed: &std::collections::HashSet<usize>) -> impl Iterator<Item = (usize, &Problem)> {
+        self.problems.iter().enumerate().filter(|(i, _)| !claimed.contains(i))
     }
 }
 
@@ -211,6 +214,17 @@ pub(crate) fn unescape(raw: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Text with the characters XML forbids replaced by U+FFFD, for a writer that escapes.
+pub(crate) fn sanitize(s: &str) -> String {
+    s.chars().map(|c| if xml_char(c) { c } else { '\u{FFFD}' }).collect()
+}
+
+/// Text made safe to write as an element's content or an attribute value: forbidden
+/// characters replaced, `&`, `<`, `>` and `"` escaped.
+pub(crate) fn escape(s: &str) -> String {
+    sanitize(s).replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
 /// Text with `&`, `<` and `>` escaped, for a CDATA section turned into character data.
 pub(crate) fn escape_text(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
@@ -290,7 +304,7 @@ where
             let next = if rest.starts_with(b"<!--") {
                 match find(b, pos + 4, b"-->") {
                     Some(end) => end + 3,
-                    None => return self.fatal(pos, "a comment (<!--) is never closed; is the file truncated?"),
+                    None => return self.cut_short(pos, "a comment (<!--) is never closed; is the file truncated?"),
                 }
             } else if rest.starts_with(b"<![CDATA[") {
                 match find(b, pos + 9, b"]]>") {
@@ -302,7 +316,7 @@ where
                         }
                         end + 3
                     }
-                    None => return self.fatal(pos, "a CDATA section is never closed; is the file truncated?"),
+                    None => return self.cut_short(pos, "a CDATA section is never closed; is the file truncated?"),
                 }
             } else if rest.len() >= 9 && rest[..9].eq_ignore_ascii_case(b"<!DOCTYPE") {
                 match self.doctype(pos) {
@@ -322,12 +336,12 @@ where
                         }
                         end + 2
                     }
-                    None => return self.fatal(pos, "a processing instruction (<?) is never closed; is the file truncated?"),
+                    None => return self.cut_short(pos, "a processing instruction (<?) is never closed; is the file truncated?"),
                 }
             } else if rest.starts_with(b"</") {
                 let name_end = self.name_end(pos + 2);
                 let Some(gt) = b[name_end..].iter().position(|&c| c == b'>').map(|i| name_end + i) else {
-                    return self.fatal(pos, "the file ends inside an end tag; is it truncated?");
+                    return self.cut_short(pos, "the file ends inside an end tag; is it truncated?");
                 };
                 let name = &text[pos + 2..name_end];
                 if name.is_empty() || !b[name_end..gt].iter().all(u8::is_ascii_whitespace) {
@@ -404,7 +418,7 @@ where
         let mut quote: Option<u8> = None;
         loop {
             let Some(&c) = b.get(i) else {
-                self.fatal(pos, &format!("the file ends inside the tag <{name}; is it truncated?"));
+                self.cut_short(pos, &format!("the file ends inside the tag <{name}; is it truncated?"));
                 return None;
             };
             match quote {
@@ -492,7 +506,9 @@ where
             let inner = self.stack.last().map_or("", |o| o.name);
             let (line, _) = super::text::line_column(self.text, self.stack.last().map_or(0, |o| o.start));
             let message = format!("the file ends inside <{inner}> (opened on line {line}); is it truncated?");
-            self.push_broken(end, message)
+            let index = self.push_broken(end, message);
+            self.scan.cut = Some(index);
+            index
         });
         for open in &mut self.stack {
             open.damage.get_or_insert(problem);
@@ -519,6 +535,12 @@ where
     fn fatal(&mut self, offset: usize, message: &str) {
         let index = self.push_broken(offset, message.to_owned());
         self.finish_open(self.text.len(), Some(index));
+    }
+
+    /// [`fatal`](Self::fatal) for a construct the text ends inside: the file is cut short.
+    fn cut_short(&mut self, offset: usize, message: &str) {
+        self.scan.cut = Some(self.scan.problems.len());
+        self.fatal(offset, message);
     }
 
     /// A repair: the edit is applied and a note kept (the first few are listed).
@@ -587,7 +609,7 @@ where
         let mut quote: Option<u8> = None;
         let end = loop {
             let Some(&c) = b.get(i) else {
-                self.fatal(pos, "the file ends inside the DOCTYPE; is it truncated?");
+                self.cut_short(pos, "the file ends inside the DOCTYPE; is it truncated?");
                 return None;
             };
             match quote {
@@ -600,7 +622,7 @@ where
                     b'<' if bracket && b[i..].starts_with(b"<!--") => match find(b, i + 4, b"-->") {
                         Some(e) => i = e + 2,
                         None => {
-                            self.fatal(pos, "the file ends inside the DOCTYPE; is it truncated?");
+                            self.cut_short(pos, "the file ends inside the DOCTYPE; is it truncated?");
                             return None;
                         }
                     },
@@ -676,7 +698,10 @@ mod tests {
     fn truncation_closes_everything_damaged() {
         let (ev, scan) = events("<r><p>a</p><p><n>y");
         assert!(scan.problems[0].message.starts_with("the file ends inside <n>"), "{:?}", scan.problems);
+        assert_eq!(scan.cut, Some(0));
         assert_eq!(ev.last().unwrap(), "-r[<r><p>a</p><p><n>y]!0");
+        assert_eq!(events("<r><p>a</p><p x='1").1.cut, Some(0));
+        assert_eq!(events("<r><a></b></r>").1.cut, None);
         assert!(ev.contains(&"-p[<p>a</p>]".to_owned()));
     }
 

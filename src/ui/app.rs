@@ -367,7 +367,7 @@ impl PortolanApp {
         }
     }
 
-    /// Save as: the native dialog, GeoJSON (keeps a case's evidence) or KML.
+    /// Save as: the native dialog, GeoJSON (keeps a case's evidence), KML, KMZ or GPX.
     fn ask_save_path(&self, index: usize) -> Option<PathBuf> {
         let l = self.doc.layers.get(index)?;
         let stem = l.path.as_deref().and_then(|p| p.file_stem()).map_or_else(|| l.title(), |s| s.to_string_lossy().into_owned());
@@ -377,6 +377,8 @@ impl PortolanApp {
             .set_file_name(name)
             .add_filter("GeoJSON (QGIS, geojson.io; keeps a case's evidence)", &["geojson", "json"])
             .add_filter("KML (Google Earth)", &["kml"])
+            .add_filter("KMZ (Google Earth, zipped)", &["kmz"])
+            .add_filter("GPX (GPS units)", &["gpx"])
             .save_file()
     }
 
