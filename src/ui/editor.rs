@@ -585,25 +585,17 @@ fn vessel_form(ui: &mut egui::Ui, doc: &mut Document, layer: usize, id: &str, ou
             key = "name";
         }
         string_list(ui, out, "Other names", &mut v.alt_names, |_| Ok(()));
-        let imo_check = |s: &str| match s.trim() {
-            "" => Ok(()),
-            t if t.len() == 7 && t.chars().all(|c| c.is_ascii_digit()) => Ok(()),
-            _ => Err("an IMO number has 7 digits".to_owned()),
-        };
-        let mut imo = v.imo.clone().unwrap_or_default();
-        if checked(ui, out, "IMO", &mut imo, imo_check) {
-            v.imo = (!imo.trim().is_empty()).then_some(imo);
-            key = "imo";
-        }
-        let mmsi_check = |s: &str| match s.trim() {
-            "" => Ok(()),
-            t if t.len() == 9 && t.chars().all(|c| c.is_ascii_digit()) => Ok(()),
-            _ => Err("an MMSI has 9 digits".to_owned()),
-        };
-        let mut mmsi = v.mmsi.clone().unwrap_or_default();
-        if checked(ui, out, "MMSI", &mut mmsi, mmsi_check) {
-            v.mmsi = (!mmsi.trim().is_empty()).then_some(mmsi);
-            key = "mmsi";
+        for (label, field, digits, k) in [("IMO", &mut v.imo, 7, "imo"), ("MMSI", &mut v.mmsi, 9, "mmsi")] {
+            let check = |s: &str| match s.trim() {
+                "" => Ok(()),
+                t if t.len() == digits && t.chars().all(|c| c.is_ascii_digit()) => Ok(()),
+                _ => Err(format!("an {label} has {digits} digits")),
+            };
+            let mut text = field.clone().unwrap_or_default();
+            if checked(ui, out, label, &mut text, check) {
+                *field = (!text.trim().is_empty()).then_some(text);
+                key = k;
+            }
         }
         for (label, field, k) in [
             ("Call sign", &mut v.call_sign, "call_sign"),
