@@ -452,15 +452,24 @@ fn other_properties(ui: &mut egui::Ui, out: &mut Outcome, f: &mut Feature, key: 
     ui.data_mut(|d| d.insert_temp(id, (name, value)));
 }
 
+/// The feature with `id` added to (or, when `link` is false, taken out of) its id list `key`.
+fn linked(f: &Feature, key: &str, id: &str, link: bool) -> Feature {
+    let mut ids = list_of(f, key);
+    ids.retain(|x| x != id);
+    if link {
+        ids.push(id.to_owned());
+    }
+    let mut g = f.clone();
+    set_list(&mut g, key, ids);
+    g
+}
+
 /// A new source, linked to the feature, as one step; the form of the source comes next.
 fn new_linked_source(doc: &mut Document, at: FeatureRef, out: &mut Outcome) {
     let (Some(case), Some(old)) = (doc.case(at.layer), doc.feature(at).cloned()) else { return };
     let id = unique_id(&doc.layers[at.layer].layer, "src");
     let source = Source { id: id.clone(), title: "New source".into(), ..Source::default() };
-    let mut new = old.clone();
-    let mut ids = list_of(&new, "source_ids");
-    ids.push(id.clone());
-    set_list(&mut new, "source_ids", ids);
+    let new = linked(&old, "source_ids", &id, true);
     let ops = vec![Op::Source(Change::insert(case.sources.len(), source)), Op::Feature(Change::replace(at.feature, old, new))];
     report(out, doc.apply(at.layer, Edit::new("New source", ops)));
     out.select = Some(Selection::Source { layer: at.layer, id });
@@ -476,10 +485,7 @@ fn new_event_at(doc: &mut Document, at: FeatureRef, out: &mut Outcome) {
     if let Some(key) = old.key() {
         event.site_ids.push(key);
     }
-    let mut new = old.clone();
-    let mut ids = list_of(&new, "event_ids");
-    ids.push(id.clone());
-    set_list(&mut new, "event_ids", ids);
+    let new = linked(&old, "event_ids", &id, true);
     let ops = vec![Op::Event(Change::insert(case.events.len(), event)), Op::Feature(Change::replace(at.feature, old, new))];
     report(out, doc.apply(at.layer, Edit::new("New event", ops)));
     out.select = Some(Selection::Event { layer: at.layer, id });
@@ -693,15 +699,7 @@ fn put_event_linked(doc: &mut Document, layer: usize, old: &Event, new: Event, k
         if was == is {
             continue;
         }
-        let mut g = f.clone();
-        let mut ids = list_of(&g, "event_ids");
-        if is {
-            ids.push(new.id.clone());
-        } else {
-            ids.retain(|x| *x != new.id);
-        }
-        set_list(&mut g, "event_ids", ids);
-        ops.push(Op::Feature(Change::replace(i, f.clone(), g)));
+        ops.push(Op::Feature(Change::replace(i, f.clone(), linked(f, "event_ids", &new.id, is))));
     }
     doc.apply(layer, Edit::new("Link event", ops))
 }
