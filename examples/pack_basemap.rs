@@ -100,7 +100,7 @@ fn read_layer(path: &Path, kind: LayerKind, tier: Tier) -> anyhow::Result<Source
             bail!("feature {i} has no geometry")
         };
         let parts = parts_of(geometry).with_context(|| format!("feature {i}"))?;
-        let (attrs, strings) = source::attributes(kind, &f.properties);
+        let (attrs, strings) = source::attributes(kind, &f.properties.to_map());
         features.push(SourceFeature {
             attrs,
             strings,

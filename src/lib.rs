@@ -14,4 +14,5 @@ pub mod model;
 pub mod projection;
 pub mod scene;
 pub mod tiles;
+#[cfg(feature = "gui")]
 pub mod ui;

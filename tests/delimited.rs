@@ -39,9 +39,9 @@ fn excel_csv_with_bom_crlf_and_bad_rows() {
     assert_eq!(names, ["Rajin", "Vladivostok", "Vostochny", "Nakhodka", "Posyet", "Nampo", "Chongjin"]);
     let vlad = &l.layer.features[1];
     assert_eq!(point(vlad), (131.8735, 43.1056));
-    assert_eq!(vlad.properties["Operator"], "Vladivostok Sea Commercial Port, PJSC");
-    assert_eq!(vlad.properties["Berths"], json!(16));
-    assert_eq!(vlad.properties["period"], "2023-10-16");
+    assert_eq!(vlad.properties.value("Operator"), "Vladivostok Sea Commercial Port, PJSC");
+    assert_eq!(vlad.properties.value("Berths"), json!(16));
+    assert_eq!(vlad.properties.value("period"), "2023-10-16");
     assert!(!vlad.properties.contains_key("Latitude"));
     let e = of(&l, Severity::Error);
     assert_eq!(e.len(), 2);
@@ -62,9 +62,9 @@ fn semicolons_decimal_commas_and_german_headers() {
     let rajin = &l.layer.features[0];
     assert_eq!(point(rajin), (130.2856, 42.2294));
     assert_eq!(rajin.name(), Some("Rajin"));
-    assert_eq!(rajin.properties["Tiefe (m)"], json!(9.5));
-    assert_eq!(rajin.properties["period"], "2023-09-28");
-    assert_eq!(l.layer.features[1].properties["Tiefe (m)"], json!(12));
+    assert_eq!(rajin.properties.value("Tiefe (m)"), json!(9.5));
+    assert_eq!(rajin.properties.value("period"), "2023-09-28");
+    assert_eq!(l.layer.features[1].properties.value("Tiefe (m)"), json!(12));
     assert_eq!(of(&l, Severity::Error)[0].place, Place::Text { line: 6, column: 1 });
 }
 
@@ -92,7 +92,7 @@ fn wkt_column_as_qgis_exports_it() {
     assert_eq!(kinds, ["site", "sea_route", "area"]);
     assert!(matches!(l.layer.features[1].geometry, Some(Geometry::LineString(_))));
     assert!(matches!(l.layer.features[2].geometry, Some(Geometry::Polygon(_))));
-    assert_eq!(l.layer.features[1].properties["period"], "2023-08/2023-12");
+    assert_eq!(l.layer.features[1].properties.value("period"), "2023-08/2023-12");
     assert!(!l.layer.features[0].properties.contains_key("WKT"));
     let e = of(&l, Severity::Error);
     assert_eq!(e.iter().map(|d| d.place.clone()).collect::<Vec<_>>(), [Place::Text { line: 5, column: 1 }, Place::Text { line: 6, column: 1 }]);
@@ -107,7 +107,7 @@ fn columns_found_by_name_in_several_languages_or_chosen() {
     // Named latitude/longitude win over x/y (often projected metres).
     let l = csv("x,y,lat,lon\n500000,4650000,42.2,130.2\n");
     assert_eq!(point(&l.layer.features[0]), (130.2, 42.2));
-    assert_eq!(l.layer.features[0].properties["x"], json!(500000));
+    assert_eq!(l.layer.features[0].properties.value("x"), json!(500000));
     // One column as Google Maps copies it: "lat, lon".
     let l = csv("name;coordinates\nRajin;42.2294, 130.2856\nKhasan;42°25'55\"N 130°38'42\"E\n");
     assert_eq!(point(&l.layer.features[0]), (130.2856, 42.2294));
@@ -249,7 +249,7 @@ fn a_table_cut_short_keeps_its_complete_rows_and_names_the_cut() {
     let cut = full.find("third").unwrap() + 2;
     let l = csv(&full[..cut]);
     assert_eq!(l.layer.features.len(), 3);
-    assert_eq!(l.layer.features[2].properties["note"], "th");
+    assert_eq!(l.layer.features[2].properties.value("note"), "th");
     assert_eq!(point(&l.layer.features[2]), (130.3, 42.3));
     let e = of(&l, Severity::Error);
     assert_eq!(e.len(), 1, "{}", messages(&l));

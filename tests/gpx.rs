@@ -38,23 +38,23 @@ fn garmin_file_loads_waypoints_route_and_track() {
     let [gate, bridge, route, trk] = &l.layer.features[..] else { panic!() };
     assert_eq!(gate.geometry, Some(Geometry::Point(geo::Point::new(130.2856, 42.2294))));
     assert_eq!(gate.name(), Some("RAJIN GATE"));
-    assert_eq!(gate.properties["ele"], json!(4.21));
-    assert_eq!(gate.properties["period"], "2023-10-16T08:12:45Z");
-    assert_eq!(gate.properties["symbol"], "Flag, Blue");
-    assert_eq!(gate.properties["comment"], "north gate, guard post");
+    assert_eq!(gate.properties.value("ele"), json!(4.21));
+    assert_eq!(gate.properties.value("period"), "2023-10-16T08:12:45Z");
+    assert_eq!(gate.properties.value("symbol"), "Flag, Blue");
+    assert_eq!(gate.properties.value("comment"), "north gate, guard post");
     assert_eq!(bridge.name(), Some("KHASAN BRIDGE"));
 
     assert_eq!(route.name(), Some("RAJIN-KHASAN"));
     assert!(matches!(&route.geometry, Some(Geometry::LineString(l)) if l.0.len() == 3));
-    assert_eq!(route.properties["elevations"], json!([4.21, null, 11.87]));
+    assert_eq!(route.properties.value("elevations"), json!([4.21, null, 11.87]));
     assert!(!route.properties.contains_key("period"));
 
     // Two segments (the signal was lost between them): a MultiLineString.
     let Some(Geometry::MultiLineString(m)) = &trk.geometry else { panic!("{:?}", trk.geometry) };
     assert_eq!(m.0.iter().map(|l| l.0.len()).collect::<Vec<_>>(), [3, 2]);
-    assert_eq!(trk.properties["period"], "2023-10-16T08:30:00Z/2023-10-16T09:02:41Z");
+    assert_eq!(trk.properties.value("period"), "2023-10-16T08:30:00Z/2023-10-16T09:02:41Z");
     assert_eq!(trk.list_prop("times").len(), 5);
-    assert_eq!(trk.properties["elevations"][4], json!(14.02));
+    assert_eq!(trk.properties.value("elevations")[4], json!(14.02));
 }
 
 #[test]
@@ -83,7 +83,7 @@ fn a_bad_point_is_skipped_with_its_line_and_the_track_keeps_the_rest() {
     assert_eq!(t.name(), Some("T"));
     let Some(Geometry::LineString(line)) = &t.geometry else { panic!() };
     assert_eq!(line.0.iter().map(|c| c.y).collect::<Vec<_>>(), [42.1, 42.4, 42.5]);
-    assert_eq!(t.properties["period"], "2023-10-16T08:00:00Z/2023-10-16T08:05:00Z");
+    assert_eq!(t.properties.value("period"), "2023-10-16T08:00:00Z/2023-10-16T08:05:00Z");
     assert!(!t.properties.contains_key("times")); // one point has no time
     let e = of(&l, Severity::Error);
     assert_eq!(e.len(), 2, "{}", messages(&l));
@@ -121,7 +121,7 @@ fn empty_or_malformed_optional_fields_drop_the_field_never_the_point() {
         let l = gpx(&text);
         let [wpt, trk] = &l.layer.features[..] else { panic!("{field}: {}", messages(&l)) };
         assert_eq!(wpt.geometry, Some(Geometry::Point(geo::Point::new(130.1, 42.1))), "{field}");
-        assert_eq!((wpt.name(), &wpt.properties["ele"]), (Some("gate"), &json!(4.5)), "{field}");
+        assert_eq!((wpt.name(), &wpt.properties.value("ele")), (Some("gate"), &json!(4.5)), "{field}");
         assert!(matches!(&trk.geometry, Some(Geometry::LineString(line)) if line.0.len() == 2), "{field}");
         assert_eq!(trk.list_prop("times"), ["2023-10-16T08:00:00Z", "2023-10-16T08:01:00Z"], "{field}");
         let w: Vec<String> = l.diagnostics.iter().map(ToString::to_string).collect();
@@ -141,8 +141,8 @@ fn empty_or_malformed_optional_fields_drop_the_field_never_the_point() {
         "{HEAD}<rte><name></name><number>one</number><rtept lat=\"1\" lon=\"2\"><ele> 12.5 </ele><time> 2023-10-16T08:00:00Z </time></rtept><rtept lat=\"3\" lon=\"4\"/></rte></gpx>"
     ));
     let [rte] = &l.layer.features[..] else { panic!("{}", messages(&l)) };
-    assert_eq!(rte.properties["elevations"], json!([12.5, null]));
-    assert_eq!(rte.properties["period"], "2023-10-16T08:00:00Z");
+    assert_eq!(rte.properties.value("elevations"), json!([12.5, null]));
+    assert_eq!(rte.properties.value("period"), "2023-10-16T08:00:00Z");
     assert_eq!(
         messages(&l),
         "line 3 column 1: warning: route 1: the <name> is empty; left out\n\

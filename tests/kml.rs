@@ -73,45 +73,45 @@ fn google_earth_export_loads_with_folders_styles_data_and_times() {
     // A pushpin through a StyleMap, with Data, a TimeStamp and an HTML description.
     assert_eq!(rajin.id, Some(FeatureId::Text("rajin".into())));
     assert_eq!(rajin.geometry, Some(Geometry::Point(geo::Point::new(130.2856, 42.2294))));
-    assert_eq!(rajin.properties["folder"], "Route survey/Day 1");
-    assert_eq!(rajin.properties["period"], "2023-09-28");
-    assert_eq!(rajin.properties["marker-color"], "#ff0000");
-    assert_eq!(rajin.properties["status"], "observed");
-    assert_eq!(rajin.properties["source"], "CSIS Beyond Parallel");
+    assert_eq!(rajin.properties.value("folder"), "Route survey/Day 1");
+    assert_eq!(rajin.properties.value("period"), "2023-09-28");
+    assert_eq!(rajin.properties.value("marker-color"), "#ff0000");
+    assert_eq!(rajin.properties.value("status"), "observed");
+    assert_eq!(rajin.properties.value("source"), "CSIS Beyond Parallel");
     assert!(rajin.str_prop("description").unwrap().starts_with("<b>Rajin</b> (라진)"));
 
     // SchemaData typed by its Schema.
-    assert_eq!(vostochny.properties["berths"], json!(8));
-    assert_eq!(vostochny.properties["depth_m"], json!(16.5));
-    assert_eq!(vostochny.properties["operator"], "Vostochny Port JSC");
+    assert_eq!(vostochny.properties.value("berths"), json!(8));
+    assert_eq!(vostochny.properties.value("depth_m"), json!(16.5));
+    assert_eq!(vostochny.properties.value("operator"), "Vostochny Port JSC");
 
     // A line through a StyleMap: aabbggrr ff00aaff is orange.
     let Some(Geometry::LineString(line)) = &rail.geometry else { panic!("{:?}", rail.geometry) };
     assert_eq!(line.0.len(), 4);
-    assert_eq!((rail.properties["stroke"].as_str(), &rail.properties["stroke-width"]), (Some("#ffaa00"), &json!(4)));
+    assert_eq!((rail.properties.value("stroke").as_str(), &rail.properties.value("stroke-width")), (Some("#ffaa00"), &json!(4)));
     assert!(!rail.properties.contains_key("stroke-opacity"));
 
     // A polygon with a hole, a TimeSpan, a half-transparent fill.
     let Some(Geometry::Polygon(p)) = &depot.geometry else { panic!() };
     assert_eq!(p.interiors().len(), 1);
     assert!(p.exterior().is_ccw() && p.interiors()[0].is_cw());
-    assert_eq!(depot.properties["period"], "2023-10/2024-02");
-    assert_eq!(depot.properties["fill"], "#00ff00");
-    assert_eq!(depot.properties["fill-opacity"], json!(0.5));
-    assert_eq!(depot.properties["folder"], "Route survey/Day 2");
+    assert_eq!(depot.properties.value("period"), "2023-10/2024-02");
+    assert_eq!(depot.properties.value("fill"), "#00ff00");
+    assert_eq!(depot.properties.value("fill-opacity"), json!(0.5));
+    assert_eq!(depot.properties.value("folder"), "Route survey/Day 2");
 
     // A MultiGeometry of unlike parts, with an inline style.
     let Some(Geometry::GeometryCollection(gc)) = &khasan.geometry else { panic!() };
     assert!(matches!(gc.0[..], [Geometry::Point(_), Geometry::LineString(_)]));
-    assert_eq!(khasan.properties["stroke"], "#ff0000");
-    assert_eq!(khasan.properties["stroke-opacity"], json!(0.8));
-    assert_eq!(khasan.properties["marker-color"], "#ffff00");
+    assert_eq!(khasan.properties.value("stroke"), "#ff0000");
+    assert_eq!(khasan.properties.value("stroke-opacity"), json!(0.8));
+    assert_eq!(khasan.properties.value("marker-color"), "#ffff00");
 
     // gx:Track: a line, its times, and the period they span.
     let Some(Geometry::LineString(track)) = &drive.geometry else { panic!() };
     assert_eq!(track.0.len(), 3);
     assert_eq!(drive.list_prop("times"), ["2023-10-16T08:30:00Z", "2023-10-16T08:45:10Z", "2023-10-16T09:02:41Z"]);
-    assert_eq!(drive.properties["period"], "2023-10-16T08:30:00Z/2023-10-16T09:02:41Z");
+    assert_eq!(drive.properties.value("period"), "2023-10-16T08:30:00Z/2023-10-16T09:02:41Z");
 
     // The only note: gx:coord altitudes (the 0 altitudes Google Earth writes are not counted).
     assert_eq!(messages(&l), "note: 3 positions had heights; Portolan draws in 2D and ignores them");
@@ -153,13 +153,13 @@ fn shapes_kml_allows_and_google_earth_writes() {
     let f = &l.layer.features;
     assert_eq!(f.len(), 6, "{}", messages(&l));
     assert_eq!(f[0].geometry, Some(Geometry::Point(geo::Point::new(130.28, 42.22))));
-    assert_eq!(f[1].properties["description"], "Berth <b>3</b> & 4<br></br>");
+    assert_eq!(f[1].properties.value("description"), "Berth <b>3</b> & 4<br></br>");
     assert_eq!(f[2].geometry, None);
     let Some(Geometry::Polygon(p)) = &f[3].geometry else { panic!() };
     assert!(p.exterior().is_closed() && p.exterior().is_ccw());
-    assert_eq!(f[4].properties["period"], "2023-08/..");
+    assert_eq!(f[4].properties.value("period"), "2023-08/..");
     assert!(matches!(&f[5].geometry, Some(Geometry::MultiLineString(m)) if m.0.len() == 2));
-    assert_eq!(f[5].properties["period"], "2023-01-01/2023-01-06");
+    assert_eq!(f[5].properties.value("period"), "2023-01-01/2023-01-06");
     assert_eq!(f[5].list_prop("times").len(), 4);
     let text = messages(&l);
     assert!(text.contains(r#"warning: placemark "no coordinates": a <Point> without coordinates was left out"#), "{text}");
@@ -239,13 +239,13 @@ fn styles_resolve_through_style_maps_and_polygon_outlines() {
 <Placemark><name>own data wins</name><styleUrl>#a</styleUrl><ExtendedData><Data name="stroke"><value>red</value></Data></ExtendedData><LineString><coordinates>0,0 1,1</coordinates></LineString></Placemark>
 "##));
     let [area, line, elsewhere, own] = &l.layer.features[..] else { panic!("{}", messages(&l)) };
-    assert_eq!(area.properties["stroke"], "#ff0000");
-    assert_eq!(area.properties["stroke-opacity"], json!(0)); // outline 0, on a polygon
-    assert_eq!(area.properties["stroke-width"], json!(2.5));
-    assert_eq!(area.properties["fill-opacity"], json!(0.25));
-    assert_eq!(line.properties["stroke-opacity"], json!(0.5)); // outline does not apply to lines
+    assert_eq!(area.properties.value("stroke"), "#ff0000");
+    assert_eq!(area.properties.value("stroke-opacity"), json!(0)); // outline 0, on a polygon
+    assert_eq!(area.properties.value("stroke-width"), json!(2.5));
+    assert_eq!(area.properties.value("fill-opacity"), json!(0.25));
+    assert_eq!(line.properties.value("stroke-opacity"), json!(0.5)); // outline does not apply to lines
     assert!(!elsewhere.properties.contains_key("marker-color"));
-    assert_eq!(own.properties["stroke"], "red");
+    assert_eq!(own.properties.value("stroke"), "red");
     assert!(messages(&l).contains("1 placemarks use styles from other files, which were not fetched"));
 }
 
@@ -358,7 +358,7 @@ fn external_entities_are_never_resolved() {
     let f = &l.layer.features[0];
     let all = serde_json::to_string(&f.properties).unwrap();
     assert!(!all.contains("root:"), "{all}");
-    assert_eq!(f.properties["d"], "");
+    assert_eq!(f.properties.value("d"), "");
     assert_eq!(f.id, Some(FeatureId::Text(String::new())));
     assert!(messages(&l).contains("(it declares 2 entities, some external; none was expanded or fetched)"), "{}", messages(&l));
     // The same through GPX's parser, which would expand internal entities itself.

@@ -105,11 +105,11 @@ fn what_kml_cannot_carry() {
     // Numeric ids become text; arrays and objects their JSON text; nulls are left out; a field
     // with values of several types is text; characters XML forbids are replaced.
     assert_eq!(a.id, Some(FeatureId::Text("7".into())));
-    assert_eq!(a.properties["alt_names"], r#"["Rajin","라진"]"#);
-    assert_eq!(a.properties["meta"], r#"{"a":1}"#);
+    assert_eq!(a.properties.value("alt_names"), r#"["Rajin","라진"]"#);
+    assert_eq!(a.properties.value("meta"), r#"{"a":1}"#);
     assert!(!a.properties.contains_key("gone"));
-    assert_eq!(b.properties["mixed"], "5");
-    assert_eq!(a.properties["bell"], "a\u{FFFD}b");
+    assert_eq!(b.properties.value("mixed"), "5");
+    assert_eq!(a.properties.value("bell"), "a\u{FFFD}b");
     // The case evidence and foreign members stay behind (save the case as GeoJSON).
     assert_eq!(back.case, None);
     assert!(back.foreign.is_empty());
@@ -127,10 +127,10 @@ fn the_sample_case_through_kml_keeps_its_features() {
         assert_eq!(a.kind(), b.kind());
         assert_eq!(a.key(), b.key());
         assert!(same_geometry(&a.geometry, &b.geometry), "{:?}", a.name());
-        for (k, v) in &a.properties {
+        for (k, v) in a.properties.iter() {
             match v {
-                serde_json::Value::Array(_) | serde_json::Value::Object(_) => assert_eq!(b.properties[k], v.to_string()),
-                v => assert_eq!(&b.properties[k], v, "{:?} {k}", a.name()),
+                serde_json::Value::Array(_) | serde_json::Value::Object(_) => assert_eq!(b.properties.value(k), v.to_string()),
+                v => assert_eq!(b.properties.value(k), v, "{:?} {k}", a.name()),
             }
         }
     }
@@ -160,7 +160,7 @@ fn save_writes_kml_atomically() {
         name: "saved".into(),
         features: vec![Feature {
             geometry: Some(Geometry::Point(geo::Point::new(131.9, 43.1))),
-            properties: json!({"name": "Vladivostok"}).as_object().unwrap().clone(),
+            properties: json!({"name": "Vladivostok"}).as_object().unwrap().clone().into(),
             ..Feature::default()
         }],
         ..Layer::default()
@@ -216,8 +216,8 @@ fn gpx_waypoints_route_and_timed_track_through_gpx_are_unchanged() {
     }
     let walk = io::gpx::read_str(WALK).unwrap().layer;
     let [gate, _, route, drive] = &walk.features[..] else { panic!() };
-    assert_eq!(gate.properties["link"], "https://example.org/rajin?a=1&b=2");
-    assert_eq!(route.properties["gpx"], "route");
+    assert_eq!(gate.properties.value("link"), "https://example.org/rajin?a=1&b=2");
+    assert_eq!(route.properties.value("gpx"), "route");
     assert!(matches!(&drive.geometry, Some(Geometry::MultiLineString(m)) if m.0.len() == 2));
     assert_eq!(drive.list_prop("times"), ["2023-10-16T08:30:00Z", "2023-10-16T08:35:12.25Z", "2023-10-16T08:58:03Z", "2023-10-16T09:02:41Z"]);
     let text = io::gpx::to_string(&walk);
@@ -277,10 +277,10 @@ fn any_layer_through_gpx_keeps_positions_names_and_times() {
     let back = through_gpx(&layer).layer;
     let [east, day, leg] = &back.features[..] else { panic!("{:?}", back.features) };
     assert_eq!(east.geometry, Some(Geometry::Point(geo::Point::new(-179.5, 65.0))));
-    assert_eq!((&east.properties["period"], &east.properties["ele"]), (&json!("2024-02-01T00:00:00Z"), &json!(3.0)));
+    assert_eq!((&east.properties.value("period"), &east.properties.value("ele")), (&json!("2024-02-01T00:00:00Z"), &json!(3.0)));
     assert!(!day.properties.contains_key("period"), "GPX times are instants, not days");
-    assert_eq!(leg.properties["period"], "2024-02-01T00:00:00Z/2024-02-02T12:30:00Z");
-    assert_eq!(leg.properties["elevations"], json!([1.0, null, 3.0]));
+    assert_eq!(leg.properties.value("period"), "2024-02-01T00:00:00Z/2024-02-02T12:30:00Z");
+    assert_eq!(leg.properties.value("elevations"), json!([1.0, null, 3.0]));
     assert!(matches!(&leg.geometry, Some(Geometry::LineString(l)) if l.0[1].x == -180.0));
 }
 

@@ -211,7 +211,7 @@ fn new_feature(id: &str, kind: &FeatureKind, name: &str, geometry: Geometry<f64>
     properties.insert("kind".into(), json!(kind.as_str()));
     properties.insert("name".into(), json!(name));
     properties.extend(extra);
-    Feature { id: Some(FeatureId::Text(id.to_owned())), geometry: Some(geometry), properties, foreign: Map::new() }
+    Feature { id: Some(FeatureId::Text(id.to_owned())), geometry: Some(geometry), properties: properties.into(), foreign: Map::new() }
 }
 
 /// A site at a point.

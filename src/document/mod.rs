@@ -697,10 +697,13 @@ fn unlink_feature_ids(layer: &Layer, id: &str, props: &[&str]) -> Vec<Op> {
         .filter_map(|(at, f)| {
             let mut new = f.clone();
             for key in props {
-                match new.properties.get_mut(*key) {
-                    Some(Value::Array(items)) => items.retain(|v| v.as_str() != Some(id)),
+                match new.properties.get(key) {
+                    Some(Value::Array(mut items)) => {
+                        items.retain(|v| v.as_str() != Some(id));
+                        new.properties.insert((*key).to_owned(), Value::Array(items));
+                    }
                     Some(Value::String(s)) if s == id => {
-                        new.properties.remove(*key);
+                        new.properties.remove(key);
                     }
                     _ => {}
                 }

@@ -230,7 +230,7 @@ fn sites(dir: &Path, events: &[Event]) -> Result<Vec<Feature>, TablesError> {
         features.push(Feature {
             id: Some(FeatureId::Text(id)),
             geometry: Some(Geometry::Point(Point::new(lon, lat))),
-            properties: p,
+            properties: p.into(),
             foreign: Map::new(),
         });
     }
@@ -312,7 +312,7 @@ fn routes(dir: &Path) -> Result<Vec<Feature>, TablesError> {
         features.push(Feature {
             id: Some(FeatureId::Text(id)),
             geometry: Some(Geometry::LineString(line)),
-            properties: p,
+            properties: p.into(),
             foreign: Map::new(),
         });
     }

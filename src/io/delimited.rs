@@ -555,7 +555,7 @@ fn features(rows: Vec<Row>, columns: &[String], roles: &Roles, decimal_comma: bo
             if let Some(p) = period {
                 properties.entry("period").or_insert(p.into());
             }
-            Feature { geometry: Some(row.geometry), properties, ..Feature::default() }
+            Feature { geometry: Some(row.geometry), properties: properties.into(), ..Feature::default() }
         })
         .collect()
 }

@@ -494,7 +494,7 @@ impl Reader<'_> {
             properties.insert("period".into(), t.into());
         }
         let geometry = self.coord(w, place).map(|c| Geometry::Point(Point(c)));
-        Feature { geometry, properties, ..Feature::default() }
+        Feature { geometry, properties: properties.into(), ..Feature::default() }
     }
 
     fn route(&mut self, r: &gpx::Route, place: Option<&Place>) -> Feature {
@@ -511,7 +511,7 @@ impl Reader<'_> {
         // So that a route is written back as one, not as a track.
         properties.insert("gpx".into(), "route".into());
         let geometry = self.lines_of(&[&r.points[..]], &mut properties, place);
-        Feature { geometry, properties, ..Feature::default() }
+        Feature { geometry, properties: properties.into(), ..Feature::default() }
     }
 
     fn track(&mut self, t: &gpx::Track, place: Option<&Place>) -> Feature {
@@ -527,7 +527,7 @@ impl Reader<'_> {
         }
         let segments: Vec<&[gpx::Waypoint]> = t.segments.iter().map(|s| &s.points[..]).collect();
         let geometry = self.lines_of(&segments, &mut properties, place);
-        Feature { geometry, properties, ..Feature::default() }
+        Feature { geometry, properties: properties.into(), ..Feature::default() }
     }
 
     /// Segments of points as a geometry, with `period`, `times` and `elevations`.

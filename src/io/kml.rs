@@ -733,7 +733,7 @@ impl Reader<'_, '_> {
             properties.entry(k).or_insert(v);
         }
         let id = pm.attrs.get("id").map(|id| FeatureId::Text(xml::unescape(id).into_owned()));
-        Some(Feature { id, geometry, properties, foreign: Map::new() })
+        Some(Feature { id, geometry, properties: properties.into(), foreign: Map::new() })
     }
 
     fn extended_data(&mut self, data: &Element, properties: &mut Map<String, Value>) {
@@ -1165,7 +1165,7 @@ pub fn read_kmz_with(bytes: &[u8], limits: &KmzLimits) -> Result<Loaded, ReadErr
         let base: Vec<&str> = [link.folder.as_deref(), Some(link.name.as_str()).filter(|n| !n.is_empty())].into_iter().flatten().collect();
         for mut f in linked.features {
             if !base.is_empty() {
-                let folder = match f.properties.get("folder").and_then(Value::as_str) {
+                let folder = match f.properties.str("folder") {
                     Some(inner) => format!("{}/{inner}", base.join("/")),
                     None => base.join("/"),
                 };
@@ -1562,7 +1562,7 @@ fn kml_geometry(g: &Geometry<f64>) -> Option<kml::types::Geometry<f64>> {
 
 /// One feature as a placemark, with the properties left for ExtendedData.
 fn written(f: &Feature) -> Written {
-    let p = &f.properties;
+    let p = &f.properties.to_map();
     let mut data: Vec<(String, Value)> = Vec::new();
     let mut children = Vec::new();
     let text = |k: &str| p.get(k).map(text_of);

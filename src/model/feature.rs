@@ -3,7 +3,7 @@
 use geo::{BoundingRect, Geometry, Rect};
 use serde_json::{Map, Value};
 
-use super::Case;
+use super::{Case, Properties};
 
 /// A feature id as GeoJSON allows it: a string or a number.
 #[derive(Clone, Debug, PartialEq)]
@@ -61,7 +61,7 @@ impl FeatureKind {
 pub struct Feature {
     pub id: Option<FeatureId>,
     pub geometry: Option<Geometry<f64>>,
-    pub properties: Map<String, Value>,
+    pub properties: Properties,
     pub foreign: Map<String, Value>,
 }
 
@@ -86,11 +86,11 @@ impl Feature {
     }
 
     pub fn str_prop(&self, key: &str) -> Option<&str> {
-        self.properties.get(key).and_then(Value::as_str)
+        self.properties.str(key)
     }
 
     pub fn f64_prop(&self, key: &str) -> Option<f64> {
-        self.properties.get(key).and_then(Value::as_f64)
+        self.properties.f64(key)
     }
 
     /// A site, sea route, rail corridor or area that names no source, neither for the claim
@@ -104,11 +104,7 @@ impl Feature {
     /// A property holding a list of strings (`source_ids`, `alt_names`, ...). A single string
     /// counts as a list of one.
     pub fn list_prop(&self, key: &str) -> Vec<&str> {
-        match self.properties.get(key) {
-            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
-            Some(Value::String(s)) if !s.is_empty() => vec![s.as_str()],
-            _ => Vec::new(),
-        }
+        self.properties.list(key)
     }
 }
 

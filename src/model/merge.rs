@@ -122,7 +122,7 @@ impl Conflict {
 fn entries(version: &Version) -> Map<String, Value> {
     match version {
         Version::Feature(f) => {
-            let mut map = f.properties.clone();
+            let mut map = f.properties.to_map();
             let geometry = f.geometry.as_ref().map_or(Value::Null, |g| {
                 let g = geojson::Geometry::new(geojson::GeometryValue::from(g));
                 serde_json::to_value(g).unwrap_or(Value::Null)
@@ -604,7 +604,7 @@ mod tests {
         Feature {
             id: Some(FeatureId::Text(key.into())),
             geometry: Some(geo::Point::new(lon, lat).into()),
-            properties,
+            properties: properties.into(),
             foreign: Map::new(),
         }
     }

@@ -6,7 +6,9 @@
 mod case;
 mod feature;
 pub mod merge;
+mod properties;
 pub mod time;
 
 pub use case::{Case, Event, Figure, Source, Vessel};
 pub use feature::{Feature, FeatureId, FeatureKind, FeatureRef, Layer};
+pub use properties::Properties;

@@ -642,7 +642,7 @@ mod tests {
 
     /// A sourced site, then an unsourced site, sea route and area, all around 132° E 43° N.
     fn case_layer() -> Layer {
-        let feature = |props: serde_json::Value, g: Geometry| Feature { properties: props.as_object().cloned().unwrap_or_default(), geometry: Some(g), ..Feature::default() };
+        let feature = |props: serde_json::Value, g: Geometry| Feature { properties: props.as_object().cloned().unwrap_or_default().into(), geometry: Some(g), ..Feature::default() };
         let route: geo::LineString = vec![(131.0, 42.0), (132.5, 42.5)].into();
         let area = Polygon::new(vec![(133.0, 43.0), (133.5, 43.0), (133.5, 43.5), (133.0, 43.0)].into(), vec![]);
         let features = vec![

@@ -14,7 +14,7 @@ pub struct LegendEntry {
 }
 
 fn feature(props: serde_json::Value) -> Feature {
-    Feature { properties: props.as_object().cloned().unwrap_or_default(), ..Feature::default() }
+    Feature { properties: props.as_object().cloned().unwrap_or_default().into(), ..Feature::default() }
 }
 
 /// The legend for the kinds present, in drawing order, with the variants the data uses.

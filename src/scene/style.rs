@@ -126,7 +126,7 @@ mod tests {
     use super::*;
 
     fn f(props: serde_json::Value) -> Feature {
-        Feature { properties: props.as_object().cloned().unwrap_or_default(), ..Feature::default() }
+        Feature { properties: props.as_object().cloned().unwrap_or_default().into(), ..Feature::default() }
     }
 
     #[test]

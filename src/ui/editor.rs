@@ -337,7 +337,7 @@ fn feature_form(ui: &mut egui::Ui, doc: &mut Document, at: FeatureRef, out: &mut
             key = "confidence";
         }
         let mut precision = f.properties.get("precision_m").map_or(String::new(), |v| match v {
-            Value::String(s) => s.clone(),
+            Value::String(s) => s,
             v => v.to_string(),
         });
         let positive = |s: &str| match s.trim() {
@@ -409,7 +409,7 @@ fn feature_form(ui: &mut egui::Ui, doc: &mut Document, at: FeatureRef, out: &mut
 
 /// The properties the form has no field for, editable as text, with add and remove.
 fn other_properties(ui: &mut egui::Ui, out: &mut Outcome, f: &mut Feature, key: &mut &str) {
-    let keys: Vec<String> = f.properties.keys().filter(|k| !KNOWN.contains(&k.as_str())).cloned().collect();
+    let keys: Vec<String> = f.properties.keys().filter(|k| !KNOWN.contains(k)).map(str::to_owned).collect();
     ui.separator();
     ui.strong("Other properties");
     grid(ui, "other-props", |ui| {
@@ -417,7 +417,7 @@ fn other_properties(ui: &mut egui::Ui, out: &mut Outcome, f: &mut Feature, key: 
             let Some(v) = f.properties.get(&k) else { continue };
             let was_text = v.is_string();
             let mut s = match v {
-                Value::String(s) => s.clone(),
+                Value::String(s) => s,
                 v => v.to_string(),
             };
             let l = ui.label(&k);

@@ -312,10 +312,10 @@ fn plain_ui(ui: &mut egui::Ui, ctx: &mut PanelCtx, at: FeatureRef, f: &Feature, 
     }
     ui.separator();
     egui::Grid::new("props").striped(true).num_columns(2).show(ui, |ui| {
-        for (k, v) in &f.properties {
+        for (k, v) in f.properties.iter() {
             ui.label(RichText::new(k).strong());
             let text = match v {
-                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::String(s) => s,
                 v => v.to_string(),
             };
             ui.label(text);

@@ -276,7 +276,7 @@ impl Context<'_> {
                 }
             },
         };
-        Some(Feature { id, geometry, properties, foreign: raw.into_members() })
+        Some(Feature { id, geometry, properties: properties.into(), foreign: raw.into_members() })
     }
 
     /// A GeoJSON geometry object to a geo geometry; `None` for an empty geometry.
@@ -543,7 +543,7 @@ fn feature_to_value(f: &Feature) -> Value {
         Some(FeatureId::Number(n)) => obj.insert("id".into(), Value::Number(n.clone())),
         None => None,
     };
-    obj.insert("properties".into(), Value::Object(f.properties.clone()));
+    obj.insert("properties".into(), Value::Object(f.properties.to_map()));
     let geometry = f.geometry.as_ref().map_or(Value::Null, |g| {
         serde_json::to_value(geojson::Geometry::new(GeometryValue::from(g))).unwrap_or(Value::Null)
     });

@@ -34,7 +34,7 @@ pub fn to_string(layer: &Layer) -> String {
         parts.add(g);
         if !parts.points.is_empty() {
             let time = text(f, "time").or_else(|| text(f, "period")).filter(|t| is_time(t));
-            let ele = f.properties.get("ele").and_then(Value::as_f64);
+            let ele = f.properties.f64("ele");
             let fields = format!("{}{}", point_fields(ele, time.as_deref()), fields(f, true));
             for &c in &parts.points {
                 out.push_str(&format!("  <wpt {}>{fields}</wpt>\n", lat_lon(c)));
@@ -123,7 +123,7 @@ fn is_route(f: &Feature) -> bool {
 /// A property as text: strings as they are, numbers and booleans as JSON writes them.
 fn text(f: &Feature, key: &str) -> Option<String> {
     match f.properties.get(key)? {
-        Value::String(s) => Some(s.clone()),
+        Value::String(s) => Some(s),
         v @ (Value::Number(_) | Value::Bool(_)) => Some(v.to_string()),
         _ => None,
     }
@@ -131,8 +131,8 @@ fn text(f: &Feature, key: &str) -> Option<String> {
 
 /// One value per vertex from an array property of exactly that length, else none.
 fn per_vertex<T>(f: &Feature, key: &str, vertices: usize, value: impl Fn(&Value) -> Option<T>) -> Vec<Option<T>> {
-    match f.properties.get(key).and_then(Value::as_array) {
-        Some(a) if a.len() == vertices => a.iter().map(value).collect(),
+    match f.properties.get(key) {
+        Some(Value::Array(a)) if a.len() == vertices => a.iter().map(value).collect(),
         _ => std::iter::repeat_with(|| None).take(vertices).collect(),
     }
 }
@@ -198,7 +198,7 @@ fn fields(f: &Feature, waypoint: bool) -> String {
     }
     if waypoint {
         put(&mut s, "sym", "symbol");
-    } else if let Some(n) = f.properties.get("number").and_then(Value::as_u64).filter(|&n| u32::try_from(n).is_ok()) {
+    } else if let Some(n) = f.properties.get("number").as_ref().and_then(Value::as_u64).filter(|&n| u32::try_from(n).is_ok()) {
         s.push_str(&format!("<number>{n}</number>"));
     }
     put(&mut s, "type", "type");
