@@ -29,6 +29,10 @@ struct Cli {
     /// Start with the timeline set to this ISO 8601 range, e.g. 2023-09/2023-10.
     #[arg(long, value_name = "FROM/TO", value_parser = parse_range)]
     time_range: Option<portolan::model::time::DateRange>,
+    /// Allow files to fetch what they link to on the web (KML overlay pictures). Off by
+    /// default: Portolan works offline.
+    #[arg(long, global = true)]
+    online: bool,
 }
 
 #[derive(Clone)]
@@ -214,7 +218,7 @@ fn main() -> ExitCode {
         Some(Command::Check { files }) => check(&files),
         Some(Command::BuildCase { tables, out }) => build_case(&tables, &out),
         Some(Command::Convert { input, out }) => convert(&input, &out),
-        Some(Command::Export(args)) => export(args),
+        Some(Command::Export(args)) => export(args, cli.online),
         None => {
             let options = portolan::ui::Options {
                 files: cli.files,
@@ -224,6 +228,7 @@ fn main() -> ExitCode {
                 time_range: cli.time_range,
                 tiles: cli.tiles.map(|t| t.0),
                 recovery_dir: portolan::document::recovery::default_dir(),
+                online: cli.online,
             };
             match portolan::ui::run(options) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -315,7 +320,7 @@ fn print_diagnostics(path: &std::path::Path, diags: &[Diagnostic]) {
     }
 }
 
-fn export(args: Box<ExportArgs>) -> ExitCode {
+fn export(args: Box<ExportArgs>, online: bool) -> ExitCode {
     let args = *args;
     use portolan::export::{self, BasemapChoice, ExportLayer, ExportSpec, Extent};
     let fail = |msg: String| {
@@ -335,7 +340,7 @@ fn export(args: Box<ExportArgs>) -> ExitCode {
     }
     let mut loaded = Vec::new();
     for path in &args.files {
-        match io::read_path(path) {
+        match io::read_path_options(path, &io::Progress::default(), &io::ReadOptions { online }) {
             Ok(l) => {
                 for d in &l.diagnostics {
                     eprintln!("{}: {d}", path.display());

@@ -46,6 +46,8 @@ pub struct OpenLayer {
     pub path: Option<PathBuf>,
     pub visible: bool,
     pub opacity: f32,
+    /// Overlays (by index in the layer) switched off in the layers panel.
+    pub hidden_overlays: std::collections::HashSet<usize>,
     pub diagnostics: Vec<Diagnostic>,
     /// The layer as the file on disk last had it (read or saved): the base of a merge.
     pub base: Arc<Layer>,
@@ -79,6 +81,7 @@ impl OpenLayer {
             path,
             visible: true,
             opacity: 1.0,
+            hidden_overlays: Default::default(),
             diagnostics: loaded.diagnostics,
             stamp,
             changed_on_disk: false,

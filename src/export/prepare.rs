@@ -56,7 +56,7 @@ pub fn filter<'a>(spec: &ExportSpec<'a>) -> Result<(Vec<Prepared<'a>>, Vec<Strin
             Cow::Borrowed(layer)
         } else {
             let features = layer.features.iter().zip(&kept).filter(|(_, k)| **k).map(|(f, _)| f.clone()).collect();
-            Cow::Owned(Layer { name: layer.name.clone(), features, case: layer.case.clone(), foreign: Default::default() })
+            Cow::Owned(Layer { name: layer.name.clone(), features, case: layer.case.clone(), overlays: layer.overlays.clone(), ..Layer::default() })
         };
         out.push(Prepared { index, layer: cow, opacity: input.opacity.min(1.0) });
     }

@@ -116,7 +116,7 @@ pub fn read_dir(dir: &Path) -> Result<Layer, TablesError> {
     let mut features = sites(dir, &case.events)?;
     features.extend(areas(dir)?);
     features.extend(routes(dir)?);
-    Ok(Layer { name: String::new(), features, case: Some(case), foreign: Map::new() })
+    Ok(Layer { name: String::new(), features, case: Some(case), foreign: Map::new(), overlays: Vec::new() })
 }
 
 fn source(path: &Path, mut r: Row) -> Result<Source, TablesError> {

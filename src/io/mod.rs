@@ -162,6 +162,20 @@ impl Progress {
     }
 }
 
+/// How a file is read, beyond its bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// Readers may fetch what a file links to on the web (KML overlay pictures). Off unless
+    /// the user allows online access.
+    pub online: bool,
+}
+
+/// `Portolan/<version> (+<homepage>)`, sent with every request Portolan makes, as tile
+/// servers' usage policies ask.
+pub fn user_agent() -> String {
+    format!("Portolan/{} (+https://github.com/portolan-gis/portolan)", env!("CARGO_PKG_VERSION"))
+}
+
 /// Reads a file of any format Portolan knows, chosen by its extension.
 pub fn read_path(path: &Path) -> Result<Loaded, ReadError> {
     read_path_with(path, &Progress::default())
@@ -169,7 +183,13 @@ pub fn read_path(path: &Path) -> Result<Loaded, ReadError> {
 
 /// [`read_path`], reporting its progress and stopping when [`Progress::cancel`] is called.
 pub fn read_path_with(path: &Path, progress: &Progress) -> Result<Loaded, ReadError> {
+    read_path_options(path, progress, &ReadOptions::default())
+}
+
+/// [`read_path_with`] with [`ReadOptions`].
+pub fn read_path_options(path: &Path, progress: &Progress, options: &ReadOptions) -> Result<Loaded, ReadError> {
     let bytes = read_bounded(path, progress)?;
+    let dir = path.parent();
     let ext = path
         .extension()
         .and_then(|e| e.to_str())
@@ -178,8 +198,8 @@ pub fn read_path_with(path: &Path, progress: &Progress) -> Result<Loaded, ReadEr
     let mut loaded = match ext.as_str() {
         "geojson" | "json" | "" => geojson::read_bytes_with(&bytes, progress)?,
         // Renamed files: a zip called .kml, a plain KML called .kmz.
-        "kml" | "kmz" if bytes.starts_with(b"PK\x03\x04") => kml::read_kmz(&bytes)?,
-        "kml" | "kmz" => kml::read_bytes(&bytes)?,
+        "kml" | "kmz" if bytes.starts_with(b"PK\x03\x04") => kml::read_kmz_from(&bytes, &kml::KmzLimits::default(), dir, options)?,
+        "kml" | "kmz" => kml::read_bytes_from(&bytes, dir, options)?,
         "gpx" => gpx::read_bytes(&bytes)?,
         "csv" | "tsv" | "txt" => delimited::read_bytes_with(&bytes, &delimited::Options::for_extension(&ext))?,
         other => return Err(ReadError::UnknownFormat(other.to_owned())),

@@ -117,14 +117,17 @@ pub struct Layer {
     pub case: Option<Case>,
     /// Top-level foreign members other than `portolan`, kept for a lossless save.
     pub foreign: Map<String, Value>,
+    /// Pictures laid on the map or pinned to the view (KML GroundOverlay, ScreenOverlay).
+    pub overlays: Vec<super::Overlay>,
 }
 
 impl Layer {
-    /// The bounding box of every geometry, in lon/lat degrees.
+    /// The bounding box of every geometry and placed overlay, in lon/lat degrees.
     pub fn extent(&self) -> Option<Rect<f64>> {
         self.features
             .iter()
             .filter_map(|f| f.geometry.as_ref()?.bounding_rect())
+            .chain(self.overlays.iter().filter_map(super::Overlay::extent))
             .reduce(|a, b| {
                 Rect::new(
                     (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),

@@ -227,7 +227,13 @@ impl Merge {
             events: build(&plan.events, choose),
             extra: info.case_extra,
         });
-        Layer { name: plan.name.clone(), features: build(&plan.features, choose), case, foreign: info.layer_foreign }
+        Layer {
+            name: plan.name.clone(),
+            features: build(&plan.features, choose),
+            case,
+            foreign: info.layer_foreign,
+            overlays: plan.overlays.clone(),
+        }
     }
 }
 
@@ -241,6 +247,8 @@ struct Plan {
     events: Vec<Slot<Event>>,
     info: Slot<CaseInfo>,
     has_case: bool,
+    /// Overlays are not edited: the file's own, as it is now.
+    overlays: Vec<crate::model::Overlay>,
 }
 
 #[derive(Clone, Debug)]
@@ -296,6 +304,7 @@ pub fn merge(base: &Layer, mine: &Layer, theirs: &Layer) -> Merge {
         events,
         info,
         has_case: mine.case.is_some() || theirs.case.is_some(),
+        overlays: theirs.overlays.clone(),
     };
     let mut merged =
         Merge { layer: Layer::default(), conflicts: out.conflicts, taken_from_theirs: out.taken_from_theirs, plan };

@@ -6,9 +6,11 @@
 mod case;
 mod feature;
 pub mod merge;
+pub mod overlay;
 mod properties;
 pub mod time;
 
 pub use case::{Case, Event, Figure, Source, Vessel};
 pub use feature::{Feature, FeatureId, FeatureKind, FeatureRef, Layer};
+pub use overlay::{Overlay, OverlayImage};
 pub use properties::Properties;

@@ -6,6 +6,7 @@
 mod build;
 mod hit;
 pub mod legend;
+pub mod overlay;
 pub mod style;
 
 pub use build::{Highlight, LayerInput, PlaceName, Scene, build, pieces};

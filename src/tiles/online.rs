@@ -12,10 +12,7 @@ const FRESH_FOR: Duration = Duration::from_secs(7 * 24 * 3600);
 const MAX_TILE_BYTES: u64 = 4 << 20;
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-/// `Portolan/<version> (+<homepage>)`, as tile servers' usage policies ask.
-pub fn user_agent() -> String {
-    format!("Portolan/{} (+https://github.com/portolan-gis/portolan)", env!("CARGO_PKG_VERSION"))
-}
+pub use crate::io::user_agent;
 
 /// The platform cache directory for tiles (`~/.cache/portolan/tiles` on Linux).
 pub fn default_cache_dir() -> Option<PathBuf> {

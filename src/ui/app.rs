@@ -42,6 +42,9 @@ pub struct Options {
     /// Where unsaved edits are kept for recovery (`recovery::default_dir()` for the real
     /// window); none are kept when `None`.
     pub recovery_dir: Option<PathBuf>,
+    /// Files may fetch what they link to on the web (KML overlay pictures); the Tiles menu
+    /// switches it.
+    pub online: bool,
 }
 
 /// The result of a `--screenshot` run, handed back to `ui::run` when the window closes.
@@ -138,6 +141,9 @@ impl PortolanApp {
     pub fn new(ctx: &egui::Context, options: Options, outcome: Option<ScreenshotOutcome>, storage: Option<&dyn eframe::Storage>) -> Self {
         super::fonts::install(ctx);
         ctx.set_theme(egui::Theme::Light);
+        if options.online {
+            loading::ONLINE.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         // Decode every basemap layer now, off the UI thread, so zooming in never waits.
         std::thread::spawn(|| {
             if let Err(e) = crate::basemap::Basemap::embedded().decode_all() {

@@ -108,6 +108,7 @@ pub fn layers_ui(
                 actions.push(LayerAction::Remove(i));
             }
         });
+        overlay_switches(ui, l);
     }
     actions
 }
@@ -183,4 +184,29 @@ pub fn problems_ui(ui: &mut egui::Ui, layers: &[OpenLayer], load_errors: &[Strin
         }
     });
     picked
+}
+
+/// A switch per image overlay of a layer (GroundOverlay, ScreenOverlay), indented under it.
+fn overlay_switches(ui: &mut egui::Ui, l: &mut OpenLayer) {
+    let layer = l.layer.clone();
+    for (i, o) in layer.overlays.iter().enumerate() {
+        ui.horizontal(|ui| {
+            ui.add_space(18.0);
+            let name = if o.name.is_empty() { format!("overlay {}", i + 1) } else { o.name.clone() };
+            let what = if o.is_screen() { "screen overlay" } else { "image overlay" };
+            let mut shown = !l.hidden_overlays.contains(&i);
+            let hover = match &o.image {
+                Some(img) => format!("{what}, {}×{} pixels, from {}", img.width, img.height, o.href),
+                None => format!("{what}: its picture {} could not be loaded (see the problems)", o.href),
+            };
+            let response = ui.add_enabled(o.image.is_some(), egui::Checkbox::new(&mut shown, name)).on_hover_text(hover);
+            if response.changed() {
+                if shown {
+                    l.hidden_overlays.remove(&i);
+                } else {
+                    l.hidden_overlays.insert(i);
+                }
+            }
+        });
+    }
 }

@@ -24,9 +24,13 @@ pub fn in_background(path: &Path) -> bool {
 /// What a load gives: the data and its spatial index.
 pub type Outcome = Result<(Loaded, LayerIndex), ReadError>;
 
+/// Whether files may fetch what they link to on the web: `--online`, or the Tiles menu.
+pub static ONLINE: AtomicBool = AtomicBool::new(false);
+
 /// Reads and indexes a file on the calling thread; `indexing` is set between the two.
 pub fn load(path: &Path, progress: &Progress, indexing: &AtomicBool) -> Outcome {
-    let loaded = io::read_path_with(path, progress)?;
+    let options = io::ReadOptions { online: ONLINE.load(Ordering::Relaxed) };
+    let loaded = io::read_path_options(path, progress, &options)?;
     indexing.store(true, Ordering::Relaxed);
     let index = LayerIndex::build(&loaded.layer);
     Ok((loaded, index))

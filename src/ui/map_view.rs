@@ -43,6 +43,10 @@ pub struct MapState {
     pub transform: Option<ScreenTransform>,
     /// Raster tiles of the large layers in view.
     pub layer_tiles: Vec<LayerTiles>,
+    /// Textures of overlay pictures, by the address of the picture.
+    pub overlay_textures: std::collections::HashMap<*const crate::model::OverlayImage, egui::TextureHandle>,
+    /// How many overlay pictures the last frame drew.
+    pub overlays_drawn: usize,
 }
 
 /// The raster tiles of one large layer, drawn with the fades they were made for.
@@ -68,6 +72,8 @@ impl MapState {
             rect: None,
             transform: None,
             layer_tiles: Vec::new(),
+            overlay_textures: Default::default(),
+            overlays_drawn: 0,
         }
     }
 
@@ -214,6 +220,15 @@ fn tiles_menu_ui(ui: &mut egui::Ui, map: &mut MapState) {
             map.xyz_dialog = Some(XyzDialog::default());
             ui.close();
         }
+        ui.separator();
+        let mut online = super::loading::ONLINE.load(std::sync::atomic::Ordering::Relaxed);
+        if ui
+            .checkbox(&mut online, "Allow files to fetch from the web")
+            .on_hover_text("KML overlays may link pictures on the web; they are fetched when files are opened with this on")
+            .changed()
+        {
+            super::loading::ONLINE.store(online, std::sync::atomic::Ordering::Relaxed);
+        }
     });
 }
 
@@ -308,6 +323,8 @@ pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer], input
     map.sync_layer_tiles(ui.ctx(), layers, inputs.fade, inputs.fade_key);
     let hovered = map.hovered;
     let hidden_basemap = map.hidden_basemap.clone();
+    let mut overlay_textures = std::mem::take(&mut map.overlay_textures);
+    let mut overlays_drawn = 0;
     let measure = inputs.measure;
     let mut picked: Option<MapClick> = None;
     let mut hover: Option<FeatureRef> = None;
@@ -354,7 +371,9 @@ pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer], input
         let highlight = Highlight { selected: inputs.highlighted, hovered, fade: Some(inputs.fade) };
         let scene = scene::build(&layer_inputs, &t, size, highlight, &names);
         let painter = ui.painter_at(rect);
+        overlays_drawn = paint_overlays(&painter, &mut overlay_textures, layers, &t, size, false);
         paint::paint_scene(&painter, &scene, rect.min);
+        overlays_drawn += paint_overlays(&painter, &mut overlay_textures, layers, &t, size, true);
         attribution(&painter, rect, &credits.join(" · "));
         if let Some(e) = &online_failure {
             notice(&painter, rect, &format!("Tile server unreachable, showing the offline basemap where tiles are missing ({e})"));
@@ -391,6 +410,10 @@ pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer], input
             rect.min + Vec2::new(x, y)
         });
     });
+    // Textures of pictures no longer open are let go.
+    overlay_textures.retain(|k, _| layers.iter().any(|l| l.layer.overlays.iter().any(|o| o.image.as_ref().is_some_and(|i| Arc::as_ptr(i) == *k))));
+    map.overlay_textures = overlay_textures;
+    map.overlays_drawn = overlays_drawn;
     map.rect = Some(rect);
     map.transform = drawn_transform;
     map.hovered = hover;
@@ -444,4 +467,64 @@ fn notice(painter: &egui::Painter, rect: Rect, text: &str) {
     let plate = Align2::CENTER_TOP.anchor_size(rect.center_top() + Vec2::new(0.0, 8.0), galley.size()).expand2(Vec2::new(8.0, 4.0));
     painter.rect_filled(plate, 4.0, egui::Color32::from_rgb(255, 236, 200));
     painter.galley(plate.min + Vec2::new(8.0, 4.0), galley, egui::Color32::from_rgb(90, 40, 0));
+}
+
+/// Paints the visible layers' ground overlays (under the case) or screen overlays (over it),
+/// each picture uploaded once as a texture (scaled to what the GPU takes).
+fn paint_overlays(
+    painter: &egui::Painter,
+    textures: &mut std::collections::HashMap<*const crate::model::OverlayImage, egui::TextureHandle>,
+    layers: &[OpenLayer],
+    t: &ScreenTransform,
+    size: [f32; 2],
+    screen: bool,
+) -> usize {
+    let mut drawn = 0;
+    let origin = painter.clip_rect().min;
+    let max_side = painter.ctx().input(|i| i.max_texture_side).min(8192);
+    for l in layers.iter().filter(|l| l.visible && l.opacity > 0.0) {
+        let hidden = |i: usize| l.hidden_overlays.contains(&i);
+        for (_, o) in scene::overlay::in_paint_order(&l.layer.overlays, &hidden) {
+            if o.is_screen() != screen {
+                continue;
+            }
+            let Some(image) = &o.image else { continue };
+            let mesh = if screen {
+                let native = [f64::from(image.width), f64::from(image.height)];
+                let native = match image.original_size {
+                    Some([w, h]) => [f64::from(w), f64::from(h)],
+                    None => native,
+                };
+                scene::overlay::screen_rect(o, native, size, 1.0).map(scene::overlay::rect_mesh)
+            } else {
+                scene::overlay::ground_mesh(o, t, size)
+            };
+            let Some(mesh) = mesh else { continue };
+            let texture = textures.entry(Arc::as_ptr(image)).or_insert_with(|| {
+                let (mut w, mut h) = (image.width as usize, image.height as usize);
+                let mut pixels = std::borrow::Cow::Borrowed(&image.rgba[..]);
+                if w.max(h) > max_side {
+                    let k = max_side as f64 / w.max(h) as f64;
+                    let (nw, nh) = (((w as f64 * k) as u32).max(1), ((h as f64 * k) as u32).max(1));
+                    if let Some(buf) = image::RgbaImage::from_raw(image.width, image.height, image.rgba.clone()) {
+                        let small = image::imageops::resize(&buf, nw, nh, image::imageops::FilterType::Triangle);
+                        (w, h) = (nw as usize, nh as usize);
+                        pixels = std::borrow::Cow::Owned(small.into_raw());
+                    }
+                }
+                let color = egui::ColorImage::from_rgba_unmultiplied([w, h], &pixels);
+                painter.ctx().load_texture(format!("overlay-{:p}", Arc::as_ptr(image)), color, egui::TextureOptions::LINEAR)
+            });
+            let alpha = (o.opacity * l.opacity).clamp(0.0, 1.0);
+            let tint = egui::Color32::from_white_alpha((alpha * 255.0).round() as u8);
+            let mut m = egui::epaint::Mesh::with_texture(texture.id());
+            for (p, uv) in mesh.positions.iter().zip(&mesh.uvs) {
+                m.vertices.push(egui::epaint::Vertex { pos: Pos2::new(origin.x + p[0], origin.y + p[1]), uv: Pos2::new(uv[0], uv[1]), color: tint });
+            }
+            m.indices = mesh.indices;
+            painter.add(egui::Shape::mesh(m));
+            drawn += 1;
+        }
+    }
+    drawn
 }

@@ -23,17 +23,22 @@
 //! * The Folders and Documents around a placemark as `folder` (`Route survey/Day 2`); the
 //!   outermost Document names the layer.
 //!
+//! * GroundOverlay (LatLonBox with rotation, gx:LatLonQuad) and ScreenOverlay as
+//!   `Layer::overlays`, their pictures loaded by `overlay` (from the KMZ, beside the file, or
+//!   from the web only with [`ReadOptions::online`]).
+//!
 //! KMZ: the zip's `doc.kml` (or its first `.kml`), and KML files it links to inside the
 //! archive through NetworkLinks. Entries are inflated in memory only, under [`KmzLimits`].
-//! Nothing is ever written to disk and nothing is fetched from the network.
+//! Nothing is ever written to disk.
 //!
-//! Writing: [`to_string`] (KML 2.2, with what it cannot carry), [`to_kmz`] (that KML as the
-//! archive's `doc.kml`, and nothing else).
+//! Writing: [`to_string`] (KML 2.2, with what it cannot carry; overlays after the
+//! placemarks), [`to_kmz`] (that KML as the archive's `doc.kml`, with the overlays' pictures).
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::io::{Cursor, Read};
 use std::ops::Range;
+use std::path::Path;
 
 use geo::orient::{Direction, Orient};
 use geo::{Coord, Geometry, GeometryCollection, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
@@ -43,30 +48,40 @@ use serde_json::{Map, Number, Value};
 
 use super::text::Lines;
 use super::xml::{self, Event, escape, local, sanitize};
-use super::{Diagnostic, Loaded, Place, ReadError, check_lon_lat};
-use crate::model::{Feature, FeatureId, Layer};
+use super::{Diagnostic, Loaded, Place, ReadError, ReadOptions, check_lon_lat};
+use crate::model::{Feature, FeatureId, Layer, Overlay};
+
+mod overlay;
+pub use overlay::{MAX_PICTURE_BYTES, MAX_PIXELS, MAX_SIDE, STORED_SIDE, decode as decode_picture};
 
 const ORDER_HINT: &str = "KML writes longitude first";
 
 /// Reads KML from the bytes of a file.
 pub fn read_bytes(bytes: &[u8]) -> Result<Loaded, ReadError> {
+    read_bytes_from(bytes, None, &ReadOptions::default())
+}
+
+/// Reads the bytes of a KML file that lives in `dir` (overlay pictures beside it are found).
+pub fn read_bytes_from(bytes: &[u8], dir: Option<&Path>, options: &ReadOptions) -> Result<Loaded, ReadError> {
     let mut diagnostics = Vec::new();
     let text = xml::decode(bytes, "KML", &mut diagnostics)?;
-    read_text(&text, diagnostics)
+    read_text(&text, diagnostics, dir, options)
 }
 
 /// Reads KML text.
 pub fn read_str(text: &str) -> Result<Loaded, ReadError> {
-    read_text(text, Vec::new())
+    read_text(text, Vec::new(), None, &ReadOptions::default())
 }
 
-fn read_text(text: &str, mut diagnostics: Vec<Diagnostic>) -> Result<Loaded, ReadError> {
+fn read_text(text: &str, mut diagnostics: Vec<Diagnostic>, dir: Option<&Path>, options: &ReadOptions) -> Result<Loaded, ReadError> {
     if text.trim().is_empty() {
         return Err(ReadError::Empty);
     }
     let doc = Document::read(text, "", &mut diagnostics)?;
     let mut layer = Layer { name: doc.name.clone().unwrap_or_default(), ..Layer::default() };
     layer.features = doc.features;
+    let mut pictures = overlay::Pictures { dir, archive: None, online: options.online, budget: overlay::MAX_PICTURE_BYTES };
+    layer.overlays = pictures.load(doc.overlays, &mut diagnostics);
     for link in &doc.links {
         diagnostics.push(Diagnostic::info(
             Place::File,
@@ -80,6 +95,9 @@ fn read_text(text: &str, mut diagnostics: Vec<Diagnostic>) -> Result<Loaded, Rea
 struct Document {
     name: Option<String>,
     features: Vec<Feature>,
+    /// Overlays as the file places them; their pictures are loaded by the caller, which
+    /// knows where the file came from (`overlay::Pictures`).
+    overlays: Vec<(Overlay, Place)>,
     links: Vec<NetworkLink>,
 }
 
@@ -106,6 +124,8 @@ struct Job {
     description: Option<String>,
     inline_styles: Vec<Range<usize>>,
     notes: Vec<String>,
+    /// A GroundOverlay or ScreenOverlay rather than a Placemark.
+    overlay: bool,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -156,7 +176,7 @@ impl Outline {
                 }
                 let l = local(name);
                 let parent = self.stack.last().map(String::as_str);
-                if empty && self.stack.iter().any(|s| s == "Schema" || s == "ExtendedData") {
+                if empty && self.stack.iter().any(|s| matches!(s.as_str(), "Schema" | "ExtendedData" | "ScreenOverlay" | "GroundOverlay")) {
                     // The kml crate skips self-closed elements it does not know
                     // (`<SimpleField name="a" type="int"/>`): write them out in full.
                     let tag = text[start..tag_end - 2].trim_end();
@@ -167,10 +187,11 @@ impl Outline {
                         self.containers.push(Container { name: None, parent: self.open_containers.last().copied() });
                         self.open_containers.push(self.containers.len() - 1);
                     }
-                    ("Placemark", None) => {
+                    ("Placemark" | "GroundOverlay" | "ScreenOverlay", None) => {
                         self.jobs.push(Job {
                             start,
                             container: self.open_containers.last().copied(),
+                            overlay: l != "Placemark",
                             ..Job::default()
                         });
                         self.placemark = Some((self.jobs.len() - 1, depth));
@@ -240,7 +261,7 @@ impl Outline {
                 }
                 let l = local(name);
                 match (l, self.placemark) {
-                    ("Placemark", Some((job, pm_depth))) if depth == pm_depth => {
+                    ("Placemark" | "GroundOverlay" | "ScreenOverlay", Some((job, pm_depth))) if depth == pm_depth => {
                         if let Some(job) = self.jobs.get_mut(job) {
                             job.span = span;
                             job.damage = damage;
@@ -302,7 +323,7 @@ impl Outline {
                     }
                     ("Schema", None) if damage.is_none() => self.schemas.push(span),
                     ("NetworkLink", None) if damage.is_none() => self.links.push((span, self.open_containers.last().copied())),
-                    ("GroundOverlay" | "ScreenOverlay" | "PhotoOverlay", None) => self.overlays += 1,
+                    ("PhotoOverlay", None) => self.overlays += 1,
                     ("Model", Some(_)) => self.models += 1,
                     _ => {}
                 }
@@ -406,10 +427,12 @@ impl Document {
         // The diagnostic that reports the cut of a truncated file, told the features kept.
         let mut cut_at = None;
         let mut features = Vec::with_capacity(outline.jobs.len());
+        let mut overlays = Vec::new();
         for (n, job) in outline.jobs.iter().enumerate() {
+            let what = if job.overlay { "overlay" } else { "placemark" };
             let label = match &job.name {
-                Some(name) if !name.is_empty() => format!("placemark {name:?}"),
-                _ => format!("placemark {}", n + 1),
+                Some(name) if !name.is_empty() => format!("{what} {name:?}"),
+                _ => format!("{what} {}", n + 1),
             };
             if let Some(p) = job.damage.and_then(|d| scan.problems.get(d).map(|p| (d, p))) {
                 claimed.insert(p.0);
@@ -422,6 +445,17 @@ impl Document {
                 continue;
             }
             let folder = outline.folder_path(job.container);
+            if job.overlay {
+                let src = xml::clean(text, job.span.clone(), &scan.edits);
+                match overlay::read(&src, job.name.clone(), job.description.clone(), &folder) {
+                    Ok(o) => overlays.push((o, reader.lines.place(job.start))),
+                    Err(message) => {
+                        let place = reader.lines.place(job.start);
+                        reader.error(place, format!("{label} skipped: {message}"));
+                    }
+                }
+                continue;
+            }
             if let Some(f) = reader.placemark(job, &label, &folder, &scan.edits) {
                 features.push(f);
             }
@@ -453,7 +487,7 @@ impl Document {
             let lower = n.to_ascii_lowercase();
             if lower.ends_with(".kml") || lower.ends_with(".kmz") { n[..n.len() - 4].to_owned() } else { n }
         });
-        Ok(Document { name, features, links })
+        Ok(Document { name, features, overlays, links })
     }
 }
 
@@ -898,7 +932,7 @@ impl Reader<'_, '_> {
             self.info(format!("{} ExtendedData values named \"name\" or \"description\" were ignored: the placemark's own <name> and <description> come first", self.shadowed));
         }
         if outline.overlays > 0 {
-            self.info(format!("{} image overlays are not shown", outline.overlays));
+            self.info(format!("{} photo overlays are not shown", outline.overlays));
         }
         if outline.models > 0 {
             self.info(format!("{} 3D models are not shown", outline.models));
@@ -1064,6 +1098,11 @@ pub fn read_kmz(bytes: &[u8]) -> Result<Loaded, ReadError> {
 
 /// Reads a KMZ with the given limits.
 pub fn read_kmz_with(bytes: &[u8], limits: &KmzLimits) -> Result<Loaded, ReadError> {
+    read_kmz_from(bytes, limits, None, &ReadOptions::default())
+}
+
+/// Reads a KMZ that lives in `dir` (overlay pictures outside the archive are found there).
+pub fn read_kmz_from(bytes: &[u8], limits: &KmzLimits, dir: Option<&Path>, options: &ReadOptions) -> Result<Loaded, ReadError> {
     let kmz_error = |m: String| ReadError::Kmz(m);
     if bytes.is_empty() {
         return Err(ReadError::Empty);
@@ -1128,6 +1167,21 @@ pub fn read_kmz_with(bytes: &[u8], limits: &KmzLimits) -> Result<Loaded, ReadErr
     let document = Document::read(&text, "", &mut diagnostics)?;
     let mut layer = Layer { name: document.name.clone().unwrap_or_default(), ..Layer::default() };
     layer.features = document.features;
+    // Pictures are looked for in the archive first, relative to the document that links them.
+    let mut picture_budget = overlay::MAX_PICTURE_BYTES;
+    let mut load_pictures = |archive: &mut zip::ZipArchive<Cursor<&[u8]>>, from: &str, overlays, diagnostics: &mut Vec<Diagnostic>| {
+        let mut in_archive = |href: &str, budget: &mut u64| {
+            let (index, name) = resolve_href(from, href).and_then(|t| names.iter().find(|(_, n)| *n == t).cloned())?;
+            let mut picture_limits = limits.clone();
+            picture_limits.max_inflated_bytes = *budget;
+            Some(inflate(archive, index, &name, bytes.len() as u64, &picture_limits, budget).map(|(data, _)| data))
+        };
+        let mut pictures = overlay::Pictures { dir, archive: Some(&mut in_archive), online: options.online, budget: picture_budget };
+        let loaded: Vec<Overlay> = pictures.load(overlays, diagnostics);
+        picture_budget = pictures.budget;
+        loaded
+    };
+    layer.overlays = load_pictures(&mut archive, &doc_name, document.overlays, &mut diagnostics);
 
     // NetworkLinks to other KML files inside the archive, breadth first, each file once.
     let mut visited: HashSet<String> = HashSet::from([doc_name.clone()]);
@@ -1163,6 +1217,16 @@ pub fn read_kmz_with(bytes: &[u8], limits: &KmzLimits) -> Result<Loaded, ReadErr
             }
         };
         let base: Vec<&str> = [link.folder.as_deref(), Some(link.name.as_str()).filter(|n| !n.is_empty())].into_iter().flatten().collect();
+        let mut linked_overlays = load_pictures(&mut archive, &name, linked.overlays, &mut diagnostics);
+        for o in &mut linked_overlays {
+            if !base.is_empty() {
+                o.folder = Some(match &o.folder {
+                    Some(inner) => format!("{}/{inner}", base.join("/")),
+                    None => base.join("/"),
+                });
+            }
+        }
+        layer.overlays.extend(linked_overlays);
         for mut f in linked.features {
             if !base.is_empty() {
                 let folder = match f.properties.str("folder") {
@@ -1175,11 +1239,12 @@ pub fn read_kmz_with(bytes: &[u8], limits: &KmzLimits) -> Result<Loaded, ReadErr
         }
         queue.extend(linked.links.into_iter().map(|l| (name.clone(), l, depth + 1)));
     }
-    let others = names.iter().filter(|(_, n)| !is_kml(n)).count();
+    let used: HashSet<String> = layer.overlays.iter().filter_map(|o| resolve_href(&doc_name, &o.href)).collect();
+    let others = names.iter().filter(|(_, n)| !is_kml(n) && !used.contains(n)).count();
     if others > 0 {
         diagnostics.push(Diagnostic::info(
             Place::File,
-            format!("the archive also holds {others} other files (images, models); Portolan shows the placemarks"),
+            format!("the archive also holds {others} other files (icons, models); Portolan shows the placemarks and overlays"),
         ));
     }
     Ok(Loaded { layer, diagnostics })
@@ -1320,7 +1385,10 @@ fn salvage(bytes: &[u8], limits: &KmzLimits, why: &str) -> Result<Loaded, ReadEr
             return Err(ReadError::Kmz(format!("the archive is damaged or cut short ({why}), and {name} in it is empty")));
         }
         let document = Document::read(&text, "", &mut diagnostics)?;
-        let layer = Layer { name: document.name.unwrap_or_default(), features: document.features, ..Layer::default() };
+        // The directory cannot be read, so pictures inside the archive cannot be found.
+        let mut pictures = overlay::Pictures { dir: None, archive: None, online: false, budget: 0 };
+        let overlays = pictures.load(document.overlays, &mut diagnostics);
+        let layer = Layer { name: document.name.unwrap_or_default(), features: document.features, overlays, ..Layer::default() };
         return Ok(Loaded { layer, diagnostics });
     }
     Err(ReadError::Kmz(format!("the archive is damaged or cut short ({why}), and no KML document could be read from it")))
@@ -1344,6 +1412,12 @@ const STYLE_KEYS: [&str; 6] = ["stroke", "stroke-opacity", "stroke-width", "fill
 /// Wherever the Style, TimeSpan or folder would not read back exactly, the property is also
 /// written to ExtendedData, which the reader prefers.
 pub fn to_string(layer: &Layer) -> String {
+    let hrefs: Vec<&str> = layer.overlays.iter().map(|o| o.href.as_str()).collect();
+    to_string_with(layer, &hrefs)
+}
+
+/// [`to_string`] with the overlays linking `hrefs` (a KMZ's own copies of the pictures).
+fn to_string_with(layer: &Layer, hrefs: &[&str]) -> String {
     let written: Vec<Written> = layer.features.iter().map(written).collect();
     let schema = schema(&written);
     let mut out = String::new();
@@ -1411,6 +1485,9 @@ pub fn to_string(layer: &Layer) -> String {
         out.push_str(&"  ".repeat(open.len() + 1));
         out.push_str("</Folder>\n");
     }
+    for (o, href) in layer.overlays.iter().zip(hrefs) {
+        overlay::write(&mut out, o, href);
+    }
     out.push_str("</Document>\n</kml>\n");
     out
 }
@@ -1420,13 +1497,29 @@ pub fn save(path: &std::path::Path, layer: &Layer) -> std::io::Result<()> {
     super::save_atomic(path, to_string(layer).as_bytes())
 }
 
-/// The layer as a KMZ: [`to_string`]'s KML as `doc.kml`, deflated, and nothing else.
+/// The layer as a KMZ: [`to_string`]'s KML as `doc.kml`, deflated, with the overlays'
+/// pictures as `files/overlay-N.png` (or `.jpg`), stored as they came.
 pub fn to_kmz(layer: &Layer) -> std::io::Result<Vec<u8>> {
     use std::io::Write;
     let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
     let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    let mut hrefs = Vec::with_capacity(layer.overlays.len());
+    for (i, o) in layer.overlays.iter().enumerate() {
+        match &o.image {
+            Some(image) => {
+                let ext = if image.encoded.starts_with(&[0xff, 0xd8]) { "jpg" } else { "png" };
+                let name = format!("files/overlay-{}.{ext}", i + 1);
+                zip.start_file(name.as_str(), stored).map_err(std::io::Error::other)?;
+                zip.write_all(&image.encoded)?;
+                hrefs.push(name);
+            }
+            None => hrefs.push(o.href.clone()),
+        }
+    }
+    let hrefs: Vec<&str> = hrefs.iter().map(String::as_str).collect();
     zip.start_file("doc.kml", options).map_err(std::io::Error::other)?;
-    zip.write_all(to_string(layer).as_bytes())?;
+    zip.write_all(to_string_with(layer, &hrefs).as_bytes())?;
     Ok(zip.finish().map_err(std::io::Error::other)?.into_inner())
 }
 
