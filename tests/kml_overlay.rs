@@ -220,3 +220,58 @@ fn overlays_switch_off_and_on_in_the_scene_order() {
     let order: Vec<usize> = in_paint_order(&layer.overlays, &hide_chart).iter().map(|(i, _)| *i).collect();
     assert_eq!(order, vec![2, 0]);
 }
+
+#[test]
+fn exports_draw_overlays_where_the_window_does() {
+    use portolan::export::{self, ExportLayer, ExportSpec, Extent, Format};
+    let dir = tempfile::tempdir().unwrap();
+    // A solid red picture over a box near Rajin, and a solid picture pinned bottom-left.
+    let red = {
+        let img = image::RgbaImage::from_pixel(16, 16, image::Rgba([255, 0, 0, 255]));
+        let mut out = Vec::new();
+        img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+        out
+    };
+    let doc = r#"<kml><Document>
+      <GroundOverlay><name>Red</name><Icon><href>red.png</href></Icon>
+        <LatLonBox><north>42.4</north><south>42.2</south><east>130.4</east><west>130.2</west></LatLonBox></GroundOverlay>
+      <ScreenOverlay><name>Pin</name><Icon><href>red.png</href></Icon>
+        <overlayXY x="0" y="0" xunits="fraction" yunits="fraction"/><screenXY x="0" y="0" xunits="fraction" yunits="fraction"/>
+        <size x="40" y="40" xunits="pixels" yunits="pixels"/></ScreenOverlay>
+    </Document></kml>"#;
+    let path = write(dir.path(), "red.kmz", &kmz(&[("doc.kml", doc.as_bytes()), ("red.png", &red)]));
+    let layer = io::read_path(&path).unwrap().layer;
+    let mut spec = ExportSpec::new(vec![ExportLayer { layer: &layer, opacity: 1.0 }]);
+    spec.extent = Extent::BBox([129.8, 42.0, 130.8, 42.6]);
+    spec.size = [800, 600];
+    spec.legend = false;
+    spec.locator = false;
+    let page = export::layout(&spec).unwrap();
+    assert_eq!(page.overlays.len(), 2);
+    let png = export::export(&spec).unwrap().bytes;
+    if let Ok(out) = std::env::var("OVERLAY_PNG") {
+        std::fs::write(out, &png).unwrap();
+    }
+    let img = image::load_from_memory(&png).unwrap().to_rgba8();
+    let t = &page.transform;
+    let at = |lon: f64, lat: f64| {
+        let p = t.screen_from_lonlat(lon, lat);
+        *img.get_pixel((page.frame.x + p[0]) as u32, (page.frame.y + p[1]) as u32)
+    };
+    assert_eq!(at(130.3, 42.3).0[..3], [255, 0, 0], "inside the box");
+    assert_ne!(at(130.5, 42.3).0[..3], [255, 0, 0], "east of the box");
+    // The pinned picture: 40 pixels square in the frame's lower-left corner (under the
+    // scale bar's plate, which starts a few pixels in).
+    let corner = *img.get_pixel((page.frame.x + 3.0) as u32, (page.frame.y + page.frame.h - 20.0) as u32);
+    assert_eq!(corner.0[..3], [255, 0, 0]);
+
+    // Switched off, it is not on the page.
+    spec.hidden_overlays = vec![[0, 0]];
+    assert_eq!(export::layout(&spec).unwrap().overlays.len(), 1);
+
+    // The SVG carries both as pictures in their own groups.
+    spec.hidden_overlays.clear();
+    spec.format = Format::Svg;
+    let svg = String::from_utf8(export::export(&spec).unwrap().bytes).unwrap();
+    assert!(svg.contains(r#"inkscape:label="Image overlays""#) && svg.contains(r#"inkscape:label="Screen overlays""#));
+}

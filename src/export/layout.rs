@@ -99,6 +99,17 @@ pub enum Item {
 pub enum ImageKind {
     Basemap,
     Locator,
+    /// The picture of `Page::overlays[i]`.
+    Overlay(usize),
+}
+
+/// An overlay's picture on the page: the mesh in frame pixels (a ground overlay's grid, or a
+/// screen overlay's rectangle), as the window draws it.
+#[derive(Clone, Debug)]
+pub struct PlacedOverlay {
+    pub image: std::sync::Arc<crate::model::OverlayImage>,
+    pub mesh: scene::overlay::Mesh,
+    pub opacity: f32,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -179,6 +190,8 @@ pub struct Page {
     pub tiles: bool,
     /// Paint order, back to front.
     pub groups: Vec<Group>,
+    /// The pictures the groups' `ImageKind::Overlay` items draw.
+    pub overlays: Vec<PlacedOverlay>,
     pub meta: Meta,
     pub notices: Vec<String>,
 }
@@ -332,8 +345,21 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
     let bar_width = scale_bar.as_ref().map_or(0.0, |g| g.1.w + pad);
     let attribution = attribution_group(&ty, frame_size, pad, bar_width, &attributions);
     let first = scene::build(&inputs, &transform, frame_size, Highlight::default(), &[]);
+    // Screen overlays (a file's legend, a logo) keep their corner: the locator and the
+    // basemap's names stay off them.
+    let pinned_rects: Vec<Rect> = layers
+        .iter()
+        .flat_map(|p| p.layer.overlays.iter().enumerate().map(move |(i, o)| (p.index, i, o)))
+        .filter(|(l, i, o)| o.is_screen() && !spec.hidden_overlays.contains(&[*l, *i]))
+        .filter_map(|(_, _, o)| {
+            let image = o.image.as_ref()?;
+            let native = image.original_size.map_or([f64::from(image.width), f64::from(image.height)], |[w, h]| [f64::from(w), f64::from(h)]);
+            let [x, y, w, h] = scene::overlay::screen_rect(o, native, frame_size, 1.0)?;
+            Some(Rect { x, y, w, h })
+        })
+        .collect();
     let locator = if spec.locator {
-        let taken: Vec<Rect> = scale_bar.iter().map(|g| g.1).chain([attribution.1]).collect();
+        let taken: Vec<Rect> = scale_bar.iter().map(|g| g.1).chain([attribution.1]).chain(pinned_rects.iter().copied()).collect();
         locator_place(&ty, &transform, frame_size, pad, &taken, &first)
     } else {
         None
@@ -343,6 +369,7 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
     let mut overlays: Vec<Rect> = vec![attribution.1];
     overlays.extend(scale_bar.iter().map(|g| g.1));
     overlays.extend(locator.iter().map(|l| l.rect));
+    overlays.extend(pinned_rects.iter().copied());
     let names = if tiles {
         Vec::new()
     } else {
@@ -357,12 +384,39 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
     let mut base = Group::new("basemap", "Basemap", Space::Frame);
     base.items.push(Item::Image(ImageKind::Basemap));
     groups.push(base);
+    // Image overlays: pictures on the map over the basemap, pictures pinned to the frame
+    // over everything in it (as the window draws them).
+    let mut overlays = Vec::new();
+    let mut ground = Group::new("image-overlays", "Image overlays", Space::Frame);
+    let mut pinned = Group::new("screen-overlays", "Screen overlays", Space::Frame);
+    for p in &layers {
+        let hidden = |i: usize| spec.hidden_overlays.contains(&[p.index, i]);
+        for (_, o) in scene::overlay::in_paint_order(&p.layer.overlays, &hidden) {
+            let Some(image) = &o.image else { continue };
+            let mesh = if o.is_screen() {
+                let native = image.original_size.map_or([f64::from(image.width), f64::from(image.height)], |[w, h]| [f64::from(w), f64::from(h)]);
+                scene::overlay::screen_rect(o, native, frame_size, 1.0).map(scene::overlay::rect_mesh)
+            } else {
+                scene::overlay::ground_mesh(o, &transform, frame_size)
+            };
+            let Some(mesh) = mesh else { continue };
+            let group = if o.is_screen() { &mut pinned } else { &mut ground };
+            group.items.push(Item::Image(ImageKind::Overlay(overlays.len())));
+            overlays.push(PlacedOverlay { image: image.clone(), mesh, opacity: (o.opacity * p.opacity).clamp(0.0, 1.0) });
+        }
+    }
+    if !ground.items.is_empty() {
+        groups.push(ground);
+    }
     let mut places = Group::new("place-names", "Place names", Space::Frame);
     places.items.extend(built.background.iter().map(to_item));
     if !places.items.is_empty() {
         groups.push(places);
     }
     groups.extend(case_groups(&layers, &built));
+    if !pinned.items.is_empty() {
+        groups.push(pinned);
+    }
     if let Some((g, _)) = scale_bar {
         groups.push(g);
     }
@@ -405,6 +459,7 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
         locator,
         tiles,
         groups,
+        overlays,
         meta: Meta { title, subtitle, source, credit, attribution: attributions },
         notices,
     })

@@ -133,6 +133,9 @@ pub struct ExportSpec<'a> {
     pub legend: bool,
     pub scale_bar: bool,
     pub locator: bool,
+    /// Image overlays left out, as `[index in layers, index in the layer's overlays]` (the
+    /// ones switched off in the window's layers panel).
+    pub hidden_overlays: Vec<[usize; 2]>,
 }
 
 impl<'a> ExportSpec<'a> {
@@ -156,6 +159,7 @@ impl<'a> ExportSpec<'a> {
             legend: true,
             scale_bar: true,
             locator: true,
+            hidden_overlays: Vec::new(),
         }
     }
 

@@ -170,18 +170,18 @@ pub fn paint_page(page: &Page, mut map: Pixmap, scale: f32) -> Result<Pixmap, Ex
     let mut out = new_pixmap(w, h)?;
     out.fill(Color::WHITE);
     let frame = DeviceFrame::of(page, scale);
-    let locator = locator_raster(page, scale)?;
+    let rasters = Rasters { locator: locator_raster(page, scale)?, overlays: overlay_pixmaps(page) };
     let ts_frame = frame.transform(page, scale);
     in_bands(&mut map, |band, top| {
         let ts = ts_frame.post_translate(0.0, -(top as f32));
         for g in page.groups.iter().filter(|g| g.space == Space::Frame) {
-            paint_group(band, g, ts, locator.as_ref(), page, scale);
+            paint_group(band, g, ts, &rasters, page, scale);
         }
     });
     copy_into(&mut out, &map, frame.x, frame.y);
     let ts_page = Transform::from_scale(scale, scale);
     for g in page.groups.iter().filter(|g| g.space == Space::Page) {
-        paint_group(&mut out.as_mut(), g, ts_page, locator.as_ref(), page, scale);
+        paint_group(&mut out.as_mut(), g, ts_page, &rasters, page, scale);
     }
     Ok(out)
 }
@@ -234,31 +234,103 @@ fn copy_into(dst: &mut Pixmap, src: &Pixmap, x: i32, y: i32) {
     }
 }
 
-fn paint_group(pm: &mut PixmapMut, g: &Group, ts: Transform, locator: Option<&Pixmap>, page: &Page, scale: f32) {
+/// Pictures made once per page, for the items that draw them.
+pub struct Rasters {
+    pub locator: Option<Pixmap>,
+    /// `Page::overlays`' pictures, premultiplied for tiny-skia (`None`: too small to be one).
+    pub overlays: Vec<Option<Pixmap>>,
+}
+
+/// The overlay pictures of a page as tiny-skia pixmaps.
+pub fn overlay_pixmaps(page: &Page) -> Vec<Option<Pixmap>> {
+    page.overlays
+        .iter()
+        .map(|o| {
+            let img = &o.image;
+            let mut pm = Pixmap::new(img.width, img.height)?;
+            for (dst, src) in pm.pixels_mut().iter_mut().zip(img.rgba.chunks_exact(4)) {
+                *dst = tiny_skia::ColorU8::from_rgba(src[0], src[1], src[2], src[3]).premultiply();
+            }
+            Some(pm)
+        })
+        .collect()
+}
+
+/// Paints an overlay's picture through its mesh: each triangle filled with the picture under
+/// the affine map that takes the triangle's picture corners to its page corners.
+pub fn paint_overlay(pm: &mut PixmapMut, o: &super::layout::PlacedOverlay, picture: &Pixmap, ts: Transform) {
+    let (w, h) = (picture.width() as f32, picture.height() as f32);
+    let m = &o.mesh;
+    for tri in m.indices.chunks_exact(3) {
+        let [a, b, c] = [tri[0], tri[1], tri[2]].map(|i| i as usize);
+        let (Some(p), Some(t)) = (
+            [a, b, c].iter().map(|&i| m.positions.get(i).copied()).collect::<Option<Vec<Px>>>(),
+            [a, b, c].iter().map(|&i| m.uvs.get(i).map(|uv| [uv[0] * w, uv[1] * h])).collect::<Option<Vec<Px>>>(),
+        ) else {
+            continue;
+        };
+        // Solve x = sx·u + kx·v + tx (and y alike) from the three corners.
+        let (du1, dv1, du2, dv2) = (t[1][0] - t[0][0], t[1][1] - t[0][1], t[2][0] - t[0][0], t[2][1] - t[0][1]);
+        let det = du1 * dv2 - du2 * dv1;
+        if det.abs() < 1e-9 {
+            continue;
+        }
+        let (dx1, dy1, dx2, dy2) = (p[1][0] - p[0][0], p[1][1] - p[0][1], p[2][0] - p[0][0], p[2][1] - p[0][1]);
+        let sx = (dx1 * dv2 - dx2 * dv1) / det;
+        let kx = (dx2 * du1 - dx1 * du2) / det;
+        let ky = (dy1 * dv2 - dy2 * dv1) / det;
+        let sy = (dy2 * du1 - dy1 * du2) / det;
+        let tx = p[0][0] - sx * t[0][0] - kx * t[0][1];
+        let ty = p[0][1] - ky * t[0][0] - sy * t[0][1];
+        let shader = tiny_skia::Pattern::new(
+            picture.as_ref(),
+            tiny_skia::SpreadMode::Pad,
+            tiny_skia::FilterQuality::Bilinear,
+            o.opacity,
+            Transform::from_row(sx, ky, kx, sy, tx, ty),
+        );
+        let mut path = PathBuilder::new();
+        path.move_to(p[0][0], p[0][1]);
+        path.line_to(p[1][0], p[1][1]);
+        path.line_to(p[2][0], p[2][1]);
+        path.close();
+        let Some(path) = path.finish() else { continue };
+        // No anti-aliasing: neighbouring triangles would show their shared edges as seams.
+        let paint = Paint { shader, anti_alias: false, ..Paint::default() };
+        pm.fill_path(&path, &paint, FillRule::Winding, ts, None);
+    }
+}
+
+fn paint_group(pm: &mut PixmapMut, g: &Group, ts: Transform, rasters: &Rasters, page: &Page, scale: f32) {
     let mut batch = LineBatch::default();
     for item in &g.items {
         let Item::Shape(shape) = item else {
             batch.flush(pm, ts);
-            paint_item(pm, item, ts, locator, page, scale);
+            paint_item(pm, item, ts, rasters, page, scale);
             continue;
         };
         batch.paint(pm, shape, ts);
     }
     batch.flush(pm, ts);
     for child in &g.children {
-        paint_group(pm, child, ts, locator, page, scale);
+        paint_group(pm, child, ts, rasters, page, scale);
     }
 }
 
 /// Paints a page item that is not a scene shape.
-fn paint_item(pm: &mut PixmapMut, item: &Item, ts: Transform, locator: Option<&Pixmap>, page: &Page, scale: f32) {
+fn paint_item(pm: &mut PixmapMut, item: &Item, ts: Transform, rasters: &Rasters, page: &Page, scale: f32) {
     match item {
         Item::Shape(p) => paint_primitive(pm, p, ts),
         Item::Text(t) => paint_text(pm, t, ts, scale),
         Item::Plate(p) => paint_plate(pm, p, ts),
         Item::Image(ImageKind::Basemap) => {}
+        Item::Image(ImageKind::Overlay(i)) => {
+            if let (Some(o), Some(Some(picture))) = (page.overlays.get(*i), rasters.overlays.get(*i)) {
+                paint_overlay(pm, o, picture, ts);
+            }
+        }
         Item::Image(ImageKind::Locator) => {
-            if let (Some(img), Some(l)) = (locator, &page.locator) {
+            if let (Some(img), Some(l)) = (&rasters.locator, &page.locator) {
                 let (x, y) = ts.map_point_xy(l.rect.x, l.rect.y);
                 pm.draw_pixmap(x.round() as i32, y.round() as i32, img.as_ref(), &PixmapPaint::default(), Transform::identity(), None);
             }

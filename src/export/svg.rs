@@ -52,7 +52,7 @@ pub fn write(page: &Page, map: &tiny_skia::Pixmap, scale: f32) -> Result<String,
     let _ = writeln!(s, r##"<rect id="page" x="0" y="0" width="{}" height="{}" fill="#ffffff"/>"##, num(w), num(h));
 
     let locator = raster::locator_raster(page, scale)?;
-    let images = Images { map: png_data_uri(map)?, locator: locator.as_ref().map(png_data_uri).transpose()? };
+    let images = Images { map: png_data_uri(map)?, locator: locator.as_ref().map(png_data_uri).transpose()?, overlays: overlay_images(page) };
     let _ = writeln!(
         s,
         r#"<g id="map" inkscape:groupmode="layer" inkscape:label="Map" transform="translate({} {})" clip-path="url(#map-clip)">"#,
@@ -73,6 +73,39 @@ pub fn write(page: &Page, map: &tiny_skia::Pixmap, scale: f32) -> Result<String,
 struct Images {
     map: String,
     locator: Option<String>,
+    /// Each overlay drawn through its mesh into a picture of the part of the frame it covers
+    /// (at 2 pixels per layout pixel): `x, y, w, h` in frame pixels and the data URI.
+    overlays: Vec<Option<([f32; 4], String)>>,
+}
+
+/// The overlays of a page as transparent PNGs, painted as the PNG export paints them.
+fn overlay_images(page: &Page) -> Vec<Option<([f32; 4], String)>> {
+    const K: f32 = 2.0;
+    let pictures = super::raster::overlay_pixmaps(page);
+    page.overlays
+        .iter()
+        .zip(pictures)
+        .map(|(o, picture)| {
+            let picture = picture?;
+            let (mut min, mut max) = ([f32::INFINITY; 2], [f32::NEG_INFINITY; 2]);
+            for p in &o.mesh.positions {
+                for k in 0..2 {
+                    min[k] = min[k].min(p[k]);
+                    max[k] = max[k].max(p[k]);
+                }
+            }
+            let (x0, y0) = (min[0].max(0.0).floor(), min[1].max(0.0).floor());
+            let (x1, y1) = (max[0].min(page.frame.w).ceil(), max[1].min(page.frame.h).ceil());
+            if x1 <= x0 || y1 <= y0 {
+                return None;
+            }
+            let mut pm = tiny_skia::Pixmap::new(((x1 - x0) * K) as u32, ((y1 - y0) * K) as u32)?;
+            let ts = tiny_skia::Transform::from_translate(-x0, -y0).post_scale(K, K);
+            super::raster::paint_overlay(&mut pm.as_mut(), o, &picture, ts);
+            let bytes = pm.encode_png().ok()?;
+            Some(([x0, y0, x1 - x0, y1 - y0], format!("data:image/png;base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes))))
+        })
+        .collect()
 }
 
 fn png_data_uri(p: &tiny_skia::Pixmap) -> Result<String, ExportError> {
@@ -99,6 +132,18 @@ fn group(s: &mut String, g: &Group, page: &Page, images: &Images, depth: usize) 
                     num(page.frame.h),
                     images.map
                 );
+            }
+            Item::Image(ImageKind::Overlay(i)) => {
+                if let Some(Some(([x, y, w, h], uri))) = images.overlays.get(*i) {
+                    let _ = write!(
+                        s,
+                        r#"<image x="{}" y="{}" width="{}" height="{}" preserveAspectRatio="none" xlink:href="{uri}"/>"#,
+                        num(*x),
+                        num(*y),
+                        num(*w),
+                        num(*h)
+                    );
+                }
             }
             Item::Image(ImageKind::Locator) => {
                 if let (Some(uri), Some(l)) = (&images.locator, &page.locator) {

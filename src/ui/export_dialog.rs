@@ -52,8 +52,11 @@ fn text(s: &str) -> Option<String> {
 impl ExportDialog {
     /// The export the dialog describes, for these layers and this map.
     pub fn spec<'a>(&self, layers: &'a [OpenLayer], map: &MapState, time_range: Option<DateRange>) -> ExportSpec<'a> {
-        let inputs = layers.iter().filter(|l| l.visible).map(|l| ExportLayer { layer: &l.layer, opacity: l.opacity }).collect();
+        let visible: Vec<&OpenLayer> = layers.iter().filter(|l| l.visible).collect();
+        let inputs = visible.iter().map(|l| ExportLayer { layer: &l.layer, opacity: l.opacity }).collect();
         let mut spec = ExportSpec::new(inputs);
+        // The overlays switched off in the layers panel stay off on the page.
+        spec.hidden_overlays = visible.iter().enumerate().flat_map(|(i, l)| l.hidden_overlays.iter().map(move |&o| [i, o])).collect();
         if self.current_view
             && let Some(t) = map.transform
             && let Some(rect) = map.rect
