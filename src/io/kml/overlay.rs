@@ -177,16 +177,18 @@ impl Pictures<'_> {
             Some(p) => PathBuf::from(p),
             None => PathBuf::from(href.replace('\\', "/")),
         };
-        let path = if path.is_absolute() {
-            path
-        } else {
-            match self.dir {
-                Some(dir) => dir.join(path),
-                None => return Err(format!("its picture {href:?} is a file beside the KML, whose folder is not known")),
-            }
+        // Text read from no file (a paste, a fuzzer) reaches no file on the disk.
+        let Some(dir) = self.dir else {
+            return Err(format!("its picture {href:?} is a file, and this KML was not read from a folder"));
         };
+        let path = if path.is_absolute() { path } else { dir.join(path) };
         let file = std::fs::File::open(&path).map_err(|e| format!("its picture {} cannot be opened: {e}", path.display()))?;
-        let len = file.metadata().map_err(|e| e.to_string())?.len();
+        let meta = file.metadata().map_err(|e| e.to_string())?;
+        // Never a device or a pipe (`/dev/zero`, `/dev/stdin`): they have no end.
+        if !meta.is_file() {
+            return Err(format!("its picture {} is not a file", path.display()));
+        }
+        let len = meta.len();
         if len > self.budget {
             return Err(format!("its picture {} is larger than the {} MiB left for pictures", path.display(), self.budget >> 20));
         }
