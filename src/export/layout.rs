@@ -353,8 +353,7 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
         .filter(|(l, i, o)| o.is_screen() && !spec.hidden_overlays.contains(&[*l, *i]))
         .filter_map(|(_, _, o)| {
             let image = o.image.as_ref()?;
-            let native = image.original_size.map_or([f64::from(image.width), f64::from(image.height)], |[w, h]| [f64::from(w), f64::from(h)]);
-            let [x, y, w, h] = scene::overlay::screen_rect(o, native, frame_size, 1.0)?;
+            let [x, y, w, h] = scene::overlay::screen_rect(o, image.native_size(), frame_size, 1.0)?;
             Some(Rect { x, y, w, h })
         })
         .collect();
@@ -394,8 +393,7 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
         for (_, o) in scene::overlay::in_paint_order(&p.layer.overlays, &hidden) {
             let Some(image) = &o.image else { continue };
             let mesh = if o.is_screen() {
-                let native = image.original_size.map_or([f64::from(image.width), f64::from(image.height)], |[w, h]| [f64::from(w), f64::from(h)]);
-                scene::overlay::screen_rect(o, native, frame_size, 1.0).map(scene::overlay::rect_mesh)
+                scene::overlay::screen_rect(o, image.native_size(), frame_size, 1.0).map(scene::overlay::rect_mesh)
             } else {
                 scene::overlay::ground_mesh(o, &transform, frame_size)
             };

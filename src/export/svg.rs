@@ -87,13 +87,7 @@ fn overlay_images(page: &Page) -> Vec<Option<([f32; 4], String)>> {
         .zip(pictures)
         .map(|(o, picture)| {
             let picture = picture?;
-            let (mut min, mut max) = ([f32::INFINITY; 2], [f32::NEG_INFINITY; 2]);
-            for p in &o.mesh.positions {
-                for k in 0..2 {
-                    min[k] = min[k].min(p[k]);
-                    max[k] = max[k].max(p[k]);
-                }
-            }
+            let (min, max) = o.mesh.bounds();
             let (x0, y0) = (min[0].max(0.0).floor(), min[1].max(0.0).floor());
             let (x1, y1) = (max[0].min(page.frame.w).ceil(), max[1].min(page.frame.h).ceil());
             if x1 <= x0 || y1 <= y0 {

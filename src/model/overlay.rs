@@ -129,6 +129,14 @@ pub struct OverlayImage {
     pub original_size: Option<[u32; 2]>,
 }
 
+impl OverlayImage {
+    /// The picture's size as the file has it (before any scaling down), in pixels.
+    pub fn native_size(&self) -> [f64; 2] {
+        let [w, h] = self.original_size.unwrap_or([self.width, self.height]);
+        [f64::from(w), f64::from(h)]
+    }
+}
+
 impl fmt::Debug for OverlayImage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "OverlayImage({}×{}, {} encoded bytes)", self.width, self.height, self.encoded.len())

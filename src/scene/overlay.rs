@@ -15,6 +15,20 @@ pub struct Mesh {
     pub indices: Vec<u32>,
 }
 
+impl Mesh {
+    /// The smallest box around the positions: `(min, max)`.
+    pub fn bounds(&self) -> (Px, Px) {
+        let (mut min, mut max) = ([f32::INFINITY; 2], [f32::NEG_INFINITY; 2]);
+        for p in &self.positions {
+            for k in 0..2 {
+                min[k] = min[k].min(p[k]);
+                max[k] = max[k].max(p[k]);
+            }
+        }
+        (min, max)
+    }
+}
+
 /// Grid cells per side of a placed picture: enough for the bend of Mercator over a few
 /// degrees of latitude to stay under a pixel on a full-screen overlay.
 pub const CELLS: u32 = 16;
@@ -24,19 +38,15 @@ pub const CELLS: u32 = 16;
 pub fn ground_mesh(o: &Overlay, t: &ScreenTransform, size: [f32; 2]) -> Option<Mesh> {
     let n = CELLS;
     let mut mesh = Mesh::default();
-    let (mut min, mut max) = ([f32::INFINITY; 2], [f32::NEG_INFINITY; 2]);
     for j in 0..=n {
         for i in 0..=n {
             let (u, v) = (f64::from(i) / f64::from(n), f64::from(j) / f64::from(n));
             let p = t.screen_from_world(o.world_at(u, v)?);
-            for k in 0..2 {
-                min[k] = min[k].min(p[k]);
-                max[k] = max[k].max(p[k]);
-            }
             mesh.positions.push(p);
             mesh.uvs.push([u as f32, v as f32]);
         }
     }
+    let (min, max) = mesh.bounds();
     if max[0] < 0.0 || max[1] < 0.0 || min[0] > size[0] || min[1] > size[1] {
         return None;
     }

@@ -490,12 +490,7 @@ fn paint_overlays(
             }
             let Some(image) = &o.image else { continue };
             let mesh = if screen {
-                let native = [f64::from(image.width), f64::from(image.height)];
-                let native = match image.original_size {
-                    Some([w, h]) => [f64::from(w), f64::from(h)],
-                    None => native,
-                };
-                scene::overlay::screen_rect(o, native, size, 1.0).map(scene::overlay::rect_mesh)
+                scene::overlay::screen_rect(o, image.native_size(), size, 1.0).map(scene::overlay::rect_mesh)
             } else {
                 scene::overlay::ground_mesh(o, t, size)
             };
