@@ -6,6 +6,7 @@
 //! ```sh
 //! cargo bench --bench large_data            # everything (about 10 minutes on 2 cores)
 //! cargo bench --bench large_data -- frame   # only the benchmarks whose name has "frame"
+//! cargo bench --bench large_data -- memory  # only the peak-memory table
 //! ```
 //!
 //! The inputs are written to `target/bench-data` when missing (`benches/support/generate.rs`,
@@ -228,8 +229,10 @@ fn main() {
         return;
     }
     let mut c = Criterion::default().configure_from_args();
-    let filtered = std::env::args().skip(1).any(|a| !a.starts_with('-'));
-    if !filtered {
+    // The memory table runs with no filter, or alone with the filter `memory` (which names no
+    // criterion benchmark).
+    let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
+    if filters.is_empty() || filters.iter().any(|f| f == "memory") {
         memory_table();
     }
     bench_load(&mut c);
