@@ -69,7 +69,7 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Export the map as a PNG or SVG page for publication: title, subtitle, legend, scale bar,
+    /// Export the map as a PNG, SVG or PDF page for publication: title, subtitle, legend, scale bar,
     /// locator inset, source line, credit and basemap attribution.
     ///
     /// By default the page is 1920x1080 at 1x and shows everything in the files, with the
@@ -100,22 +100,42 @@ struct ExportArgs {
     /// Files to draw, back to front: case files, GeoJSON, KML/KMZ, GPX, CSV.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// The file to write: .png or .svg. Written whole or not at all.
-    #[arg(long, value_name = "map.png|map.svg", value_parser = parse_out)]
+    /// The file to write: .png, .svg or .pdf (or .gif with --animate). Written whole or not at
+    /// all, with its alt text beside it (map.png.txt).
+    #[arg(long, value_name = "map.png|map.svg|map.pdf|route.gif", value_parser = parse_out)]
     out: PathBuf,
+    /// Animate the timeline over this ISO 8601 range, one frame per --step: the case as it was
+    /// on each day, routes growing with a ship at their head, sites fading in as they become
+    /// known, a date stamp with the events of the step. Written as a GIF.
+    #[arg(long, value_name = "START/END", value_parser = parse_time_range, conflicts_with_all = ["artboards", "time_range"])]
+    animate: Option<portolan::model::time::DateRange>,
+    /// Time between frames of --animate: days, weeks or months (1d, 2w, 1mo).
+    #[arg(long, value_name = "STEP", default_value = "1w", value_parser = portolan::export::animate::Step::parse)]
+    step: portolan::export::animate::Step,
+    /// Frames per second of --animate.
+    #[arg(long, default_value_t = 2.0)]
+    fps: f32,
     /// Show at least this box, in degrees (west,south,east,north).
     #[arg(long, value_name = "LON0,LAT0,LON1,LAT1", value_parser = parse_bbox, allow_hyphen_values = true, conflicts_with = "fit")]
     bbox: Option<[f64; 4]>,
     /// Fit the map to everything drawn, with a margin (the default).
     #[arg(long)]
     fit: bool,
-    /// Page size in layout pixels; the output is this times --scale.
-    #[arg(long, value_name = "WxH", default_value = "1920x1080", value_parser = parse_size)]
-    size: [u32; 2],
-    /// Pixels per layout pixel, 1 to 4 (2 for sharp screens, 3–4 for print).
-    #[arg(long, default_value_t = 1.0, value_parser = parse_scale)]
-    scale: f32,
-    /// Resolution written into the PNG (default: 72 at 1x, 144 at 2x, 300 from 3x).
+    /// Page size: layout pixels (1920x1080, the default; the output is this times --scale),
+    /// or millimetres (107mmx90mm), printed at --dpi (300 unless given).
+    #[arg(long, value_name = "WxH|WmmxHmm", value_parser = parse_size, conflicts_with = "artboards")]
+    size: Option<portolan::export::artboard::PageSize>,
+    /// Write one page per artboard, each named after it (--out map.png writes map-mobile.png,
+    /// …): mobile (400 px wide, 2x), desktop (1200 px), wide (1920 px), square, vertical,
+    /// story, print1, print2, print3 (one to three newspaper columns: 52, 107, 163 mm).
+    #[arg(long, value_name = "NAME,...", value_delimiter = ',', value_parser = parse_artboard)]
+    artboards: Vec<&'static portolan::export::artboard::Artboard>,
+    /// Pixels per layout pixel, 1 to 4 (2 for sharp screens, 3–4 for print; default 1, or
+    /// the artboard's).
+    #[arg(long, value_parser = parse_scale)]
+    scale: Option<f32>,
+    /// Resolution written into the PNG, and that a PDF's page size follows (default: 72 at
+    /// 1x, 144 at 2x, 300 from 3x).
     #[arg(long, value_parser = parse_dpi)]
     dpi: Option<f32>,
     /// Title (default: the case title). "" for none.
@@ -142,6 +162,9 @@ struct ExportArgs {
     /// URL template with {z}, {x} and {y}. Online tiles fall back to offline on failure.
     #[arg(long, value_name = "offline|osm|URL", default_value = "offline", value_parser = parse_basemap)]
     basemap: BasemapArg,
+    /// The page's look: light (default) or dark (a dark basemap, light text).
+    #[arg(long, value_name = "light|dark", default_value = "light", value_parser = portolan::export::theme::Theme::parse)]
+    theme: portolan::export::theme::Theme,
     /// The credit a custom tile server asks for (default: its host name).
     #[arg(long, value_name = "TEXT")]
     attribution: Option<String>,
@@ -155,9 +178,11 @@ enum BasemapArg {
 
 fn parse_out(s: &str) -> Result<PathBuf, String> {
     let path = PathBuf::from(s);
+    let gif = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gif"));
     match portolan::export::Format::from_path(&path) {
         Some(_) => Ok(path),
-        None => Err("the output must end in .png or .svg".into()),
+        None if gif => Ok(path),
+        None => Err("the output must end in .png, .svg, .pdf or (with --animate) .gif".into()),
     }
 }
 
@@ -172,16 +197,21 @@ fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
     }
 }
 
-fn parse_size(s: &str) -> Result<[u32; 2], String> {
-    let (w, h) = s.split_once(['x', 'X']).ok_or("expected WIDTHxHEIGHT, e.g. 1920x1080")?;
-    let n = |v: &str| v.trim().parse::<u32>().map_err(|e| format!("{v:?}: {e}"));
-    let size = [n(w)?, n(h)?];
+fn parse_size(s: &str) -> Result<portolan::export::artboard::PageSize, String> {
+    use portolan::export::artboard::PageSize;
+    let size = PageSize::parse(s)?;
     let range = portolan::export::MIN_SIZE..=portolan::export::MAX_SIZE;
-    if size.iter().all(|v| range.contains(v)) {
-        Ok(size)
-    } else {
-        Err(format!("each side must be {} to {} pixels", range.start(), range.end()))
+    match size {
+        PageSize::Px(px) if !px.iter().all(|v| range.contains(v)) => {
+            Err(format!("each side must be {} to {} pixels", range.start(), range.end()))
+        }
+        size => Ok(size),
     }
+}
+
+fn parse_artboard(s: &str) -> Result<&'static portolan::export::artboard::Artboard, String> {
+    use portolan::export::artboard;
+    artboard::preset(s).ok_or_else(|| format!("no artboard is called {s:?}; there are: {}", artboard::preset_names()))
 }
 
 fn parse_scale(s: &str) -> Result<f32, String> {
@@ -355,15 +385,13 @@ fn export(args: Box<ExportArgs>, online: bool) -> ExitCode {
         Some(b) => Extent::BBox(b),
         None => Extent::Fit,
     };
-    spec.size = args.size;
-    spec.scale = args.scale;
-    spec.dpi = args.dpi;
     spec.title = args.title;
     spec.subtitle = args.subtitle;
     spec.source = args.source;
     spec.credit = args.credit;
     spec.only = args.layers;
     spec.time_range = args.time_range;
+    spec.theme = args.theme;
     spec.basemap = match args.basemap {
         BasemapArg::Offline => BasemapChoice::Offline,
         BasemapArg::Xyz(mut source) => {
@@ -374,22 +402,75 @@ fn export(args: Box<ExportArgs>, online: bool) -> ExitCode {
             BasemapChoice::Tiles(std::sync::Arc::new(fetcher))
         }
     };
-    match export::save(&spec, &args.out) {
-        Ok(done) => {
-            for n in &done.notices {
-                eprintln!("warning: {n}");
-            }
-            let [w, h] = done.size_px;
-            match done.format {
-                export::Format::Png => {
-                    let cm = |px: u32| f64::from(px) / f64::from(done.dpi) * 2.54;
-                    println!("wrote {} ({w}×{h} px, {} dpi: {:.1} × {:.1} cm)", args.out.display(), done.dpi, cm(w), cm(h));
+    use portolan::export::artboard::PageSize;
+    let size = args.size.unwrap_or(PageSize::Px([1920, 1080]));
+    if matches!(size, PageSize::Mm(_)) && args.scale.is_some() {
+        return fail("a page in millimetres takes its resolution from --dpi, not --scale".into());
+    }
+    let gif = args.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("gif"));
+    if let Some(range) = args.animate {
+        size.apply(&mut spec, args.scale.unwrap_or(1.0), args.dpi);
+        let anim = export::animate::Animation { range, step: args.step, fps: args.fps };
+        let started = std::time::Instant::now();
+        return match export::animate::save(&spec, &anim, &args.out) {
+            Ok(done) => {
+                for n in &done.notices {
+                    eprintln!("warning: {n}");
                 }
-                export::Format::Svg => println!("wrote {} ({w}×{h}, {} bytes)", args.out.display(), done.bytes.len()),
+                let [w, h] = done.size_px;
+                println!(
+                    "wrote {} ({} frames of {w}×{h} px, {:.1} s long, made in {:.1} s) and its alt text {}",
+                    args.out.display(),
+                    done.frames,
+                    done.frames as f32 / args.fps,
+                    started.elapsed().as_secs_f32(),
+                    export::alt_text_path(&args.out).display()
+                );
+                ExitCode::SUCCESS
             }
-            ExitCode::SUCCESS
+            Err(e) => fail(e.to_string()),
+        };
+    } else if gif {
+        return fail("a .gif is an animation: give --animate START/END (and --step, --fps)".into());
+    }
+    // One page, or one per artboard, each written whole before the next.
+    let pages: Vec<(PathBuf, ExportSpec)> = if args.artboards.is_empty() {
+        size.apply(&mut spec, args.scale.unwrap_or(1.0), args.dpi);
+        vec![(args.out.clone(), spec)]
+    } else {
+        args.artboards
+            .iter()
+            .map(|a| {
+                let mut page = spec.clone();
+                a.apply(&mut page, args.scale, args.dpi);
+                (portolan::export::artboard::file_for(&args.out, a.name), page)
+            })
+            .collect()
+    };
+    for (out, spec) in &pages {
+        match export::save(spec, out) {
+            Ok(done) => {
+                for n in &done.notices {
+                    eprintln!("warning: {n}");
+                }
+                println!("wrote {} ({}) and its alt text {}", out.display(), describe(&done), export::alt_text_path(out).display());
+            }
+            Err(e) if pages.len() == 1 => return fail(e.to_string()),
+            Err(e) => return fail(format!("{}: {e}", out.display())),
         }
-        Err(e) => fail(e.to_string()),
+    }
+    ExitCode::SUCCESS
+}
+
+/// What an export wrote, as `portolan export` reports it.
+fn describe(done: &portolan::export::Exported) -> String {
+    use portolan::export::Format;
+    let [w, h] = done.size_px;
+    let inches = |px: u32| f64::from(px) / f64::from(done.dpi);
+    match done.format {
+        Format::Png => format!("{w}×{h} px, {} dpi: {:.1} × {:.1} cm", done.dpi, inches(w) * 2.54, inches(h) * 2.54),
+        Format::Svg => format!("{w}×{h}, {} bytes", done.bytes.len()),
+        Format::Pdf => format!("{:.0} × {:.0} mm page, images at {} dpi", inches(w) * 25.4, inches(h) * 25.4, done.dpi),
     }
 }
 

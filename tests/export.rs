@@ -335,7 +335,8 @@ fn assert_no_overlaps(page: &Page) {
     }
     for (i, (a, ra)) in rects.iter().enumerate() {
         for (b, rb) in &rects[i + 1..] {
-            assert!(!ra.intersects(rb), "{a} overlaps {b}: {ra:?} {rb:?}");
+            // Lines set one line height apart touch: not an overlap.
+            assert!(!ra.expanded(-0.01).intersects(&rb.expanded(-0.01)), "{a} overlaps {b}: {ra:?} {rb:?}");
         }
     }
 }
@@ -360,6 +361,70 @@ fn texts_never_overlap_at_any_size() {
             }
         }
     }
+}
+
+#[test]
+fn every_artboard_keeps_its_texts_on_the_page() {
+    use portolan::export::artboard::{PRESETS, PageSize};
+    let layer = sample();
+    let long = "A long line of words that will have to wrap onto another line and then another one ".repeat(6);
+    for a in PRESETS {
+        for texts in [false, true] {
+            let mut s = spec(&layer);
+            a.apply(&mut s, None, None);
+            if texts {
+                s.title = Some(long.clone());
+                s.subtitle = Some(long.clone());
+                s.source = Some(long.clone());
+                s.credit = Some("Graphic: A. Long-Name Person / The Daily Newsroom Graphics Desk".into());
+            }
+            let page = export::layout(&s).unwrap_or_else(|e| panic!("{}: {e}", a.name));
+            assert_no_overlaps(&page);
+            // The title is there, whole or cut with an ellipsis, never dropped.
+            let blocks = text_blocks(&page);
+            assert!(blocks.iter().any(|(id, t)| id == "title" && !t.lines.is_empty()), "{}: no title", a.name);
+            assert!(page.frame.w >= 150.0 && page.frame.h >= 100.0, "{}: map frame {:?}", a.name, page.frame);
+        }
+        // Print artboards are their size at their resolution.
+        if let PageSize::Mm([w_mm, h_mm]) = a.size {
+            let mut s = spec(&layer);
+            a.apply(&mut s, None, None);
+            let [w, h] = s.output_size();
+            let mm = |px: u32| f64::from(px) / f64::from(s.effective_dpi()) * 25.4;
+            assert!((mm(w) - f64::from(w_mm)).abs() < 0.3 && (mm(h) - f64::from(h_mm)).abs() < 0.3, "{}: {w}x{h} px", a.name);
+            assert_eq!(s.effective_dpi(), 300.0);
+        }
+    }
+}
+
+#[test]
+fn export_command_writes_every_artboard_asked_for() {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("artboards");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = dir.join("map.png");
+    let (code, stdout, stderr) = run(&["export", common::SAMPLE, "--out", out.to_str().unwrap(), "--artboards", "mobile,desktop,print2"]);
+    assert_eq!(code, 0, "{stderr}");
+    for (name, size, dpi) in [("mobile", [800, 1200], 144.0), ("desktop", [1200, 800], 72.0), ("print2", [1263, 1063], 300.0)] {
+        let path = dir.join(format!("map-{name}.png"));
+        assert!(stdout.contains(&format!("wrote {}", path.display())), "{stdout}");
+        let img = image::open(&path).unwrap();
+        assert_eq!([img.width(), img.height()], size, "{name}");
+        let (ppm, _) = export::png::read_pixels_per_metre(&std::fs::read(&path).unwrap()).expect("pHYs");
+        assert!((f64::from(ppm) * 0.0254 - dpi).abs() < 0.5, "{name}: {ppm} px per metre");
+    }
+    assert!(!dir.join("map.png").exists(), "only the artboards are written");
+    // A page in millimetres.
+    let (code, stdout, stderr) = run(&["export", common::SAMPLE, "--out", dir.join("col.pdf").to_str().unwrap(), "--size", "107mmx90mm"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("107 × 90 mm page"), "{stdout}");
+    // Unknown artboards, and --scale with millimetres, are refused with the choices.
+    let (code, _, stderr) = run(&["export", common::SAMPLE, "--out", out.to_str().unwrap(), "--artboards", "mobile,tabloid"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("tabloid") && stderr.contains("print3"), "{stderr}");
+    let (code, _, stderr) = run(&["export", common::SAMPLE, "--out", out.to_str().unwrap(), "--size", "52mmx80mm", "--scale", "2"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("--dpi"), "{stderr}");
 }
 
 #[test]
@@ -573,9 +638,10 @@ fn export_command_writes_png_and_svg() {
     let text = std::fs::read_to_string(&svg).unwrap();
     assert!(text.contains(">North Korean munitions to Russia, 2023–2024</text>"));
     render_svg(&text, "svg-cli");
-    // Only the two outputs, no temporary files left.
-    let names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    assert_eq!(names.len(), 2, "{names:?}");
+    // Only the two outputs and their alt texts, no temporary files left.
+    let mut names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["case.png", "case.png.txt", "case.svg", "case.svg.txt"]);
 }
 
 #[test]

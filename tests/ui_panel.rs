@@ -326,3 +326,36 @@ fn the_export_dialog_previews_the_view_and_writes_png_and_svg() {
     let text = std::fs::read_to_string(&svg).unwrap();
     assert!(text.contains("Peter the Great Gulf &lt;test&gt; &amp;"), "the title is escaped text in the SVG");
 }
+
+#[test]
+fn the_export_dialog_offers_artboards_pdf_and_a_dark_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(Some((132.1, 43.0, 9.0)));
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    h.get_by_label("Export map…").click();
+    h.run_steps(3);
+    // The size list holds the artboards: pick the phone.
+    h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Size").click();
+    h.run_steps(3);
+    h.get_by_label_contains("Mobile (400 px wide)").click();
+    h.run_steps(3);
+    h.get_by_label_contains("800×1200 px at 144 dpi");
+    h.get_by_label("PDF (print)").click();
+    h.get_by_label("Dark page").click();
+    h.run_steps(3);
+    let pdf = dir.path().join("gulf.pdf");
+    {
+        let state = h.state_mut();
+        let dialog = state.export.as_ref().unwrap();
+        assert_eq!(dialog.format, portolan::export::Format::Pdf);
+        let spec = dialog.spec(&state.doc.layers, &state.map, None);
+        assert_eq!((spec.size, spec.scale), ([400, 600], 2.0));
+        assert_eq!(spec.theme, portolan::export::theme::Theme::Dark);
+        let mut dialog = state.export.take().unwrap();
+        assert!(dialog.export_to(&spec, &pdf), "{:?}", dialog.message);
+        assert!(dialog.message.as_deref().unwrap().contains("alt text"), "{:?}", dialog.message);
+    }
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
+    assert!(dir.path().join("gulf.pdf.txt").is_file());
+}

@@ -172,6 +172,8 @@ pub struct Meta {
     pub source: String,
     pub credit: String,
     pub attribution: Vec<String>,
+    /// A description of the map for screen readers ([`super::alt_text`]).
+    pub alt_text: String,
 }
 
 /// The laid-out page.
@@ -194,6 +196,8 @@ pub struct Page {
     pub overlays: Vec<PlacedOverlay>,
     pub meta: Meta,
     pub notices: Vec<String>,
+    /// Light or dark: the page's background and the basemap's style.
+    pub theme: super::theme::Theme,
 }
 
 impl Page {
@@ -206,14 +210,21 @@ impl Page {
 /// Type sizes and spacing, in layout pixels, for a page width.
 struct Type {
     k: f32,
+    /// The page margin: narrower on narrow pages (a phone, a newspaper column), where every
+    /// pixel of map counts.
+    margin: f32,
 }
 
 impl Type {
     fn new(width: f32) -> Type {
-        Type { k: (width / 1920.0).sqrt().clamp(0.8, 1.25) }
+        // Pages from 400 px on: type grows gently with the width. Below (a one-column print
+        // graphic is ~200 px), it shrinks more slowly than the page, to stay legible: 0.66 is
+        // a 9 px legend, 7 pt in print.
+        let k = if width >= 400.0 { (width / 1920.0).sqrt().clamp(0.8, 1.25) } else { (0.8 * (width / 400.0).sqrt()).max(0.66) };
+        Type { k, margin: 28.0 * k * (width / 600.0).clamp(0.4, 1.0) }
     }
     fn margin(&self) -> f32 {
-        28.0 * self.k
+        self.margin
     }
     fn title(&self) -> f32 {
         30.0 * self.k
@@ -299,7 +310,7 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
         (entries, source)
     };
     let (mut entries, mut source) = texts_for(&requested, None);
-    let tight = Limits { title: 1, subtitle: 1, legend_rows: 1, source: 1 };
+    let tight = Limits { title: 1, subtitle: 1, legend_rows: 2, source: 1 };
     let mut limits = Limits { title: 2, subtitle: 3, legend_rows: 3, source: 3 };
     let mut attempt = 0;
     let (header, frame, transform, footer) = loop {
@@ -313,7 +324,7 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
             limits = tight;
             continue;
         }
-        if frame.h < 120.0 || frame.w < 200.0 {
+        if frame.h < 100.0 || frame.w < 150.0 {
             return Err(ExportError::PageTooSmall);
         }
         let transform = view_transform(spec, &requested, frame)?;
@@ -327,6 +338,24 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
     };
 
     prepare::simplify(&mut layers, transform.px_per_world * f64::from(spec.scale));
+    // A frame of an animation: routes under way cut to where they had got, and every feature
+    // faded by how long it has been known.
+    let mut heads = Vec::new();
+    if let Some(m) = &spec.moment {
+        for p in &mut layers {
+            if p.layer.features.iter().any(|f| matches!(f.kind(), FeatureKind::SeaRoute | FeatureKind::RailCorridor)) {
+                heads.extend(super::animate::trim_routes(p.layer.to_mut(), m));
+            }
+        }
+    }
+    let cases: Vec<(usize, Option<&crate::model::Case>)> = layers.iter().map(|p| (p.index, p.layer.case.as_ref())).collect();
+    let moment_fade = spec.moment.map(|m| {
+        move |at: FeatureRef, f: &Feature| {
+            let case = cases.iter().find(|(i, _)| *i == at.layer).and_then(|(_, c)| *c);
+            super::animate::fade_at(f, case, &m)
+        }
+    });
+    let highlight = Highlight { fade: moment_fade.as_ref().map(|f| f as &scene::FadeFn), ..Highlight::default() };
     let inputs: Vec<LayerInput> = layers.iter().map(|p| LayerInput::new(p.index, &p.layer, p.opacity)).collect();
     let frame_size = [frame.w, frame.h];
     let zoom = (transform.px_per_world / 256.0).log2();
@@ -344,7 +373,13 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
     let scale_bar = spec.scale_bar.then(|| scale_bar(&ty, &transform, frame_size, pad)).flatten();
     let bar_width = scale_bar.as_ref().map_or(0.0, |g| g.1.w + pad);
     let attribution = attribution_group(&ty, frame_size, pad, bar_width, &attributions);
-    let first = scene::build(&inputs, &transform, frame_size, Highlight::default(), &[]);
+    let first = scene::build(&inputs, &transform, frame_size, highlight, &[]);
+    // The date stamp of an animation frame, top left.
+    let stamp = spec.moment.map(|m| {
+        let shown: Vec<&Layer> = layers.iter().map(|p| p.layer.as_ref()).collect();
+        let (date, events) = super::animate::stamp(&shown, &m);
+        stamp_group(&ty, pad, frame_size, &date, &events)
+    });
     // Screen overlays (a file's legend, a logo) keep their corner: the locator and the
     // basemap's names stay off them.
     let pinned_rects: Vec<Rect> = layers
@@ -358,7 +393,8 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
         })
         .collect();
     let locator = if spec.locator {
-        let taken: Vec<Rect> = scale_bar.iter().map(|g| g.1).chain([attribution.1]).chain(pinned_rects.iter().copied()).collect();
+        let taken: Vec<Rect> =
+            scale_bar.iter().map(|g| g.1).chain([attribution.1]).chain(pinned_rects.iter().copied()).chain(stamp.iter().map(|s| s.1)).collect();
         locator_place(&ty, &transform, frame_size, pad, &taken, &first)
     } else {
         None
@@ -369,6 +405,7 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
     overlays.extend(scale_bar.iter().map(|g| g.1));
     overlays.extend(locator.iter().map(|l| l.rect));
     overlays.extend(pinned_rects.iter().copied());
+    overlays.extend(stamp.iter().map(|s| s.1));
     let names = if tiles {
         Vec::new()
     } else {
@@ -376,7 +413,7 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
         let all = PlaceName::from_basemap(Basemap::embedded().labels(view, zoom));
         all.into_iter().filter(|n| !name_hits(n, &transform, &overlays)).collect()
     };
-    let built = scene::build(&inputs, &transform, frame_size, Highlight::default(), &names);
+    let built = scene::build(&inputs, &transform, frame_size, highlight, &names);
 
     // Groups, back to front.
     let mut groups = Vec::new();
@@ -415,6 +452,18 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
     if !pinned.items.is_empty() {
         groups.push(pinned);
     }
+    if !heads.is_empty() {
+        let mut ships = Group::new("ships", "Ships under way", Space::Frame);
+        for h in &heads {
+            let center = transform.screen_from_lonlat(h.x, h.y);
+            let stroke = Some(Stroke::solid(style::WHITE, 2.0));
+            ships.items.push(Item::Shape(Primitive::Circle { center, radius: 6.5, fill: style::INK, stroke }));
+        }
+        groups.push(ships);
+    }
+    if let Some((g, _)) = stamp {
+        groups.push(g);
+    }
     if let Some((g, _)) = scale_bar {
         groups.push(g);
     }
@@ -449,7 +498,48 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
     if layers.iter().all(|p| p.layer.features.is_empty()) {
         notices.push("nothing is drawn: no feature passes the layer and time filters".into());
     }
-    Ok(Page {
+    let keyed: Vec<(String, SwatchShape, Rgba)> = entries
+        .iter()
+        .filter_map(|e| {
+            let p = layers.iter().find(|p| p.index == e.sample.layer)?;
+            let shape = if e.shape == SwatchShape::Uncertainty { SwatchShape::Point } else { e.shape };
+            Some((e.label.clone(), shape, style::key_colour(p.layer.features.get(e.sample.feature)?)))
+        })
+        .collect();
+    notices.extend(super::colour_check::check(&keyed));
+    let alt_text = {
+        let view = WorldRect::from_corners(transform.world_origin, transform.world_from_screen(frame_size));
+        let shown: Vec<(&Feature, Option<&crate::model::Case>)> = layers
+            .iter()
+            .flat_map(|p| p.layer.features.iter().filter(|f| in_view(f, &view)).map(move |f| (f, p.layer.case.as_ref())))
+            .collect();
+        let period = spec.time_range.or_else(|| {
+            shown.iter().filter_map(|(f, case)| crate::model::time::feature_range(f, *case)).reduce(|a, b| a.union(&b))
+        });
+        let names: Vec<String> = built
+            .items
+            .iter()
+            .filter_map(|(_, p)| match p {
+                Primitive::Text { text, .. } if text != "?" => Some(text.clone()),
+                _ => None,
+            })
+            .collect();
+        let legend: Vec<String> = entries.iter().map(|e| e.label.clone()).collect();
+        super::alt_text::write(&super::alt_text::Shown {
+            title: &title,
+            subtitle: &subtitle,
+            legend: &legend,
+            names: &names,
+            features: shown.len(),
+            view,
+            period,
+            filtered: spec.time_range.is_some(),
+            source: &source,
+            credit: &credit,
+            attribution: &attributions,
+        })
+    };
+    let mut page = Page {
         size,
         frame,
         transform,
@@ -458,9 +548,12 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
         tiles,
         groups,
         overlays,
-        meta: Meta { title, subtitle, source, credit, attribution: attributions },
+        meta: Meta { title, subtitle, source, credit, attribution: attributions, alt_text },
         notices,
-    })
+        theme: spec.theme,
+    };
+    spec.theme.apply(&mut page);
+    Ok(page)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -489,7 +582,7 @@ fn default_subtitle(case: Option<&crate::model::Case>, range: Option<&DateRange>
     first
 }
 
-const MONTHS: [&str; 12] =
+pub(super) const MONTHS: [&str; 12] =
     ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 
 /// A range for a caption, at the precision it covers: "September–October 2023", "August 2023 –
@@ -1172,6 +1265,32 @@ fn scale_bar(ty: &Type, t: &ScreenTransform, frame: [f32; 2], pad: f32) -> Optio
 }
 
 // ---------------------------------------------------------------------------------------------
+// Date stamp
+
+/// An animation frame's date, large, top left of the frame, with the events of the step below
+/// it (at most three, each on one line).
+fn stamp_group(ty: &Type, pad: f32, frame: [f32; 2], date: &str, events: &[String]) -> (Group, Rect) {
+    let (size, small) = (ty.title() * 0.9, ty.legend());
+    let inner = 8.0 * ty.k;
+    let max_w = frame[0] * 0.45;
+    let events: Vec<String> = events.iter().take(3).map(|e| text::ellipsize(&text::sanitize(e, 300), small, Weight::Regular, max_w, false)).collect();
+    let date_w = fonts().width(date, size, Weight::Bold);
+    let events_w = events.iter().map(|e| fonts().width(e, small, Weight::Regular)).fold(0.0, f32::max);
+    let lh = small * 1.35;
+    let rect = Rect { x: pad, y: pad, w: date_w.max(events_w) + 2.0 * inner, h: size * 1.2 + events.len() as f32 * lh + 2.0 * inner };
+    let mut g = Group::new("date-stamp", "Date", Space::Frame);
+    g.items.push(Item::Plate(Plate { rect, fill: Some(PLATE_FILL), stroke: None, radius: 3.0 }));
+    let x = rect.x + inner;
+    let top = rect.y + inner;
+    g.items.push(Item::Text(block(vec![date.to_owned()], x, top, Setting { size, line_height: size * 1.2, weight: Weight::Bold, color: TITLE_COLOR }, Align::Left)));
+    if !events.is_empty() {
+        let set = Setting { size: small, line_height: lh, weight: Weight::Regular, color: SUBTITLE_COLOR };
+        g.items.push(Item::Text(block(events, x, top + size * 1.2, set, Align::Left)));
+    }
+    (g, rect)
+}
+
+// ---------------------------------------------------------------------------------------------
 // Attribution
 
 /// The basemap credits, bottom right of the frame, wrapped to the room the scale bar leaves.
@@ -1238,7 +1357,12 @@ fn locator_place(ty: &Type, t: &ScreenTransform, frame: [f32; 2], pad: f32, take
     let min_w = 60.0 / 360.0;
     let mut rw = (view.width() * 4.0).max(view.height() * 4.0 * LOCATOR_ASPECT).max(min_w);
     if rw > 1.0 {
-        rw = (view.width() * 1.15).max(view.height() * 1.15 * LOCATOR_ASPECT).max(1.0);
+        // The whole world's width; an inset that would need more (a tall view of half the
+        // world, on a phone page) says nothing the map does not.
+        rw = 1.0;
+        if view.width() * 1.15 > rw || view.height() * 1.15 > rw / LOCATOR_ASPECT {
+            return None;
+        }
     }
     let rh = rw / LOCATOR_ASPECT;
     let cy = if rh < 1.0 { centre[1].clamp(rh / 2.0, 1.0 - rh / 2.0) } else { 0.5 };

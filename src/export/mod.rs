@@ -20,12 +20,18 @@
 //! This module knows no GUI type: the app's export dialog builds an `ExportSpec` from the
 //! current view and calls [`preview`] and [`save`].
 
+pub mod alt_text;
+pub mod animate;
+pub mod artboard;
+pub mod colour_check;
 pub mod layout;
+pub mod pdf;
 pub mod png;
 mod prepare;
 pub mod raster;
 pub mod svg;
 pub mod text;
+pub mod theme;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -37,7 +43,7 @@ use crate::tiles::TileFetcher;
 use crate::model::time::DateRange;
 
 /// Page sizes outside this range (layout pixels, per side) are refused.
-pub const MIN_SIZE: u32 = 320;
+pub const MIN_SIZE: u32 = 160;
 pub const MAX_SIZE: u32 = 8192;
 /// The largest output, in device pixels per side and in total (a 4x export of 1920×1080 is
 /// 33 Mpx; this allows 4x of 3000×2000).
@@ -88,15 +94,18 @@ impl std::fmt::Debug for BasemapChoice {
 pub enum Format {
     Png,
     Svg,
+    /// A print PDF: vector case and furniture, real text in the embedded fonts.
+    Pdf,
 }
 
 impl Format {
-    /// The format a file name asks for, by its extension (`.png`, `.svg`).
+    /// The format a file name asks for, by its extension (`.png`, `.svg`, `.pdf`).
     pub fn from_path(path: &Path) -> Option<Format> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
             "png" => Some(Format::Png),
             "svg" => Some(Format::Svg),
+            "pdf" => Some(Format::Pdf),
             _ => None,
         }
     }
@@ -136,6 +145,11 @@ pub struct ExportSpec<'a> {
     /// Image overlays left out, as `[index in layers, index in the layer's overlays]` (the
     /// ones switched off in the window's layers panel).
     pub hidden_overlays: Vec<[usize; 2]>,
+    /// One frame of an animation: the case as it was on a day, with a date stamp
+    /// ([`animate`]).
+    pub moment: Option<animate::Moment>,
+    /// A light or dark page.
+    pub theme: theme::Theme,
 }
 
 impl<'a> ExportSpec<'a> {
@@ -160,6 +174,8 @@ impl<'a> ExportSpec<'a> {
             scale_bar: true,
             locator: true,
             hidden_overlays: Vec::new(),
+            moment: None,
+            theme: theme::Theme::Light,
         }
     }
 
@@ -249,8 +265,10 @@ pub enum ExportError {
     Allocation(u32, u32),
     #[error("cannot encode the PNG: {0}")]
     Encode(String),
-    #[error("unknown output format for {0:?}: use .png or .svg")]
+    #[error("unknown output format for {0:?}: use .png, .svg or .pdf")]
     UnknownFormat(PathBuf),
+    #[error("animation: {0}")]
+    Animation(String),
     #[error("cannot write {path}: {source}")]
     Write { path: PathBuf, source: std::io::Error },
 }
@@ -258,16 +276,20 @@ pub enum ExportError {
 /// A finished export.
 #[derive(Debug)]
 pub struct Exported {
-    /// The file's bytes: a PNG, or the SVG text as UTF-8.
+    /// The file's bytes: a PNG, the SVG text as UTF-8, or a PDF.
     pub bytes: Vec<u8>,
     pub format: Format,
-    /// Size in device pixels (for the SVG: its nominal size in layout pixels).
+    /// Size in device pixels (for the SVG: its nominal size in layout pixels; for the PDF,
+    /// the pixels that print at `dpi` to the page's size).
     pub size_px: [u32; 2],
-    /// The resolution written into the PNG.
+    /// The resolution written into the PNG (for the PDF: the one its page size follows).
     pub dpi: f32,
     /// What the user should know: the tile server failed and the offline basemap was used,
     /// features with unreadable periods, ...
     pub notices: Vec<String>,
+    /// What the map shows, for screen readers ([`alt_text`]); [`save`] writes it beside the
+    /// file.
+    pub alt_text: String,
 }
 
 /// Lays out and writes the page in `spec.format`.
@@ -284,8 +306,9 @@ pub fn export(spec: &ExportSpec) -> Result<Exported, ExportError> {
             let svg = svg::write(&page, &map, spec.scale)?;
             (svg.into_bytes(), [spec.size[0], spec.size[1]])
         }
+        Format::Pdf => (pdf::write(&page, &map, spec.scale, spec.effective_dpi())?, spec.output_size()),
     };
-    Ok(Exported { bytes, format: spec.format, size_px, dpi: spec.effective_dpi(), notices: page.notices })
+    Ok(Exported { bytes, format: spec.format, size_px, dpi: spec.effective_dpi(), notices: page.notices, alt_text: page.meta.alt_text })
 }
 
 /// The page and its basemap at `scale`; when the tiles cannot be had, the page laid out again
@@ -306,14 +329,24 @@ fn page_and_map(spec: &ExportSpec, scale: f32) -> Result<(Page, tiny_skia::Pixma
 }
 
 /// Exports in the format of `path`'s extension (overriding `spec.format`) and writes the file
-/// atomically: on any failure no file, and no partial file, is left at `path`.
+/// atomically, with its alt text beside it (`map.png.txt`): on any failure no file, and no
+/// partial file, is left at `path`.
 pub fn save(spec: &ExportSpec, path: &Path) -> Result<Exported, ExportError> {
     let format = Format::from_path(path).ok_or_else(|| ExportError::UnknownFormat(path.to_owned()))?;
     let mut spec = spec.clone();
     spec.format = format;
     let done = export(&spec)?;
     crate::io::save_atomic(path, &done.bytes).map_err(|source| ExportError::Write { path: path.to_owned(), source })?;
+    let alt = alt_text_path(path);
+    crate::io::save_atomic(&alt, done.alt_text.as_bytes()).map_err(|source| ExportError::Write { path: alt, source })?;
     Ok(done)
+}
+
+/// Where [`save`] writes the alt text of `path`: beside it, `map.png.txt`.
+pub fn alt_text_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".txt");
+    path.with_file_name(name)
 }
 
 /// A quick picture of the page for a dialog: the same layout drawn at whatever scale makes it

@@ -13,7 +13,7 @@ use tiny_skia::{
 use super::layout::{Group, ImageKind, Item, Page, Plate, Space, TextBlock};
 use super::text::fonts;
 use super::{BasemapChoice, ExportError, ExportSpec};
-use crate::basemap::{Basemap, RenderView, style as basemap_style};
+use crate::basemap::{Basemap, RenderView};
 use crate::projection::{WorldRect, tiles_per_axis};
 use crate::scene::{Primitive, Px, Rgba, Stroke};
 use crate::tiles::{TileError, TileFetcher};
@@ -84,7 +84,7 @@ pub fn map_raster(page: &Page, spec: &ExportSpec, scale: f32) -> Result<Result<P
             zoom: page.zoom,
             pixel_ratio: scale,
         };
-        Basemap::embedded().render_view(band, &view, &basemap_style::DEFAULT);
+        Basemap::embedded().render_view(band, &view, page.theme.basemap());
     });
     Ok(Ok(pixmap))
 }
@@ -140,7 +140,7 @@ fn tiles_raster(fetcher: &TileFetcher, page: &Page, frame: DeviceFrame, scale: f
         }
     }
     let mut out = new_pixmap(frame.w, frame.h)?;
-    let sea = basemap_style::DEFAULT.sea;
+    let sea = page.theme.basemap().sea;
     out.fill(Color::from_rgba8(sea.r(), sea.g(), sea.b(), sea.a()));
     // Mosaic pixel (0, 0) is world (tx0 / n, ty0 / n).
     let k = ppw / (256.0 * n);
@@ -157,8 +157,10 @@ pub fn locator_raster(page: &Page, scale: f32) -> Result<Option<Pixmap>, ExportE
     let (w, h) = ((l.rect.w * scale).round().max(1.0) as u32, (l.rect.h * scale).round().max(1.0) as u32);
     let mut pixmap = new_pixmap(w, h)?;
     let ppw = f64::from(l.rect.w) / l.region.width();
-    let view = RenderView { origin_world: l.region.min, px_per_world: ppw * f64::from(scale), zoom: (ppw / 256.0).log2(), pixel_ratio: scale };
-    Basemap::embedded().render_view(&mut pixmap.as_mut(), &view, &basemap_style::DEFAULT);
+    // A world smaller than a tile (a phone page's inset) is drawn as one of half a tile: its
+    // land and coasts, without the borders of zoom 0.
+    let view = RenderView { origin_world: l.region.min, px_per_world: ppw * f64::from(scale), zoom: (ppw / 256.0).log2().max(-0.5), pixel_ratio: scale };
+    Basemap::embedded().render_view(&mut pixmap.as_mut(), &view, page.theme.basemap());
     Ok(Some(pixmap))
 }
 
@@ -168,7 +170,7 @@ pub fn paint_page(page: &Page, mut map: Pixmap, scale: f32) -> Result<Pixmap, Ex
     let w = (page.size[0] * scale).round() as u32;
     let h = (page.size[1] * scale).round() as u32;
     let mut out = new_pixmap(w, h)?;
-    out.fill(Color::WHITE);
+    out.fill(color(page.theme.background()));
     let frame = DeviceFrame::of(page, scale);
     let rasters = Rasters { locator: locator_raster(page, scale)?, overlays: overlay_pixmaps(page) };
     let ts_frame = frame.transform(page, scale);

@@ -49,7 +49,7 @@ pub fn write(page: &Page, map: &tiny_skia::Pixmap, scale: f32) -> Result<String,
     let _ = writeln!(s, "<desc>{}</desc>", escape(desc.trim()));
     let f = page.frame;
     let _ = writeln!(s, r#"<defs><clipPath id="map-clip"><rect x="0" y="0" width="{}" height="{}"/></clipPath></defs>"#, num(f.w), num(f.h));
-    let _ = writeln!(s, r##"<rect id="page" x="0" y="0" width="{}" height="{}" fill="#ffffff"/>"##, num(w), num(h));
+    let _ = writeln!(s, r##"<rect id="page" x="0" y="0" width="{}" height="{}" fill="{}"/>"##, num(w), num(h), page.theme.background().to_hex_rgb());
 
     let locator = raster::locator_raster(page, scale)?;
     let images = Images { map: png_data_uri(map)?, locator: locator.as_ref().map(png_data_uri).transpose()?, overlays: overlay_images(page) };

@@ -9,7 +9,7 @@ pub mod legend;
 pub mod overlay;
 pub mod style;
 
-pub use build::{Highlight, LayerInput, PlaceName, Scene, build, pieces};
+pub use build::{FadeFn, Highlight, LayerInput, PlaceName, Scene, build, pieces};
 pub use hit::hit_test;
 
 /// Colours are the basemap's type: one colour type for everything drawn.

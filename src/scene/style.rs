@@ -108,6 +108,24 @@ pub fn plain_polygon(f: &Feature) -> (Rgba, Stroke) {
     (fill, Stroke { width: plain_line(f).width.min(3.0) * 0.75, ..plain_line(f) })
 }
 
+/// The one colour that tells a feature's symbol apart in a legend (the marker's fill, the
+/// line's stroke, the area's outline), opaque: what a colour-vision check compares.
+pub fn key_colour(f: &Feature) -> Rgba {
+    use crate::model::FeatureKind;
+    let c = match f.kind() {
+        FeatureKind::Site => site_marker(f).0,
+        FeatureKind::SeaRoute => sea_route(f).color,
+        FeatureKind::RailCorridor => rail_corridor(f).color,
+        FeatureKind::Area => area(f).1.color,
+        FeatureKind::Other(_) => match f.geometry {
+            Some(geo::Geometry::Point(_) | geo::Geometry::MultiPoint(_)) => plain_point(f).0,
+            Some(geo::Geometry::LineString(_) | geo::Geometry::MultiLineString(_) | geo::Geometry::Line(_)) => plain_line(f).color,
+            _ => plain_polygon(f).1.color,
+        },
+    };
+    c.with_alpha(255)
+}
+
 /// A `#rrggbb` (or `#rgb`) property as a colour, with an opacity property if there is one.
 fn colour(f: &Feature, key: &str, opacity: Option<&str>) -> Option<Rgba> {
     let hex = f.str_prop(key)?.trim().strip_prefix('#')?;

@@ -5,6 +5,7 @@ use egui::{TextureHandle, TextureOptions};
 
 use crate::document::OpenLayer;
 use super::map_view::MapState;
+use crate::export::artboard::{self, Artboard, PageSize};
 use crate::export::{self, BasemapChoice, ExportLayer, ExportSpec, Extent, Format};
 use crate::model::time::DateRange;
 
@@ -13,13 +14,17 @@ pub struct ExportDialog {
     pub subtitle: String,
     pub source: String,
     pub credit: String,
-    pub size: [u32; 2],
+    /// The page size (a preset: phone, desktop, social, print columns).
+    pub artboard: &'static Artboard,
+    /// Device pixels per layout pixel of a screen artboard (print ones follow their dpi).
     pub scale: f32,
     pub format: Format,
     /// Show the map's current view; otherwise fit everything.
     pub current_view: bool,
     /// Keep only what the timeline's range shows.
     pub use_time_range: bool,
+    /// A dark page (dark basemap, light text).
+    pub dark: bool,
     preview: Option<TextureHandle>,
     preview_key: String,
     pub message: Option<String>,
@@ -32,11 +37,12 @@ impl Default for ExportDialog {
             subtitle: String::new(),
             source: String::new(),
             credit: String::new(),
-            size: [1920, 1080],
+            artboard: artboard::preset("wide").unwrap_or(&artboard::PRESETS[0]),
             scale: 2.0,
             format: Format::Png,
             current_view: true,
             use_time_range: true,
+            dark: false,
             preview: None,
             preview_key: String::new(),
             message: None,
@@ -67,8 +73,8 @@ impl ExportDialog {
             spec.extent = Extent::Fit;
         }
         spec.time_range = if self.use_time_range { time_range } else { None };
-        spec.size = self.size;
-        spec.scale = self.scale;
+        spec.theme = if self.dark { export::theme::Theme::Dark } else { export::theme::Theme::Light };
+        self.artboard.apply(&mut spec, Some(self.scale), None);
         spec.format = self.format;
         spec.title = text(&self.title);
         spec.subtitle = text(&self.subtitle);
@@ -84,7 +90,14 @@ impl ExportDialog {
     pub fn export_to(&mut self, spec: &ExportSpec, path: &std::path::Path) -> bool {
         match export::save(spec, path) {
             Ok(done) => {
-                let mut msg = format!("Wrote {} ({}×{} px, {:.0} dpi)", path.display(), done.size_px[0], done.size_px[1], done.dpi);
+                let mut msg = format!(
+                    "Wrote {} ({}×{} px, {:.0} dpi) and its alt text {}",
+                    path.display(),
+                    done.size_px[0],
+                    done.size_px[1],
+                    done.dpi,
+                    export::alt_text_path(path).display()
+                );
                 for n in done.notices {
                     msg.push_str(&format!("\n{n}"));
                 }
@@ -113,32 +126,45 @@ impl ExportDialog {
                     ui.add(egui::TextEdit::singleline(value).hint_text(hint).desired_width(360.0)).labelled_by(l.id);
                     ui.end_row();
                 }
-                ui.label("Size");
-                ui.horizontal(|ui| {
-                    for (w, h) in [(1920, 1080), (1200, 800), (1080, 1080), (2480, 3508)] {
-                        ui.radio_value(&mut self.size, [w, h], format!("{w}×{h}"));
-                    }
-                });
+                let l = ui.label("Size");
+                egui::ComboBox::from_id_salt("export-artboard")
+                    .selected_text(self.artboard.label)
+                    .width(360.0)
+                    .show_ui(ui, |ui| {
+                        for a in artboard::PRESETS {
+                            ui.selectable_value(&mut self.artboard, a, format!("{} — {}", a.label, a.size));
+                        }
+                    })
+                    .response
+                    .labelled_by(l.id);
                 ui.end_row();
                 let l = ui.label("Scale");
-                ui.add(egui::Slider::new(&mut self.scale, 1.0..=4.0).step_by(1.0).suffix("×")).labelled_by(l.id);
+                let print = matches!(self.artboard.size, PageSize::Mm(_));
+                ui.add_enabled(!print, egui::Slider::new(&mut self.scale, 1.0..=4.0).step_by(1.0).suffix("×"))
+                    .on_disabled_hover_text("Print sizes are drawn at 300 dpi")
+                    .labelled_by(l.id);
                 ui.end_row();
                 ui.label("Format");
                 ui.horizontal(|ui| {
                     ui.radio_value(&mut self.format, Format::Png, "PNG");
                     ui.radio_value(&mut self.format, Format::Svg, "SVG (editable text and layers)");
+                    ui.radio_value(&mut self.format, Format::Pdf, "PDF (print)");
                 });
                 ui.end_row();
                 ui.label("Map");
                 ui.horizontal(|ui| {
                     ui.checkbox(&mut self.current_view, "Current view (else fit everything)");
                     ui.checkbox(&mut self.use_time_range, "Timeline's range");
+                    ui.checkbox(&mut self.dark, "Dark page");
                 });
                 ui.end_row();
             });
             let spec = self.spec(layers, map, time_range);
             // The preview follows every change of the page (the map view included).
-            let key = format!("{:?}|{}|{}|{}|{}|{:?}|{:?}", spec.extent, self.title, self.subtitle, self.source, self.credit, self.size, spec.time_range);
+            let key = format!(
+                "{:?}|{}|{}|{}|{}|{:?}|{:?}|{:?}",
+                spec.extent, self.title, self.subtitle, self.source, self.credit, spec.size, spec.time_range, spec.theme
+            );
             if key != self.preview_key || self.preview.is_none() {
                 self.preview_key = key;
                 self.preview = export::preview(&spec, [520, 400]).ok().map(|p| {
@@ -150,11 +176,14 @@ impl ExportDialog {
                 ui.add(egui::Image::new(tex).max_width(520.0).alt_text("Preview of the exported page"));
             }
             let [w, h] = spec.output_size();
-            ui.label(format!("{w}×{h} px at {:.0} dpi", spec.effective_dpi()));
+            let dpi = spec.effective_dpi();
+            let mm = |px: u32| f64::from(px) / f64::from(dpi) * 25.4;
+            ui.label(format!("{w}×{h} px at {dpi:.0} dpi ({:.0} × {:.0} mm)", mm(w), mm(h)));
             if ui.button("Export…").clicked() {
                 let (ext, name) = match self.format {
                     Format::Png => ("png", "PNG picture"),
                     Format::Svg => ("svg", "SVG drawing"),
+                    Format::Pdf => ("pdf", "PDF document"),
                 };
                 if let Some(path) = rfd::FileDialog::new().set_file_name(format!("map.{ext}")).add_filter(name, &[ext]).save_file() {
                     self.export_to(&spec, &path);

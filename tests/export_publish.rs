@@ -1,0 +1,277 @@
+//! The newsroom formats beyond PNG and SVG: the print PDF (read back with poppler's tools,
+//! which `.ci/run` installs as the Debian package poppler-utils).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use portolan::export::{self, ExportLayer, ExportSpec, Format};
+use portolan::model::Layer;
+
+const BIN: &str = env!("CARGO_BIN_EXE_portolan");
+
+fn sample() -> Layer {
+    portolan::io::sample_case().layer
+}
+
+fn out_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("export_publish").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs one of poppler's tools; they are part of the test set-up, so a missing one fails.
+fn poppler(tool: &str, args: &[&str]) -> String {
+    let out = Command::new(tool)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} is needed for this test (Debian package poppler-utils): {e}"));
+    assert!(out.status.success(), "{tool} {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Averages `k`×`k` blocks, so that the two renderers' antialiasing does not count.
+fn downsample(img: &image::RgbImage, k: u32) -> image::RgbImage {
+    image::imageops::resize(img, img.width() / k, img.height() / k, image::imageops::FilterType::Triangle)
+}
+
+/// (mean channel difference, share of pixels differing by more than 48 in a channel).
+fn difference(a: &image::RgbImage, b: &image::RgbImage) -> (f64, f64) {
+    assert_eq!(a.dimensions(), b.dimensions());
+    let (mut total, mut differing) = (0u64, 0u64);
+    for (p, q) in a.pixels().zip(b.pixels()) {
+        let d = (0..3).map(|c| p[c].abs_diff(q[c])).max().unwrap_or(0);
+        total += u64::from(d);
+        differing += u64::from(d > 48);
+    }
+    let n = f64::from(a.width() * a.height());
+    (total as f64 / n, differing as f64 / n)
+}
+
+#[test]
+fn pdf_matches_the_png_and_its_text_is_real() {
+    let layer = sample();
+    let mut spec = ExportSpec::new(vec![ExportLayer { layer: &layer, opacity: 1.0 }]);
+    spec.scale = 2.0;
+    spec.dpi = Some(144.0);
+    spec.title = Some("Munitions by sea and rail: Rajin to Tikhoretsk".into());
+    let dir = out_dir("pdf");
+    let png = export::save(&spec, &dir.join("map.png")).unwrap();
+    let pdf_path = dir.join("map.pdf");
+    let pdf = export::save(&spec, &pdf_path).unwrap();
+    assert_eq!(pdf.format, Format::Pdf);
+    assert!(pdf.bytes.starts_with(b"%PDF-"), "a PDF file");
+
+    // The page is the PNG's pixels at its resolution: 3840 px at 144 dpi = 1920 pt.
+    let info = poppler("pdfinfo", &[pdf_path.to_str().unwrap()]);
+    assert!(info.contains("Page size:       1920 x 1080 pts"), "{info}");
+    assert!(info.contains("Title:           Munitions by sea and rail: Rajin to Tikhoretsk"), "{info}");
+    assert!(info.contains("Pages:           1"), "{info}");
+
+    // Real text, in the bundled fonts, embedded as subsets.
+    let text = poppler("pdftotext", &[pdf_path.to_str().unwrap(), "-"]);
+    assert!(text.contains("Munitions by sea and rail: Rajin to Tikhoretsk"), "the title is text: {text}");
+    assert!(text.contains("Tikhoretsk ammunition depot"), "site labels are text");
+    assert!(text.contains("Made with Natural Earth"), "the attribution is text");
+    let fonts = poppler("pdffonts", &[pdf_path.to_str().unwrap()]);
+    let font_rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(font_rows.iter().any(|r| r.contains("NotoSans-Regular")), "{fonts}");
+    assert!(font_rows.iter().any(|r| r.contains("NotoSans-Bold")), "{fonts}");
+    for row in &font_rows {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        // name, type…, encoding, emb, sub, uni, object, generation
+        let n = cols.len();
+        assert!(n >= 6 && cols[n - 5] == "yes" && cols[n - 4] == "yes", "embedded and subset: {row}");
+    }
+
+    // Rendered by poppler at the PNG's resolution, it is the PNG.
+    let prefix = dir.join("poppler");
+    poppler("pdftoppm", &["-r", "144", "-png", "-singlefile", pdf_path.to_str().unwrap(), prefix.to_str().unwrap()]);
+    let rendered = image::open(dir.join("poppler.png")).unwrap().to_rgb8();
+    let want = image::load_from_memory(&png.bytes).unwrap().to_rgb8();
+    assert_eq!(rendered.dimensions(), want.dimensions());
+    let (mean, share) = difference(&downsample(&rendered, 4), &downsample(&want, 4));
+    eprintln!("PDF vs PNG at 1/4 size: mean difference {mean:.2}, {:.3} % of pixels differ by more than 48", share * 100.0);
+    assert!(mean < 3.0 && share < 0.01, "the PDF looks unlike the PNG: mean {mean:.2}, {:.3} % differing", share * 100.0);
+}
+
+#[test]
+fn pdf_page_size_follows_scale_and_dpi() {
+    let layer = sample();
+    let mut spec = ExportSpec::new(vec![ExportLayer { layer: &layer, opacity: 1.0 }]);
+    spec.size = [1200, 800];
+    spec.scale = 4.0;
+    spec.format = Format::Pdf;
+    let done = export::export(&spec).unwrap();
+    // 4800 px at 300 dpi is 16 in, 1152 pt.
+    assert_eq!(done.dpi, 300.0);
+    let dir = out_dir("pdf-size");
+    let path = dir.join("print.pdf");
+    std::fs::write(&path, &done.bytes).unwrap();
+    let info = poppler("pdfinfo", &[path.to_str().unwrap()]);
+    assert!(info.contains("Page size:       1152 x 768 pts"), "{info}");
+}
+
+#[test]
+fn export_command_writes_a_pdf() {
+    let dir = out_dir("pdf-cli");
+    let out = dir.join("map.pdf");
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/dprk-russia-2023.portolan.geojson");
+    let run = Command::new(BIN)
+        .args(["export", case.to_str().unwrap(), "--out", out.to_str().unwrap(), "--scale", "3", "--size", "1200x800"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    // 3600 px at 300 dpi: 304.8 mm.
+    assert!(stdout.contains("305 × 203 mm page"), "{stdout}");
+    let text = poppler("pdftotext", &[out.to_str().unwrap(), "-"]);
+    assert!(text.contains("North Korean munitions to Russia"), "{text}");
+}
+
+#[test]
+fn every_export_has_its_alt_text_beside_it() {
+    let layer = sample();
+    let mut spec = ExportSpec::new(vec![ExportLayer { layer: &layer, opacity: 1.0 }]);
+    spec.extent = export::Extent::BBox([129.0, 41.5, 133.5, 44.0]);
+    spec.time_range = portolan::model::time::DateRange::parse("2023-08/2023-12");
+    let dir = out_dir("alt-text");
+    for name in ["gulf.png", "gulf.svg", "gulf.pdf"] {
+        let done = export::save(&spec, &dir.join(name)).unwrap();
+        let path = dir.join(format!("{name}.txt"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(text, done.alt_text);
+        assert!(text.starts_with("Map: North Korean munitions to Russia, 2023–2024."), "{text}");
+        // Where: the box asked for (the page is wider, so the longitudes grow).
+        assert!(text.contains("from 41.") && text.contains("° N to 44."), "{text}");
+        // What: the kinds in the legend, and the labelled sites.
+        assert!(text.contains("Rajin (Najin) port"), "{text}");
+        assert!(text.contains("Sea route"), "{text}");
+        // When and whose.
+        assert!(text.contains("Only what was known or happening in"), "{text}");
+        assert!(text.contains("Sources:") && text.contains("Basemap: Made with Natural Earth."), "{text}");
+    }
+}
+
+/// Pixels close to the rail corridors' blue (Okabe–Ito 0072B2), after GIF quantisation.
+fn rail_blue(frame: &image::RgbaImage) -> usize {
+    frame.pixels().filter(|p| p[0].abs_diff(0x00) < 40 && p[1].abs_diff(0x72) < 40 && p[2].abs_diff(0xB2) < 40).count()
+}
+
+#[test]
+fn animated_gif_has_a_frame_per_step_and_the_routes_grow() {
+    let dir = out_dir("gif");
+    let out = dir.join("route.gif");
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/dprk-russia-2023.portolan.geojson");
+    let run = Command::new(BIN)
+        .args(["export", case.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .args(["--animate", "2023-08/2023-12", "--step", "1mo", "--fps", "2", "--size", "640x400"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    // 1 August, 1 September … 1 December, and the last day, 31 December.
+    assert!(stdout.contains("6 frames of 640×400 px, 3.0 s long"), "{stdout}");
+
+    let file = std::fs::File::open(&out).unwrap();
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::RGBA);
+    let mut decoder = options.read_info(file).unwrap();
+    assert_eq!((decoder.width(), decoder.height()), (640, 400));
+    assert_eq!(decoder.repeat(), gif::Repeat::Infinite);
+    let mut frames = Vec::new();
+    while let Some(frame) = decoder.read_next_frame().unwrap() {
+        assert_eq!(frame.delay, 50, "2 frames per second: 50 hundredths each");
+        assert_eq!((frame.width, frame.height), (640, 400), "whole frames");
+        frames.push(image::RgbaImage::from_raw(640, 400, frame.buffer.to_vec()).unwrap());
+    }
+    assert_eq!(frames.len(), 6);
+    // No rail before September; the corridors grow through the autumn.
+    let blue: Vec<usize> = frames.iter().map(rail_blue).collect();
+    assert!(blue[0] < blue[2] && blue[2] < blue[5], "the rail corridors grow: {blue:?}");
+    // The legend and the page stand still: the header is the same in every frame.
+    let header = |f: &image::RgbaImage| image::imageops::crop_imm(f, 0, 0, 640, 60).to_image();
+    assert_eq!(header(&frames[0]), header(&frames[5]), "the header does not move");
+    // The alt text says it is an animation.
+    let alt = std::fs::read_to_string(dir.join("route.gif.txt")).unwrap();
+    assert!(alt.contains("An animation of 6 frames, 2023-08-01 to 2023-12-31."), "{alt}");
+}
+
+#[test]
+fn animation_frames_show_the_case_as_it_was() {
+    use portolan::export::animate::{self, Animation, Step};
+    let layer = sample();
+    let mut spec = ExportSpec::new(vec![ExportLayer { layer: &layer, opacity: 1.0 }]);
+    spec.size = [800, 500];
+    let anim = Animation { range: portolan::model::time::DateRange::parse("2023-09-01/2023-09-29").unwrap(), step: Step::Weeks(1), fps: 4.0 };
+    let done = animate::gif(&spec, &anim).unwrap();
+    assert_eq!(done.frames, 5);
+    // A frame's page: the date stamp, and ships at the heads of the routes under way.
+    let (day, since) = (anim.step.nth(anim.range.first, 2), anim.step.nth(anim.range.first, 1));
+    spec.moment = Some(animate::Moment { day, since, monthly: false });
+    let page = export::layout(&spec).unwrap();
+    let stamp = page.groups.iter().find(|g| g.id == "date-stamp").expect("a date stamp");
+    let texts: Vec<String> = stamp
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            portolan::export::layout::Item::Text(t) => Some(t.lines.join(" / ")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(texts[0], "15 September 2023");
+    let ships = page.groups.iter().find(|g| g.id == "ships").expect("ships under way");
+    assert!(!ships.items.is_empty());
+    // Bad animations are refused with a reason.
+    let bad = Animation { fps: 0.0, ..anim };
+    assert!(animate::gif(&ExportSpec::new(vec![ExportLayer { layer: &layer, opacity: 1.0 }]), &bad).is_err());
+    let dir = out_dir("gif-bad");
+    assert!(animate::save(&spec, &anim, &dir.join("route.mp3")).is_err());
+    assert!(!dir.join("route.mp3").exists());
+}
+
+#[test]
+fn dark_page_has_light_text_on_a_dark_map() {
+    use portolan::export::layout::Item;
+    use portolan::export::theme::Theme;
+    let layer = sample();
+    let mut spec = ExportSpec::new(vec![ExportLayer { layer: &layer, opacity: 1.0 }]);
+    spec.size = [800, 500];
+    spec.theme = Theme::Dark;
+    let page = export::layout(&spec).unwrap();
+    let title = page.groups.iter().find(|g| g.id == "title").unwrap();
+    let Item::Text(t) = &title.items[0] else { panic!("the title is text") };
+    assert!(t.color.0[0] > 0xd0, "light title: {:?}", t.color);
+    let done = export::export(&spec).unwrap();
+    let img = image::load_from_memory(&done.bytes).unwrap().to_rgb8();
+    let corner = img.get_pixel(2, 2);
+    assert!(corner.0.iter().all(|v| *v < 0x30), "dark page: {corner:?}");
+    let dark_pixels = img.pixels().filter(|p| p.0.iter().all(|v| *v < 0x40)).count();
+    assert!(dark_pixels > (img.width() * img.height()) as usize / 2, "mostly dark");
+    // The same layout as the light page: only colours change.
+    spec.theme = Theme::Light;
+    let light = export::layout(&spec).unwrap();
+    assert_eq!(light.frame, page.frame);
+    assert_eq!(light.groups.len(), page.groups.len());
+}
+
+#[test]
+fn colour_vision_check_warns_of_red_and_green_lines() {
+    let layer_of = |name: &str, colour: &str| {
+        let text = format!(
+            r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"stroke":"{colour}"}},"geometry":{{"type":"LineString","coordinates":[[130,42],[132,43]]}}}}]}}"#
+        );
+        let mut layer = portolan::io::geojson::read_str(&text).unwrap().layer;
+        layer.name = name.into();
+        layer
+    };
+    let (red, green) = (layer_of("Tanker tracks", "#d62728"), layer_of("Cargo tracks", "#2ca02c"));
+    let spec = ExportSpec::new(vec![ExportLayer { layer: &red, opacity: 1.0 }, ExportLayer { layer: &green, opacity: 1.0 }]);
+    let done = export::export(&spec).unwrap();
+    let warning = done.notices.iter().find(|n| n.starts_with("colour vision")).unwrap_or_else(|| panic!("{:?}", done.notices));
+    assert!(warning.contains("Tanker tracks") && warning.contains("Cargo tracks") && warning.contains("deuteranopia"), "{warning}");
+    // The sample case's own symbology passes.
+    let layer = sample();
+    let done = export::export(&ExportSpec::new(vec![ExportLayer { layer: &layer, opacity: 1.0 }])).unwrap();
+    assert!(!done.notices.iter().any(|n| n.starts_with("colour vision")), "{:?}", done.notices);
+}
