@@ -118,6 +118,10 @@ struct ExportArgs {
     /// Show at least this box, in degrees (west,south,east,north).
     #[arg(long, value_name = "LON0,LAT0,LON1,LAT1", value_parser = parse_bbox, allow_hyphen_values = true, conflicts_with = "fit")]
     bbox: Option<[f64; 4]>,
+    /// Add a magnified inset of this box (west,south,east,north), framed, with a leader to its
+    /// place and its own scale bar; `auto` for where labelled sites crowd together.
+    #[arg(long, value_name = "W,S,E,N|auto", value_parser = portolan::export::DetailBox::parse, allow_hyphen_values = true)]
+    detail: Option<portolan::export::DetailBox>,
     /// Fit the map to everything drawn, with a margin (the default).
     #[arg(long)]
     fit: bool,
@@ -392,6 +396,7 @@ fn export(args: Box<ExportArgs>, online: bool) -> ExitCode {
     spec.only = args.layers;
     spec.time_range = args.time_range;
     spec.theme = args.theme;
+    spec.detail = args.detail;
     spec.basemap = match args.basemap {
         BasemapArg::Offline => BasemapChoice::Offline,
         BasemapArg::Xyz(mut source) => {
@@ -454,6 +459,9 @@ fn export(args: Box<ExportArgs>, online: bool) -> ExitCode {
                     eprintln!("warning: {n}");
                 }
                 println!("wrote {} ({}) and its alt text {}", out.display(), describe(&done), export::alt_text_path(out).display());
+                if let (None, Some([w, s, e, n])) = (spec.detail, done.suggested_detail) {
+                    eprintln!("note: labelled sites crowd together: --detail {w},{s},{e},{n} (or --detail auto) shows them in an inset");
+                }
             }
             Err(e) if pages.len() == 1 => return fail(e.to_string()),
             Err(e) => return fail(format!("{}: {e}", out.display())),

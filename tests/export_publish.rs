@@ -275,3 +275,69 @@ fn colour_vision_check_warns_of_red_and_green_lines() {
     let done = export::export(&ExportSpec::new(vec![ExportLayer { layer: &layer, opacity: 1.0 }])).unwrap();
     assert!(!done.notices.iter().any(|n| n.starts_with("colour vision")), "{:?}", done.notices);
 }
+
+#[test]
+fn detail_inset_of_peter_the_great_gulf() {
+    use portolan::export::DetailBox;
+    use portolan::export::layout::Item;
+    let layer = sample();
+    let mut spec = ExportSpec::new(vec![ExportLayer { layer: &layer, opacity: 1.0 }]);
+    spec.size = [1600, 900];
+    // At the whole route's scale the sites of the gulf are one knot: the page says so.
+    let page = export::layout(&spec).unwrap();
+    let [w, s, e, n] = page.suggested_detail.expect("a crowd of sites");
+    assert!(w < 131.9 && e > 132.9 && s < 42.3 && n > 43.1, "the suggestion holds Rajin to Vladivostok: {w},{s},{e},{n}");
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/dprk-russia-2023.portolan.geojson");
+    let out = out_dir("detail").join("route.png");
+    let run = Command::new(BIN).args(["export", case.to_str().unwrap(), "--out", out.to_str().unwrap(), "--size", "1600x900"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("note: labelled sites crowd together: --detail "), "{stderr}");
+
+    spec.detail = Some(DetailBox::Box([130.4, 42.1, 133.3, 43.5]));
+    let page = export::layout(&spec).unwrap();
+    let d = page.detail.expect("an inset");
+    let f = page.frame;
+    assert!(d.rect.x >= 0.0 && d.rect.y >= 0.0 && d.rect.right() <= f.w && d.rect.bottom() <= f.h, "inside the frame: {:?}", d.rect);
+    assert!(d.transform.px_per_world > page.transform.px_per_world * 4.0, "magnified");
+    // The inset does not hide the place it magnifies.
+    let at = page.transform.screen_from_lonlat(131.9, 42.9);
+    assert!(!d.rect.contains(at));
+    let group = |id: &str| page.groups.iter().find(|g| g.id == id).unwrap_or_else(|| panic!("no group {id}"));
+    let inset = group("detail-inset");
+    let texts: Vec<String> = inset
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            Item::Text(t) => Some(t.lines.join(" ")),
+            _ => None,
+        })
+        .collect();
+    assert!(texts.iter().any(|t| t.contains("Dunai")), "the gulf's sites are labelled in the inset: {texts:?}");
+    assert!(texts.iter().any(|t| t.ends_with(" km")), "the inset has its own scale bar: {texts:?}");
+    // Everything drawn in the inset stays inside it.
+    for item in &inset.items {
+        if let Item::Shape(portolan::scene::Primitive::Line { points, .. }) = item {
+            assert!(points.iter().all(|p| d.rect.expanded(0.5).contains(*p)), "{points:?}");
+        }
+    }
+    assert!(!group("detail-box").items.is_empty(), "the box and its leader on the main map");
+
+    // The writers draw it: the inset's frame in the PNG, a group and a picture in the SVG.
+    let png = export::export(&spec).unwrap();
+    let img = image::load_from_memory(&png.bytes).unwrap().to_rgb8();
+    let edge = img.get_pixel((f.x + d.rect.x + d.rect.w / 2.0) as u32, (f.y + d.rect.y) as u32);
+    assert!(edge.0.iter().all(|v| *v < 0x80), "a dark frame line: {edge:?}");
+    let mut svg_spec = spec.clone();
+    svg_spec.format = Format::Svg;
+    let svg = String::from_utf8(export::export(&svg_spec).unwrap().bytes).unwrap();
+    assert!(svg.contains(r#"id="detail-inset""#) && svg.matches("<image").count() >= 3, "basemap, locator and inset pictures");
+
+    // `auto` takes the suggestion; a box as big as the view is refused with a reason.
+    spec.detail = Some(DetailBox::Auto);
+    assert!(export::layout(&spec).unwrap().detail.is_some());
+    spec.detail = Some(DetailBox::Box([20.0, 30.0, 150.0, 65.0]));
+    let page = export::layout(&spec).unwrap();
+    assert!(page.detail.is_none());
+    assert!(page.notices.iter().any(|n| n.starts_with("detail inset: ") && n.contains("magnified only")), "{:?}", page.notices);
+    assert!(DetailBox::parse("1,2,3").is_err() && DetailBox::parse("auto") == Ok(DetailBox::Auto));
+}

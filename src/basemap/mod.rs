@@ -16,7 +16,7 @@
 //! This module knows no GUI type (egui, eframe, walkers) and no screen: it works in world
 //! coordinates (see [`crate::projection`]) and pixmap pixels.
 
-mod clip;
+pub(crate) mod clip;
 pub mod labels;
 pub mod layer;
 pub mod pack;

@@ -22,7 +22,7 @@
 
 use super::prepare::{self, Prepared};
 use super::text::{self, CENTRE_TO_BASELINE_EM, Weight, fonts};
-use super::{BasemapChoice, ExportError, ExportSpec, Extent};
+use super::{BasemapChoice, DetailBox, ExportError, ExportSpec, Extent};
 use crate::basemap::{self, Basemap};
 use crate::model::time::{DateRange, Day};
 use crate::model::{Feature, FeatureKind, FeatureRef, Layer};
@@ -99,6 +99,8 @@ pub enum Item {
 pub enum ImageKind {
     Basemap,
     Locator,
+    /// The basemap of the detail inset, filling its rectangle.
+    Detail,
     /// The picture of `Page::overlays[i]`.
     Overlay(usize),
 }
@@ -198,6 +200,10 @@ pub struct Page {
     pub notices: Vec<String>,
     /// Light or dark: the page's background and the basemap's style.
     pub theme: super::theme::Theme,
+    /// The magnified inset, when the spec asks for one and it has room.
+    pub detail: Option<super::detail::Detail>,
+    /// The box a detail inset should show, where labelled sites crowd together on this map.
+    pub suggested_detail: Option<[f64; 4]>,
 }
 
 impl Page {
@@ -392,13 +398,35 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
             Some(Rect { x, y, w, h })
         })
         .collect();
-    let locator = if spec.locator {
-        let taken: Vec<Rect> =
-            scale_bar.iter().map(|g| g.1).chain([attribution.1]).chain(pinned_rects.iter().copied()).chain(stamp.iter().map(|s| s.1)).collect();
-        locator_place(&ty, &transform, frame_size, pad, &taken, &first)
-    } else {
-        None
+    let mut taken: Vec<Rect> =
+        scale_bar.iter().map(|g| g.1).chain([attribution.1]).chain(pinned_rects.iter().copied()).chain(stamp.iter().map(|s| s.1)).collect();
+    let locator = if spec.locator { locator_place(&ty, &transform, frame_size, pad, &taken, &first) } else { None };
+    taken.extend(locator.iter().map(|l| l.rect));
+    // Where labelled sites crowd together: what a detail inset should show.
+    let markers: Vec<Px> = first
+        .items
+        .iter()
+        .filter_map(|(at, p)| match p {
+            Primitive::Circle { center, radius, .. } if *radius < 12.0 => {
+                let f = layers.iter().find(|l| l.index == at.layer)?.layer.features.get(at.feature)?;
+                (f.kind() == FeatureKind::Site && f.name().is_some()).then_some(*center)
+            }
+            _ => None,
+        })
+        .collect();
+    let suggested_detail = super::detail::crowded(&markers, &transform, 24.0);
+    let detail_box = match spec.detail {
+        Some(DetailBox::Box(b)) => Some(b),
+        Some(DetailBox::Auto) => suggested_detail,
+        None => None,
     };
+    let detail = detail_box.and_then(|b| {
+        let max = [frame.w * 0.36, frame.h * 0.5];
+        let cost = |r: &Rect| coverage(&first, &r.expanded(6.0));
+        super::detail::place(super::detail::world_box(b), &transform, frame_size, pad, max, &taken, cost)
+            .map_err(|why| notices.push(format!("detail inset: {why}")))
+            .ok()
+    });
 
     // Basemap names, kept off the overlays; none over online tiles, which have their own.
     let mut overlays: Vec<Rect> = vec![attribution.1];
@@ -406,6 +434,7 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
     overlays.extend(locator.iter().map(|l| l.rect));
     overlays.extend(pinned_rects.iter().copied());
     overlays.extend(stamp.iter().map(|s| s.1));
+    overlays.extend(detail.iter().map(|d| d.rect));
     let names = if tiles {
         Vec::new()
     } else {
@@ -460,6 +489,10 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
             ships.items.push(Item::Shape(Primitive::Circle { center, radius: 6.5, fill: style::INK, stroke }));
         }
         groups.push(ships);
+    }
+    if let Some(d) = &detail {
+        let names = if tiles { Vec::new() } else { PlaceName::from_basemap(Basemap::embedded().labels(d.region, d.zoom)) };
+        groups.extend(detail_groups(&ty, d, &transform, &inputs, highlight, &names));
     }
     if let Some((g, _)) = stamp {
         groups.push(g);
@@ -551,6 +584,8 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
         meta: Meta { title, subtitle, source, credit, attribution: attributions, alt_text },
         notices,
         theme: spec.theme,
+        detail,
+        suggested_detail,
     };
     spec.theme.apply(&mut page);
     Ok(page)
@@ -1262,6 +1297,49 @@ fn scale_bar(ty: &Type, t: &ScreenTransform, frame: [f32; 2], pad: f32) -> Optio
         g.items.push(label(n, x0, rect.y + inner + 2.0 * row + note_h / 2.0 - 1.0, note_size, FOOTER_COLOR));
     }
     Some((g, rect))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Detail inset
+
+/// The detail inset: its box and a leader on the main map, then the inset itself (basemap,
+/// place names, the case, its scale bar, a frame).
+fn detail_groups(ty: &Type, d: &super::detail::Detail, main: &ScreenTransform, inputs: &[LayerInput], highlight: Highlight, names: &[PlaceName]) -> [Group; 2] {
+    let ink = Stroke::solid(style::INK, 1.2);
+    let a = main.screen_from_world(d.region.min);
+    let b = main.screen_from_world(d.region.max);
+    let mut marker = Group::new("detail-box", "Detail box", Space::Frame);
+    marker.items.push(Item::Shape(Primitive::Line { points: vec![a, [b[0], a[1]], b, [a[0], b[1]], a], stroke: ink }));
+    // The leader joins the box's corner nearest the inset to the inset's nearest corner.
+    let r = d.rect;
+    let inset_corners = [[r.x, r.y], [r.right(), r.y], [r.x, r.bottom()], [r.right(), r.bottom()]];
+    let box_corners = [a, [b[0], a[1]], [a[0], b[1]], b];
+    let dist = |p: Px, q: Px| (p[0] - q[0]).hypot(p[1] - q[1]);
+    if let Some((p, q)) = box_corners.iter().flat_map(|p| inset_corners.iter().map(move |q| (*p, *q))).min_by(|x, y| dist(x.0, x.1).total_cmp(&dist(y.0, y.1))) {
+        marker.items.push(Item::Shape(Primitive::Line { points: vec![p, q], stroke: Stroke::solid(style::INK, 0.9) }));
+    }
+    let mut inset = Group::new("detail-inset", "Detail inset", Space::Frame);
+    inset.items.push(Item::Image(ImageKind::Detail));
+    let size = [r.w, r.h];
+    let built = scene::build(inputs, &d.transform, size, highlight, names);
+    for p in built.background.iter().chain(built.items.iter().map(|(_, p)| p)) {
+        inset.items.extend(super::detail::fit(p.clone(), &r).iter().map(to_item));
+    }
+    if let Some((bar, _)) = scale_bar(ty, &d.transform, size, 6.0 * ty.k) {
+        inset.items.extend(bar.items.into_iter().map(|i| shift(i, [r.x, r.y])));
+    }
+    inset.items.push(Item::Plate(Plate { rect: r, fill: None, stroke: Some(ink), radius: 0.0 }));
+    [marker, inset]
+}
+
+/// An item moved by `d`.
+fn shift(item: Item, d: Px) -> Item {
+    match item {
+        Item::Shape(p) => Item::Shape(offset(p, d)),
+        Item::Text(t) => Item::Text(TextBlock { x: t.x + d[0], baseline: t.baseline + d[1], ..t }),
+        Item::Plate(p) => Item::Plate(Plate { rect: Rect { x: p.rect.x + d[0], y: p.rect.y + d[1], ..p.rect }, ..p }),
+        Item::Image(i) => Item::Image(i),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

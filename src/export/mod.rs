@@ -24,6 +24,7 @@ pub mod alt_text;
 pub mod animate;
 pub mod artboard;
 pub mod colour_check;
+pub mod detail;
 pub mod layout;
 pub mod pdf;
 pub mod png;
@@ -150,6 +151,31 @@ pub struct ExportSpec<'a> {
     pub moment: Option<animate::Moment>,
     /// A light or dark page.
     pub theme: theme::Theme,
+    /// A magnified inset of a box ([`detail`]).
+    pub detail: Option<DetailBox>,
+}
+
+/// What a detail inset shows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum DetailBox {
+    /// `[west, south, east, north]` in degrees.
+    Box([f64; 4]),
+    /// Where labelled sites crowd together on the map, if they do.
+    Auto,
+}
+
+impl DetailBox {
+    /// `auto`, or `W,S,E,N`.
+    pub fn parse(s: &str) -> Result<DetailBox, String> {
+        if s.trim().eq_ignore_ascii_case("auto") {
+            return Ok(DetailBox::Auto);
+        }
+        let v: Vec<f64> = s.split(',').map(|p| p.trim().parse::<f64>().map_err(|e| format!("{p:?}: {e}"))).collect::<Result<_, _>>()?;
+        match v[..] {
+            [w, s, e, n] => check_bbox([w, s, e, n]).map(|()| DetailBox::Box([w, s, e, n])).map_err(|e| e.to_string()),
+            _ => Err("expected auto or four numbers: west,south,east,north".into()),
+        }
+    }
 }
 
 impl<'a> ExportSpec<'a> {
@@ -176,6 +202,7 @@ impl<'a> ExportSpec<'a> {
             hidden_overlays: Vec::new(),
             moment: None,
             theme: theme::Theme::Light,
+            detail: None,
         }
     }
 
@@ -204,6 +231,9 @@ impl<'a> ExportSpec<'a> {
             && !(dpi.is_finite() && (1.0..=10_000.0).contains(&dpi))
         {
             return Err(ExportError::Dpi(dpi));
+        }
+        if let Some(DetailBox::Box(b)) = self.detail {
+            check_bbox(b)?;
         }
         match self.extent {
             Extent::Fit => {}
@@ -290,6 +320,8 @@ pub struct Exported {
     /// What the map shows, for screen readers ([`alt_text`]); [`save`] writes it beside the
     /// file.
     pub alt_text: String,
+    /// Where labelled sites crowd together, for a detail inset ([`Page::suggested_detail`]).
+    pub suggested_detail: Option<[f64; 4]>,
 }
 
 /// Lays out and writes the page in `spec.format`.
@@ -308,7 +340,15 @@ pub fn export(spec: &ExportSpec) -> Result<Exported, ExportError> {
         }
         Format::Pdf => (pdf::write(&page, &map, spec.scale, spec.effective_dpi())?, spec.output_size()),
     };
-    Ok(Exported { bytes, format: spec.format, size_px, dpi: spec.effective_dpi(), notices: page.notices, alt_text: page.meta.alt_text })
+    Ok(Exported {
+        bytes,
+        format: spec.format,
+        size_px,
+        dpi: spec.effective_dpi(),
+        notices: page.notices,
+        alt_text: page.meta.alt_text,
+        suggested_detail: page.suggested_detail,
+    })
 }
 
 /// The page and its basemap at `scale`; when the tiles cannot be had, the page laid out again

@@ -164,6 +164,17 @@ pub fn locator_raster(page: &Page, scale: f32) -> Result<Option<Pixmap>, ExportE
     Ok(Some(pixmap))
 }
 
+/// The offline basemap of the detail inset at `scale` (also under online tiles: the inset is
+/// small, and its scale rarely matches the tiles').
+pub fn detail_raster(page: &Page, scale: f32) -> Result<Option<Pixmap>, ExportError> {
+    let Some(d) = &page.detail else { return Ok(None) };
+    let (w, h) = ((d.rect.w * scale).round().max(1.0) as u32, (d.rect.h * scale).round().max(1.0) as u32);
+    let mut pixmap = new_pixmap(w, h)?;
+    let view = RenderView { origin_world: d.region.min, px_per_world: d.transform.px_per_world * f64::from(scale), zoom: d.zoom, pixel_ratio: scale };
+    Basemap::embedded().render_view(&mut pixmap.as_mut(), &view, page.theme.basemap());
+    Ok(Some(pixmap))
+}
+
 /// Paints the page: the frame groups over the basemap raster `map`, then the frame onto the
 /// white page, then the page groups.
 pub fn paint_page(page: &Page, mut map: Pixmap, scale: f32) -> Result<Pixmap, ExportError> {
@@ -172,7 +183,7 @@ pub fn paint_page(page: &Page, mut map: Pixmap, scale: f32) -> Result<Pixmap, Ex
     let mut out = new_pixmap(w, h)?;
     out.fill(color(page.theme.background()));
     let frame = DeviceFrame::of(page, scale);
-    let rasters = Rasters { locator: locator_raster(page, scale)?, overlays: overlay_pixmaps(page) };
+    let rasters = Rasters { locator: locator_raster(page, scale)?, detail: detail_raster(page, scale)?, overlays: overlay_pixmaps(page) };
     let ts_frame = frame.transform(page, scale);
     in_bands(&mut map, |band, top| {
         let ts = ts_frame.post_translate(0.0, -(top as f32));
@@ -239,6 +250,7 @@ fn copy_into(dst: &mut Pixmap, src: &Pixmap, x: i32, y: i32) {
 /// Pictures made once per page, for the items that draw them.
 pub struct Rasters {
     pub locator: Option<Pixmap>,
+    pub detail: Option<Pixmap>,
     /// `Page::overlays`' pictures, premultiplied for tiny-skia (`None`: too small to be one).
     pub overlays: Vec<Option<Pixmap>>,
 }
@@ -334,6 +346,12 @@ fn paint_item(pm: &mut PixmapMut, item: &Item, ts: Transform, rasters: &Rasters,
         Item::Image(ImageKind::Locator) => {
             if let (Some(img), Some(l)) = (&rasters.locator, &page.locator) {
                 let (x, y) = ts.map_point_xy(l.rect.x, l.rect.y);
+                pm.draw_pixmap(x.round() as i32, y.round() as i32, img.as_ref(), &PixmapPaint::default(), Transform::identity(), None);
+            }
+        }
+        Item::Image(ImageKind::Detail) => {
+            if let (Some(img), Some(d)) = (&rasters.detail, &page.detail) {
+                let (x, y) = ts.map_point_xy(d.rect.x, d.rect.y);
                 pm.draw_pixmap(x.round() as i32, y.round() as i32, img.as_ref(), &PixmapPaint::default(), Transform::identity(), None);
             }
         }

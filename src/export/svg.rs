@@ -52,7 +52,13 @@ pub fn write(page: &Page, map: &tiny_skia::Pixmap, scale: f32) -> Result<String,
     let _ = writeln!(s, r##"<rect id="page" x="0" y="0" width="{}" height="{}" fill="{}"/>"##, num(w), num(h), page.theme.background().to_hex_rgb());
 
     let locator = raster::locator_raster(page, scale)?;
-    let images = Images { map: png_data_uri(map)?, locator: locator.as_ref().map(png_data_uri).transpose()?, overlays: overlay_images(page) };
+    let detail = raster::detail_raster(page, scale)?;
+    let images = Images {
+        map: png_data_uri(map)?,
+        locator: locator.as_ref().map(png_data_uri).transpose()?,
+        detail: detail.as_ref().map(png_data_uri).transpose()?,
+        overlays: overlay_images(page),
+    };
     let _ = writeln!(
         s,
         r#"<g id="map" inkscape:groupmode="layer" inkscape:label="Map" transform="translate({} {})" clip-path="url(#map-clip)">"#,
@@ -73,6 +79,7 @@ pub fn write(page: &Page, map: &tiny_skia::Pixmap, scale: f32) -> Result<String,
 struct Images {
     map: String,
     locator: Option<String>,
+    detail: Option<String>,
     /// Each overlay drawn through its mesh into a picture of the part of the frame it covers
     /// (at 2 pixels per layout pixel): `x, y, w, h` in frame pixels and the data URI.
     overlays: Vec<Option<([f32; 4], String)>>,
@@ -126,6 +133,19 @@ fn group(s: &mut String, g: &Group, page: &Page, images: &Images, depth: usize) 
                     num(page.frame.h),
                     images.map
                 );
+            }
+            Item::Image(ImageKind::Detail) => {
+                if let (Some(uri), Some(d)) = (&images.detail, &page.detail) {
+                    let r = d.rect;
+                    let _ = write!(
+                        s,
+                        r#"<image x="{}" y="{}" width="{}" height="{}" preserveAspectRatio="none" xlink:href="{uri}"/>"#,
+                        num(r.x),
+                        num(r.y),
+                        num(r.w),
+                        num(r.h)
+                    );
+                }
             }
             Item::Image(ImageKind::Overlay(i)) => {
                 if let Some(Some(([x, y, w, h], uri))) = images.overlays.get(*i) {

@@ -25,6 +25,10 @@ pub struct ExportDialog {
     pub use_time_range: bool,
     /// A dark page (dark basemap, light text).
     pub dark: bool,
+    /// A magnified inset: `auto` (where labelled sites crowd) or `W,S,E,N`; empty for none.
+    pub detail: String,
+    /// Where the page finds labelled sites crowding (the box to offer for an inset).
+    suggested_detail: Option<[f64; 4]>,
     preview: Option<TextureHandle>,
     preview_key: String,
     pub message: Option<String>,
@@ -43,6 +47,8 @@ impl Default for ExportDialog {
             current_view: true,
             use_time_range: true,
             dark: false,
+            detail: String::new(),
+            suggested_detail: None,
             preview: None,
             preview_key: String::new(),
             message: None,
@@ -74,6 +80,7 @@ impl ExportDialog {
         }
         spec.time_range = if self.use_time_range { time_range } else { None };
         spec.theme = if self.dark { export::theme::Theme::Dark } else { export::theme::Theme::Light };
+        spec.detail = export::DetailBox::parse(&self.detail).ok();
         self.artboard.apply(&mut spec, Some(self.scale), None);
         spec.format = self.format;
         spec.title = text(&self.title);
@@ -158,15 +165,32 @@ impl ExportDialog {
                     ui.checkbox(&mut self.dark, "Dark page");
                 });
                 ui.end_row();
+                let l = ui.label("Detail inset");
+                ui.horizontal(|ui| {
+                    ui.add(egui::TextEdit::singleline(&mut self.detail).hint_text("none, auto, or W,S,E,N").desired_width(220.0)).labelled_by(l.id);
+                    // The page's own suggestion, when labelled sites crowd together.
+                    if let Some([w, s, e, n]) = self.suggested_detail
+                        && self.detail.trim().is_empty()
+                        && ui.button("Inset where sites crowd").on_hover_text(format!("Labelled sites crowd together in {w},{s},{e},{n}")).clicked()
+                    {
+                        self.detail = format!("{w},{s},{e},{n}");
+                    }
+                    let trimmed = self.detail.trim();
+                    if !trimmed.is_empty() && let Err(e) = export::DetailBox::parse(trimmed) {
+                        ui.colored_label(ui.visuals().error_fg_color, e);
+                    }
+                });
+                ui.end_row();
             });
             let spec = self.spec(layers, map, time_range);
             // The preview follows every change of the page (the map view included).
             let key = format!(
-                "{:?}|{}|{}|{}|{}|{:?}|{:?}|{:?}",
-                spec.extent, self.title, self.subtitle, self.source, self.credit, spec.size, spec.time_range, spec.theme
+                "{:?}|{}|{}|{}|{}|{:?}|{:?}|{:?}|{:?}",
+                spec.extent, self.title, self.subtitle, self.source, self.credit, spec.size, spec.time_range, spec.theme, spec.detail
             );
             if key != self.preview_key || self.preview.is_none() {
                 self.preview_key = key;
+                self.suggested_detail = export::layout(&spec).ok().and_then(|page| page.suggested_detail);
                 self.preview = export::preview(&spec, [520, 400]).ok().map(|p| {
                     let size = [p.width() as usize, p.height() as usize];
                     ctx.load_texture("export-preview", egui::ColorImage::from_rgba_premultiplied(size, p.data()), TextureOptions::LINEAR)
