@@ -19,9 +19,12 @@ pub use crate::fonts::{ASCENT_EM, CENTRE_TO_BASELINE_EM, DESCENT_EM, Fonts, Weig
 
 const ELLIPSIS: char = '…';
 
-/// Glyph outlines by face and glyph, made once.
-fn outlines() -> &'static Mutex<HashMap<(usize, GlyphId), Option<Path>>> {
-    static OUTLINES: OnceLock<Mutex<HashMap<(usize, GlyphId), Option<Path>>>> = OnceLock::new();
+/// Glyph outlines by face and glyph.
+type Outlines = Mutex<HashMap<(usize, GlyphId), Option<Path>>>;
+
+/// The glyph outlines, each made once.
+fn outlines() -> &'static Outlines {
+    static OUTLINES: OnceLock<Outlines> = OnceLock::new();
     OUTLINES.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
