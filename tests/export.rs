@@ -100,6 +100,11 @@ fn assert_golden(name: &str, got: &image::RgbImage) {
     }
 }
 
+/// The notices other than the one that names the map labels left out.
+fn other_than_labels(notices: &[String]) -> Vec<&String> {
+    notices.iter().filter(|n| !n.contains("could not be placed")).collect()
+}
+
 fn png_rgb(bytes: &[u8]) -> image::RgbImage {
     image::load_from_memory(bytes).unwrap().to_rgb8()
 }
@@ -111,7 +116,10 @@ fn golden_1x_png_of_the_sample_case() {
     s.size = [1280, 720];
     let done = export::export(&s).unwrap();
     assert_eq!(done.size_px, [1280, 720]);
-    assert!(done.notices.is_empty(), "{:?}", done.notices);
+    // At the whole route's scale the sites about Vladivostok are one knot of markers: not
+    // every name finds a place there, and the notice says which.
+    let notices = other_than_labels(&done.notices);
+    assert!(notices.is_empty(), "{notices:?}");
     assert_golden("case-1280x720-1x.png", &png_rgb(&done.bytes));
 }
 
@@ -363,6 +371,78 @@ fn texts_never_overlap_at_any_size() {
     }
 }
 
+/// The map's labels as rectangles in frame pixels (measured with the bundled font, from 0.6 em
+/// above to 0.6 em below the centre line), the leaders, and the site markers.
+type LabelGeometry = (Vec<(String, Rect)>, Vec<[[f32; 2]; 2]>, Vec<([f32; 2], f32)>);
+
+fn map_labels(page: &Page) -> LabelGeometry {
+    use portolan::scene::Primitive;
+    fn walk(g: &portolan::export::layout::Group, out: &mut Vec<(String, Item)>) {
+        out.extend(g.items.iter().map(|i| (g.id.clone(), i.clone())));
+        for c in &g.children {
+            walk(c, out);
+        }
+    }
+    let mut items = Vec::new();
+    for g in page.groups.iter().filter(|g| g.space == Space::Frame) {
+        walk(g, &mut items);
+    }
+    let f = portolan::export::text::fonts();
+    let (mut labels, mut leaders, mut markers) = (Vec::new(), Vec::new(), Vec::new());
+    for (id, item) in items {
+        match item {
+            Item::Text(t) if id == "labels" => {
+                let w = f.width(&t.lines[0], t.size, t.weight);
+                let centre = t.baseline - t.size * portolan::export::text::CENTRE_TO_BASELINE_EM;
+                labels.push((t.lines[0].clone(), Rect { x: t.line_x(w), y: centre - 0.6 * t.size, w, h: 1.2 * t.size }));
+            }
+            Item::Shape(Primitive::Line { points, .. }) if id == "labels" => leaders.push([points[0], points[1]]),
+            Item::Shape(Primitive::Circle { center, radius, stroke, .. }) if id.ends_with("-sites") && radius <= 16.0 => {
+                markers.push((center, radius + stroke.map_or(0.0, |s| s.width / 2.0)));
+            }
+            _ => {}
+        }
+    }
+    (labels, leaders, markers)
+}
+
+#[test]
+fn map_labels_overlap_no_label_or_marker_and_stay_in_the_frame() {
+    let layer = sample();
+    for size in [[1920, 1080], [1200, 800]] {
+        let mut s = spec(&layer);
+        s.size = size;
+        s.extent = Extent::Fit;
+        let page = export::layout(&s).unwrap();
+        let (labels, leaders, markers) = map_labels(&page);
+        assert!(labels.len() >= 8, "{size:?}: most sites keep their label: {labels:?}");
+        assert!(markers.len() >= labels.len(), "{size:?}: {} markers", markers.len());
+        let frame = Rect { x: 0.0, y: 0.0, w: page.frame.w, h: page.frame.h };
+        for (i, (a, ra)) in labels.iter().enumerate() {
+            assert!(ra.x >= frame.x && ra.y >= frame.y && ra.right() <= frame.right() && ra.bottom() <= frame.bottom(), "{size:?}: {a} leaves the map frame: {ra:?} {frame:?}");
+            for (b, rb) in &labels[i + 1..] {
+                assert!(!ra.intersects(rb), "{size:?}: label {a} overlaps {b}: {ra:?} {rb:?}");
+            }
+            for (c, r) in &markers {
+                let q = [c[0].clamp(ra.x, ra.right()), c[1].clamp(ra.y, ra.bottom())];
+                assert!((q[0] - c[0]).hypot(q[1] - c[1]) >= *r, "{size:?}: label {a} covers the marker at {c:?}: {ra:?}");
+            }
+            for [p, q] in &leaders {
+                // Sampled along the leader: no point of it inside another label.
+                let inside = (0..=20).map(|k| k as f32 / 20.0).any(|t| ra.contains([p[0] + (q[0] - p[0]) * t, p[1] + (q[1] - p[1]) * t]));
+                assert!(!inside, "{size:?}: a leader crosses label {a}: {p:?} {q:?} {ra:?}");
+            }
+        }
+        // The labels left out are named in a notice.
+        let drawn: Vec<&str> = labels.iter().map(|(t, _)| t.as_str()).collect();
+        let named: Vec<&str> = layer.features.iter().filter(|f| f.kind() == portolan::model::FeatureKind::Site).filter_map(|f| f.name()).collect();
+        if let Some(missing) = named.iter().find(|n| !drawn.contains(n)) {
+            let notice = page.notices.iter().find(|n| n.contains("could not be placed")).unwrap_or_else(|| panic!("{size:?}: no notice for {missing}: {:?}", page.notices));
+            assert!(notice.contains(missing) || notice.contains("more"), "{notice}");
+        }
+    }
+}
+
 #[test]
 fn every_artboard_keeps_its_texts_on_the_page() {
     use portolan::export::artboard::{PRESETS, PageSize};
@@ -569,7 +649,8 @@ fn online_tiles_are_stitched_and_credited() {
     s.size = [800, 500];
     s.basemap = tiles(&template, cache.path());
     let done = export::export(&s).unwrap();
-    assert!(done.notices.is_empty(), "{:?}", done.notices);
+    let notices = other_than_labels(&done.notices);
+    assert!(notices.is_empty(), "{notices:?}");
     let img = png_rgb(&done.bytes);
     let page = export::layout(&s).unwrap();
     // The frame shows the tiles' colour where nothing is drawn on them.
@@ -591,8 +672,9 @@ fn unreachable_tiles_fall_back_to_the_offline_basemap_with_a_notice() {
     s.basemap = tiles(&format!("http://{addr}/{{z}}/{{x}}/{{y}}.png"), cache.path());
     s.format = Format::Svg;
     let done = export::export(&s).unwrap();
-    assert_eq!(done.notices.len(), 1, "{:?}", done.notices);
-    assert!(done.notices[0].contains("offline basemap"), "{:?}", done.notices);
+    let notices = other_than_labels(&done.notices);
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].contains("offline basemap"), "{notices:?}");
     let svg = String::from_utf8(done.bytes).unwrap();
     assert!(svg.contains(">Made with Natural Earth</text>"));
     assert!(!svg.contains("Test tiles"));

@@ -525,6 +525,9 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
         Primitive::Text { text, .. } => fonts().first_missing(text),
         _ => None,
     });
+    if !built.unplaced_labels.is_empty() {
+        notices.push(unplaced_notice(&built.unplaced_labels));
+    }
     if let Some(c) = label_missing {
         notices.push(format!("map labels have characters the bundled fonts cannot draw ({c:?}, U+{:04X}): they are blank in a PNG", c as u32));
     }
@@ -589,6 +592,18 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
     };
     spec.theme.apply(&mut page);
     Ok(page)
+}
+
+/// "3 labels could not be placed without overlapping: A, B, C", naming at most ten.
+fn unplaced_notice(names: &[String]) -> String {
+    const NAMED: usize = 10;
+    let n = names.len();
+    let mut list = names.iter().take(NAMED).map(|s| text::sanitize(s, 80)).collect::<Vec<_>>().join(", ");
+    if n > NAMED {
+        list.push_str(&format!(" and {} more", n - NAMED));
+    }
+    let what = if n == 1 { "label" } else { "labels" };
+    format!("{n} map {what} could not be placed without overlapping another label or a marker, and are left out: {list}")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1120,9 +1135,11 @@ fn to_item(p: &Primitive) -> Item {
 fn case_groups(layers: &[Prepared], built: &scene::Scene) -> Vec<Group> {
     let mut out: Vec<Group> = Vec::new();
     let mut labels = Group::new("labels", "Labels", Space::Frame);
+    // The labels of every layer, leaders first, in one group above them all.
+    labels.items.extend(built.items.get(built.labels_from..).unwrap_or_default().iter().map(|(_, p)| to_item(p)));
     for (n, p) in layers.iter().enumerate() {
         let mut g = Group::new(&format!("layer-{}-{}", n + 1, slug(&p.layer.name)), &p.layer.name, Space::Frame);
-        for (at, prim) in built.items.iter().filter(|(at, _)| at.layer == p.index) {
+        for (at, prim) in built.items.iter().take(built.labels_from).filter(|(at, _)| at.layer == p.index) {
             if matches!(prim, Primitive::Text { .. }) {
                 labels.items.push(to_item(prim));
                 continue;
@@ -1183,16 +1200,12 @@ pub fn slug(s: &str) -> String {
     if out.is_empty() { "x".into() } else { out }
 }
 
-/// The scene's rough text width (`scene::build` places names with it; kept in step by hand).
-fn text_width_estimate(text: &str, size: f32) -> f32 {
-    text.chars().count() as f32 * size * 0.56
-}
-
 /// Whether a basemap name, as the scene would place it, would touch an overlay.
 fn name_hits(n: &PlaceName, t: &ScreenTransform, overlays: &[Rect]) -> bool {
     let p = t.screen_from_lonlat(n.lon, n.lat);
     let s = n.style;
-    let w = text_width_estimate(&n.text, s.size).max(n.secondary.as_deref().map_or(0.0, |x| text_width_estimate(x, s.size * 0.85)));
+    let width = |t: &str, size: f32| fonts().width(t, size, Weight::Regular);
+    let w = width(&n.text, s.size).max(n.secondary.as_deref().map_or(0.0, |x| width(x, s.size * 0.85)));
     let h = s.size * if n.secondary.is_some() { 2.1 } else { 1.2 };
     let x0 = if s.dot_radius > 0.0 { p[0] - s.dot_radius } else { p[0] - w / 2.0 };
     let w = if s.dot_radius > 0.0 { w + 2.0 * s.dot_radius + 4.0 } else { w };

@@ -1,4 +1,5 @@
-//! Text with the bundled fonts: measuring, wrapping, and glyph outlines for the PNG.
+//! Text with the bundled fonts: wrapping, and glyph outlines for the PNG. Measuring is
+//! [`crate::fonts`]' (re-exported here), which the scene places map labels with.
 //!
 //! Noto Sans (regular or bold) draws what it has; Noto Sans Math (arrows, operators: the →
 //! of route names) and the Hangul font (Korean names) are the fallbacks for the rest. Sizes are CSS-like: `size` is the em size in layout pixels, as an SVG
@@ -14,108 +15,28 @@ use std::sync::{Mutex, OnceLock};
 use ab_glyph::{Font, FontRef, GlyphId, OutlineCurve};
 use tiny_skia::{Path, PathBuilder, Transform};
 
-use crate::fonts::{NOTO_HANGUL, NOTO_MATH, NOTO_SANS, NOTO_SANS_BOLD};
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Weight {
-    Regular,
-    Bold,
-}
-
-/// Where the baseline sits below a vertically centred anchor, in ems: half the cap height of
-/// Noto Sans (714/1000), so that capitals and digits centre on the anchor.
-pub const CENTRE_TO_BASELINE_EM: f32 = 0.357;
-/// Ascent of Noto Sans above the baseline, in ems, for laying out lines from their top.
-pub const ASCENT_EM: f32 = 1.069;
-pub const DESCENT_EM: f32 = 0.293;
+pub use crate::fonts::{ASCENT_EM, CENTRE_TO_BASELINE_EM, DESCENT_EM, Fonts, Weight, fonts};
 
 const ELLIPSIS: char = '…';
 
-pub struct Fonts {
-    faces: [FontRef<'static>; 4],
-    outlines: Mutex<HashMap<(usize, GlyphId), Option<Path>>>,
-}
+/// Glyph outlines by face and glyph.
+type Outlines = Mutex<HashMap<(usize, GlyphId), Option<Path>>>;
 
-const REGULAR: usize = 0;
-const BOLD: usize = 1;
-const HANGUL: usize = 2;
-const MATH: usize = 3;
-
-/// The bundled fonts, parsed once.
-pub fn fonts() -> &'static Fonts {
-    static FONTS: OnceLock<Fonts> = OnceLock::new();
-    FONTS.get_or_init(|| {
-        // The bundled fonts are checked by the tests; a failure here is a build mistake.
-        let face = |bytes: &'static [u8]| FontRef::try_from_slice(bytes).expect("the bundled fonts parse");
-        Fonts { faces: [face(NOTO_SANS), face(NOTO_SANS_BOLD), face(NOTO_HANGUL), face(NOTO_MATH)], outlines: Mutex::new(HashMap::new()) }
-    })
-}
-
-/// One glyph placed on a line: which face, which glyph, its x in layout pixels from the start.
-#[derive(Clone, Copy, Debug)]
-struct Placed {
-    face: usize,
-    id: GlyphId,
-    x: f32,
+/// The glyph outlines, each made once.
+fn outlines() -> &'static Outlines {
+    static OUTLINES: OnceLock<Outlines> = OnceLock::new();
+    OUTLINES.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
 impl Fonts {
-    /// The face and glyph for a character: the weight's face, else the fallbacks (regular,
-    /// maths, Hangul), else the weight's face's "missing" glyph.
-    fn pick(&self, c: char, weight: Weight) -> (usize, GlyphId) {
-        let primary = if weight == Weight::Bold { BOLD } else { REGULAR };
-        for face in [primary, REGULAR, MATH, HANGUL] {
-            let id = self.faces[face].glyph_id(c);
-            if id.0 != 0 {
-                return (face, id);
-            }
-        }
-        (primary, GlyphId(0))
-    }
-
-    fn em(&self, face: usize) -> f32 {
-        self.faces[face].units_per_em().unwrap_or(1000.0)
-    }
-
-    fn layout(&self, text: &str, size: f32, weight: Weight) -> (Vec<Placed>, f32) {
-        let mut out = Vec::with_capacity(text.len());
-        let mut x = 0.0f32;
-        let mut prev: Option<(usize, GlyphId)> = None;
-        for c in text.chars() {
-            let (face, id) = self.pick(c, weight);
-            let font = &self.faces[face];
-            let k = size / self.em(face);
-            if let Some((pf, pid)) = prev
-                && pf == face
-            {
-                x += font.kern_unscaled(pid, id) * k;
-            }
-            out.push(Placed { face, id, x });
-            x += font.h_advance_unscaled(id) * k;
-            prev = Some((face, id));
-        }
-        (out, x)
-    }
-
-    /// The first character of `text` that no bundled font can draw (Arabic, Hebrew, Chinese, …),
-    /// if any. Such characters are blank in the PNG.
-    pub fn first_missing(&self, text: &str) -> Option<char> {
-        text.chars().find(|&c| !c.is_whitespace() && !c.is_control() && !is_format(c) && self.pick(c, Weight::Regular).1.0 == 0)
-    }
-
-    /// The advance width of a line of text, in layout pixels.
-    pub fn width(&self, text: &str, size: f32, weight: Weight) -> f32 {
-        self.layout(text, size, weight).1
-    }
-
     /// The outline of a line of text with its start at `x` on the baseline `baseline`, in
     /// layout pixels, then transformed by `ts`. `None` for blank text.
     pub fn path(&self, text: &str, size: f32, weight: Weight, x: f32, baseline: f32, ts: Transform) -> Option<Path> {
         let (glyphs, _) = self.layout(text, size, weight);
         let mut pb = PathBuilder::new();
-        let Ok(mut cache) = self.outlines.lock() else { return None };
+        let Ok(mut cache) = outlines().lock() else { return None };
         for g in glyphs {
-            let outline = cache.entry((g.face, g.id)).or_insert_with(|| glyph_path(&self.faces[g.face], g.id));
+            let outline = cache.entry((g.face, g.id)).or_insert_with(|| glyph_path(self.face(g.face), g.id));
             let Some(outline) = outline else { continue };
             let k = size / self.em(g.face);
             let placed = Transform::from_row(k, 0.0, 0.0, k, x + g.x, baseline).post_concat(ts);
@@ -125,11 +46,6 @@ impl Fonts {
         }
         pb.finish()
     }
-}
-
-/// Invisible formatting characters (bidi marks and embeddings, joiners), which need no glyph.
-fn is_format(c: char) -> bool {
-    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}')
 }
 
 /// A glyph's outline in font units, y down.
@@ -284,19 +200,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn fonts_parse_and_fall_back_to_hangul() {
+    fn outlines_of_every_face() {
         let f = fonts();
-        assert_eq!(f.pick('A', Weight::Regular).0, REGULAR);
-        assert_eq!(f.pick('A', Weight::Bold).0, BOLD);
-        assert_eq!(f.pick('Ж', Weight::Regular).0, REGULAR);
-        assert_eq!(f.pick('나', Weight::Regular).0, HANGUL);
-        assert_eq!(f.pick('→', Weight::Bold).0, MATH);
-        assert!(f.width("Rajin", 10.0, Weight::Regular) > 20.0);
-        assert!(f.width("Rajin", 10.0, Weight::Bold) > f.width("Rajin", 10.0, Weight::Regular));
-        assert!(f.path("나진 Rajin", 12.0, Weight::Regular, 0.0, 10.0, Transform::identity()).is_some());
+        assert!(f.path("나진 Rajin →", 12.0, Weight::Regular, 0.0, 10.0, Transform::identity()).is_some());
         assert!(f.path("   ", 12.0, Weight::Regular, 0.0, 10.0, Transform::identity()).is_none());
-        assert_eq!(f.first_missing("Rajin 나진 Раджин\u{200F}"), None);
-        assert_eq!(f.first_missing("Haifa חיפה"), Some('ח'));
     }
 
     #[test]

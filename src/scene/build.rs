@@ -19,6 +19,12 @@ const VIEW_MARGIN_PX: f32 = 64.0;
 pub struct Scene {
     pub background: Vec<Primitive>,
     pub items: Vec<(FeatureRef, Primitive)>,
+    /// `items[labels_from..]` are the site labels: the leaders of labels moved away from their
+    /// marker, then the texts.
+    pub labels_from: usize,
+    /// The labels that found no place free of other labels and markers inside the view, most
+    /// important first: they are not drawn.
+    pub unplaced_labels: Vec<String>,
 }
 
 /// The layers in drawing order, with what the viewer chose for each.
@@ -110,17 +116,33 @@ pub fn build(layers: &[LayerInput], t: &ScreenTransform, size: Px, highlight: Hi
                 && let Some(p) = first_point(geometry)
             {
                 let anchor = t.screen_from_lonlat(p.x, p.y);
-                if inside(view, anchor) {
+                let text = f.name().unwrap_or_default();
+                if inside([[0.0, 0.0], size], anchor) && !text.is_empty() {
                     let priority = if selected || hovered { 3 } else if style::is_certain(f) { 1 } else { 0 };
-                    labels.push(Label { at, anchor, text: f.name().unwrap_or_default().to_owned(), priority, fade });
+                    let (_, stroke, r) = style::site_marker(f);
+                    let radius = r + stroke.width / 2.0 + if selected || hovered { 4.0 } else { 0.0 };
+                    labels.push(Label { at, anchor, radius, text: text.to_owned(), priority, fade });
                 }
             }
         }
     }
-    let mut taken = place_labels(&mut labels, size[0], &mut items);
+    // Labels keep off every marker (not the large uncertainty circles).
+    let markers: Vec<(Px, f32)> = items
+        .iter()
+        .filter_map(|(pass, _, p)| match p {
+            Primitive::Circle { center, radius, stroke, .. } if *pass == Pass::Marker && *radius <= MAX_MARKER_RADIUS_PX => {
+                Some((*center, radius + stroke.map_or(0.0, |s| s.width / 2.0)))
+            }
+            _ => None,
+        })
+        .collect();
+    let Placement { mut taken, unplaced } = place_labels(&mut labels, size, &markers, &mut items);
+    // Basemap names keep off the labels and the markers too.
+    taken.extend(markers.iter().map(|(c, r)| [[c[0] - r, c[1] - r], [c[0] + r, c[1] + r]]));
     let background = place_names_in_view(place_names, t, size, &mut taken);
     items.sort_by_key(|(pass, _, _)| *pass);
-    Scene { background, items: items.into_iter().map(|(_, at, p)| (at, p)).collect() }
+    let labels_from = items.iter().position(|(pass, _, _)| *pass == Pass::Label).unwrap_or(items.len());
+    Scene { background, items: items.into_iter().map(|(_, at, p)| (at, p)).collect(), labels_from, unplaced_labels: unplaced }
 }
 
 /// The primitives of a layer's pieces in a view (a raster tile of a large layer), back to
@@ -201,7 +223,7 @@ fn place_names_in_view(names: &[PlaceName], t: &ScreenTransform, size: Px, taken
         let s = name.style;
         let (align, anchor) = if s.dot_radius > 0.0 { (Anchor::Left, [p[0] + s.dot_radius + 4.0, p[1]]) } else { (Anchor::Center, p) };
         let second = name.secondary.as_deref().filter(|t| !t.is_empty());
-        let w = text_width_estimate(&name.text, s.size).max(second.map_or(0.0, |t| text_width_estimate(t, s.size * 0.85)));
+        let w = text_width(&name.text, s.size).max(second.map_or(0.0, |t| text_width(t, s.size * 0.85)));
         let h = s.size * if second.is_some() { 2.1 } else { 1.2 };
         let x0 = if align == Anchor::Left { anchor[0] } else { anchor[0] - w / 2.0 };
         let y0 = anchor[1] - s.size * 0.6;
@@ -223,7 +245,7 @@ fn place_names_in_view(names: &[PlaceName], t: &ScreenTransform, size: Px, taken
 }
 
 fn overlaps(taken: &[[Px; 2]], r: [Px; 2]) -> bool {
-    taken.iter().any(|t| r[0][0] < t[1][0] && r[1][0] > t[0][0] && r[0][1] < t[1][1] && r[1][1] > t[0][1])
+    taken.iter().any(|t| rects_overlap(r, *t))
 }
 
 fn inside(view: [Px; 2], p: Px) -> bool {
@@ -517,48 +539,265 @@ fn arrows(pts: &[Px], view: [Px; 2]) -> Vec<[Px; 3]> {
 struct Label {
     at: FeatureRef,
     anchor: Px,
+    /// The marker's radius, outline and selection halo included.
+    radius: f32,
     text: String,
     priority: u8,
     fade: f32,
 }
 
-/// Rough text width, the same for every backend so that they keep the same labels.
-pub fn text_width_estimate(text: &str, size: f32) -> f32 {
-    text.chars().count() as f32 * size * 0.56
+/// Circles wider than this are uncertainty circles, not markers (which labels keep off).
+pub(super) const MAX_MARKER_RADIUS_PX: f32 = 16.0;
+/// Between a marker's edge and its label's text.
+const LABEL_GAP_PX: f32 = 4.0;
+/// Kept free around a label's text (its halo, and air between labels).
+const LABEL_PAD_PX: f32 = 2.0;
+/// A label's text box is this many ems high, centred on its anchor (the glyphs of Noto Sans
+/// reach from 0.59 em above the centre to 0.61 em below it).
+const LABEL_HEIGHT_EM: f32 = 1.2;
+/// Where a label may go around its marker, in cartographic order of preference: right, left,
+/// upper right, lower right, upper left, lower left, above, below (unit vectors, y down).
+const DIRECTIONS: [[f32; 2]; 8] = {
+    const D: f32 = std::f32::consts::FRAC_1_SQRT_2;
+    [[1.0, 0.0], [-1.0, 0.0], [D, -D], [D, D], [-D, -D], [-D, D], [0.0, -1.0], [0.0, 1.0]]
+};
+/// On the rings further out, after those: the directions half-way between them, nearer the
+/// horizontal first (more heights for a label beside a knot of markers).
+const BETWEEN: [[f32; 2]; 8] = {
+    const C: f32 = 0.923_879_5; // cos 22.5°
+    const S: f32 = 0.382_683_43; // sin 22.5°
+    [[C, -S], [C, S], [-C, -S], [-C, S], [S, -C], [S, C], [-S, -C], [-S, C]]
+};
+/// The distances tried, in multiples of the nearest one (the marker's radius and the gap):
+/// next to the marker, then further out with a leader (up to about 80 pixels away).
+const RINGS: [f32; 8] = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0];
+
+/// Markers nearer than this to a label's marker crowd it, the more the nearer (see
+/// [`place_labels`]).
+const CROWD_PX: f32 = 40.0;
+
+/// The width of a label's text: the bundled font's, as the exports set it (the window's egui
+/// sets the same font within a pixel).
+pub fn text_width(text: &str, size: f32) -> f32 {
+    crate::fonts::fonts().width(text, size, crate::fonts::Weight::Regular)
 }
 
-/// Keeps the labels that do not overlap a more important one, right of their marker, and
-/// returns the space they take.
-fn place_labels(labels: &mut [Label], view_width: f32, items: &mut Vec<(Pass, FeatureRef, Primitive)>) -> Vec<[Px; 2]> {
-    labels.sort_by_key(|l| std::cmp::Reverse(l.priority));
-    let size = style::LABEL_SIZE;
-    let mut taken: Vec<[Px; 2]> = Vec::new();
-    for l in labels.iter().filter(|l| !l.text.is_empty()) {
-        let w = text_width_estimate(&l.text, size);
-        let right = [l.anchor[0] + 10.0, l.anchor[1]];
-        let left = [l.anchor[0] - 10.0, l.anchor[1]];
-        let rect_of = |x0: f32| [[x0 - 2.0, l.anchor[1] - size * 0.7], [x0 + w + 2.0, l.anchor[1] + size * 0.7]];
-        // Right of the marker, or left of it when that runs off the view.
-        let (anchor, align, rect) = if right[0] + w > view_width && left[0] - w >= 0.0 {
-            (left, Anchor::Right, rect_of(left[0] - w))
-        } else {
-            (right, Anchor::Left, rect_of(right[0]))
-        };
-        if overlaps(&taken, rect) && l.priority < 3 {
-            continue;
+/// A label's place: its text box (without pad), the anchor and alignment of its text, and
+/// the leader from the marker when it sits further out.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Spot {
+    rect: [Px; 2],
+    anchor: Px,
+    align: Anchor,
+    leader: Option<[Px; 2]>,
+}
+
+/// The places tried for a text box of `w`×`h` around a marker at `c` of `radius`, in order:
+/// the eight [`DIRECTIONS`] next to the marker, then on each ring further out those and the
+/// eight [`BETWEEN`] them. The box touches the point at that distance in that direction with
+/// its nearest side or corner (a box right or left of the marker is centred on it in height).
+fn candidates(c: Px, radius: f32, w: f32, h: f32) -> impl Iterator<Item = Spot> {
+    let near = radius + LABEL_GAP_PX;
+    RINGS.into_iter().flat_map(move |ring| {
+        let between: &'static [[f32; 2]] = if ring > 1.0 { &BETWEEN } else { &[] };
+        DIRECTIONS.iter().chain(between).map(move |u| {
+            let p = [c[0] + u[0] * near * ring, c[1] + u[1] * near * ring];
+            let x0 = match u[0] {
+                v if v > 0.3 => p[0],
+                v if v < -0.3 => p[0] - w,
+                _ => p[0] - w / 2.0,
+            };
+            let y0 = match u[1] {
+                v if v > 0.5 => p[1],
+                v if v < -0.5 => p[1] - h,
+                _ => p[1] - h / 2.0,
+            };
+            let rect = [[x0, y0], [x0 + w, y0 + h]];
+            let (align, x) = match u[0] {
+                v if v > 0.3 => (Anchor::Left, x0),
+                v if v < -0.3 => (Anchor::Right, x0 + w),
+                _ => (Anchor::Center, x0 + w / 2.0),
+            };
+            let leader = (ring > 1.0).then(|| leader(c, radius, rect));
+            Spot { rect, anchor: [x, y0 + h / 2.0], align, leader }
+        })
+    })
+}
+
+/// A leader from the edge of a marker at `c` to a little short of the nearest point of `rect`.
+fn leader(c: Px, radius: f32, rect: [Px; 2]) -> [Px; 2] {
+    let p = [c[0].clamp(rect[0][0], rect[1][0]), c[1].clamp(rect[0][1], rect[1][1])];
+    let len = ((p[0] - c[0]).powi(2) + (p[1] - c[1]).powi(2)).sqrt().max(1e-3);
+    let u = [(p[0] - c[0]) / len, (p[1] - c[1]) / len];
+    let (from, to) = (radius + 1.0, (len - 2.0).max(radius + 1.0));
+    [[c[0] + u[0] * from, c[1] + u[1] * from], [c[0] + u[0] * to, c[1] + u[1] * to]]
+}
+
+fn padded(r: [Px; 2], pad: f32) -> [Px; 2] {
+    [[r[0][0] - pad, r[0][1] - pad], [r[1][0] + pad, r[1][1] + pad]]
+}
+
+/// What labels keep off, in a grid of cells so that each test looks at the few things near it
+/// (a few hundred labels, each trying up to 120 places among a few hundred markers).
+struct Obstacles {
+    cell: f32,
+    cols: usize,
+    rows: usize,
+    cells: Vec<Vec<u32>>,
+    shapes: Vec<Shape>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Shape {
+    /// A placed label, padded.
+    Rect([Px; 2]),
+    /// A marker.
+    Circle(Px, f32),
+    /// A leader.
+    Segment(Px, Px),
+}
+
+impl Shape {
+    fn bounds(&self) -> [Px; 2] {
+        match *self {
+            Shape::Rect(r) => r,
+            Shape::Circle(c, r) => [[c[0] - r, c[1] - r], [c[0] + r, c[1] + r]],
+            Shape::Segment(a, b) => [[a[0].min(b[0]), a[1].min(b[1])], [a[0].max(b[0]), a[1].max(b[1])]],
         }
-        taken.push(rect);
-        let text = Primitive::Text {
-            anchor,
-            align,
-            text: l.text.clone(),
-            size,
-            color: style::LABEL,
-            halo: style::LABEL_HALO,
-        };
-        items.push((Pass::Label, l.at, fade(text, l.fade)));
     }
-    taken
+}
+
+impl Obstacles {
+    fn new(size: Px) -> Self {
+        // About 64 pixels a cell, at most 128 cells a side.
+        let cell = (size[0].max(size[1]) / 128.0).max(64.0);
+        let (cols, rows) = (((size[0] / cell).ceil() as usize).max(1), ((size[1] / cell).ceil() as usize).max(1));
+        Obstacles { cell, cols, rows, cells: vec![Vec::new(); cols * rows], shapes: Vec::new() }
+    }
+
+    /// The cells a box touches (clamped to the grid: things off the view land in edge cells).
+    fn cells(&self, b: [Px; 2]) -> impl Iterator<Item = usize> + use<> {
+        let idx = |v: f32, n: usize| ((v / self.cell).floor().max(0.0) as usize).min(n - 1);
+        let (c0, c1, r0, r1, cols) = (idx(b[0][0], self.cols), idx(b[1][0], self.cols), idx(b[0][1], self.rows), idx(b[1][1], self.rows), self.cols);
+        (r0..=r1).flat_map(move |r| (c0..=c1).map(move |c| r * cols + c))
+    }
+
+    fn add(&mut self, s: Shape) {
+        let i = self.shapes.len() as u32;
+        self.shapes.push(s);
+        for c in self.cells(s.bounds()) {
+            self.cells[c].push(i);
+        }
+    }
+
+    /// Whether anything for which `counts` holds lies in the cells of `b` and `hits`.
+    fn any(&self, b: [Px; 2], mut hits: impl FnMut(&Shape) -> bool) -> bool {
+        self.cells(b).any(|c| self.cells[c].iter().any(|&i| hits(&self.shapes[i as usize])))
+    }
+
+    /// Whether a box overlaps a placed label, a marker or a leader.
+    fn hits_rect(&self, r: [Px; 2]) -> bool {
+        self.any(r, |s| match *s {
+            Shape::Rect(t) => rects_overlap(r, t),
+            Shape::Circle(c, radius) => {
+                let q = [c[0].clamp(r[0][0], r[1][0]), c[1].clamp(r[0][1], r[1][1])];
+                (q[0] - c[0]).powi(2) + (q[1] - c[1]).powi(2) < radius * radius
+            }
+            Shape::Segment(a, b) => clip(a, [f64::from(b[0] - a[0]), f64::from(b[1] - a[1])], r).is_some(),
+        })
+    }
+
+    /// Whether a leader from a marker at `c` crosses a placed label, another leader or, when
+    /// `markers` is on, another marker.
+    fn hits_leader(&self, l: [Px; 2], c: Px, markers: bool) -> bool {
+        let [a, b] = l;
+        self.any(Shape::Segment(a, b).bounds(), |s| match *s {
+            Shape::Rect(r) => clip(a, [f64::from(b[0] - a[0]), f64::from(b[1] - a[1])], r).is_some(),
+            // Markers under this one (at the same place) do not count.
+            Shape::Circle(m, radius) => {
+                markers && (m[0] - c[0]).powi(2) + (m[1] - c[1]).powi(2) > radius * radius && segment_distance(m, a, b) < radius
+            }
+            Shape::Segment(p, q) => segments_cross(a, b, p, q),
+        })
+    }
+}
+
+fn rects_overlap(a: [Px; 2], b: [Px; 2]) -> bool {
+    a[0][0] < b[1][0] && a[1][0] > b[0][0] && a[0][1] < b[1][1] && a[1][1] > b[0][1]
+}
+
+fn segment_distance(p: Px, a: Px, b: Px) -> f32 {
+    let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+    let len2 = dx * dx + dy * dy;
+    let t = if len2 <= f32::EPSILON { 0.0 } else { (((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2).clamp(0.0, 1.0) };
+    ((p[0] - a[0] - t * dx).powi(2) + (p[1] - a[1] - t * dy).powi(2)).sqrt()
+}
+
+fn segments_cross(a: Px, b: Px, p: Px, q: Px) -> bool {
+    let side = |o: Px, u: Px, v: Px| (u[0] - o[0]) * (v[1] - o[1]) - (u[1] - o[1]) * (v[0] - o[0]);
+    let (d1, d2, d3, d4) = (side(p, q, a), side(p, q, b), side(a, b, p), side(a, b, q));
+    d1 * d2 < 0.0 && d3 * d4 < 0.0
+}
+
+/// Where the labels went: the space they take (padded, leaders left out) and the texts of
+/// those that found no place.
+struct Placement {
+    taken: Vec<[Px; 2]>,
+    unplaced: Vec<String>,
+}
+
+/// Places the labels, most important first, each at the first place around its marker (see
+/// [`candidates`]) that lies inside the view and touches no placed label, no marker and no
+/// leader; a label moved out to a ring gets a leader that crosses no label and no other leader,
+/// and no other marker unless there is no place where it would not. A label
+/// with no such place is left out, unless it is selected or hovered (priority 3): that one
+/// takes its first place in view regardless.
+fn place_labels(labels: &mut [Label], size: Px, markers: &[(Px, f32)], items: &mut Vec<(Pass, FeatureRef, Primitive)>) -> Placement {
+    // Most important first; among equals, those in the thick of a knot of markers first, while
+    // their leaders still have a way out between the labels of the markers around them.
+    let crowd = |l: &Label| {
+        let near: f32 = markers.iter().map(|(c, _)| (CROWD_PX - (c[0] - l.anchor[0]).hypot(c[1] - l.anchor[1])).max(0.0)).sum();
+        (near * 16.0) as u32
+    };
+    labels.sort_by_cached_key(|l| (std::cmp::Reverse(l.priority), std::cmp::Reverse(crowd(l))));
+    let font_size = style::LABEL_SIZE;
+    let h = font_size * LABEL_HEIGHT_EM;
+    let mut obstacles = Obstacles::new(size);
+    for &(c, r) in markers {
+        obstacles.add(Shape::Circle(c, r));
+    }
+    let in_view = |r: [Px; 2]| r[0][0] >= 0.0 && r[0][1] >= 0.0 && r[1][0] <= size[0] && r[1][1] <= size[1];
+    let (mut taken, mut unplaced, mut leaders, mut texts) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for l in labels.iter() {
+        let w = text_width(&l.text, font_size);
+        let free = |s: &Spot, markers: bool| {
+            let r = padded(s.rect, LABEL_PAD_PX);
+            in_view(r) && !obstacles.hits_rect(r) && s.leader.is_none_or(|ld| !obstacles.hits_leader(ld, l.anchor, markers))
+        };
+        // A leader that crosses other markers (inside a knot of them) only when there is no
+        // other way.
+        let mut spot = candidates(l.anchor, l.radius, w, h).find(|s| free(s, true)).or_else(|| candidates(l.anchor, l.radius, w, h).find(|s| free(s, false)));
+        if spot.is_none() && l.priority >= 3 {
+            let near: Vec<Spot> = candidates(l.anchor, l.radius, w, h).take(DIRECTIONS.len()).collect();
+            spot = near.iter().copied().find(|s| in_view(padded(s.rect, LABEL_PAD_PX))).or(near.first().copied());
+        }
+        let Some(spot) = spot else {
+            unplaced.push(l.text.clone());
+            continue;
+        };
+        let rect = padded(spot.rect, LABEL_PAD_PX);
+        obstacles.add(Shape::Rect(rect));
+        taken.push(rect);
+        if let Some([a, b]) = spot.leader {
+            obstacles.add(Shape::Segment(a, b));
+            leaders.push((l.at, fade(Primitive::Line { points: vec![a, b], stroke: style::LEADER }, l.fade)));
+        }
+        let text = Primitive::Text { anchor: spot.anchor, align: spot.align, text: l.text.clone(), size: font_size, color: style::LABEL, halo: style::LABEL_HALO };
+        texts.push((l.at, fade(text, l.fade)));
+    }
+    // Leaders under every text.
+    items.extend(leaders.into_iter().chain(texts).map(|(at, p)| (Pass::Label, at, p)));
+    Placement { taken, unplaced }
 }
 
 #[cfg(test)]
@@ -685,6 +924,152 @@ mod tests {
         let no_case = Layer { case: None, ..case_layer() };
         let scene = build(&[LayerInput { mark_unsourced: true, ..LayerInput::new(0, &no_case, 1.0) }], &t, size, Highlight::default(), &[]);
         assert!(!scene.items.iter().any(|(_, p)| is_mark(p)));
+    }
+
+    fn label(feature: usize, anchor: Px, text: &str, priority: u8) -> Label {
+        Label { at: FeatureRef { layer: 0, feature }, anchor, radius: 6.25, text: text.into(), priority, fade: 1.0 }
+    }
+
+    /// The text box of a placed label, as `place_labels` measures it.
+    fn text_rect(p: &Primitive) -> Option<[Px; 2]> {
+        let Primitive::Text { anchor, align, text, size, .. } = p else { return None };
+        let w = text_width(text, *size);
+        let x0 = match align {
+            Anchor::Left => anchor[0],
+            Anchor::Center => anchor[0] - w / 2.0,
+            Anchor::Right => anchor[0] - w,
+        };
+        let h = size * LABEL_HEIGHT_EM / 2.0;
+        Some([[x0, anchor[1] - h], [x0 + w, anchor[1] + h]])
+    }
+
+    #[test]
+    fn candidates_go_round_the_marker_in_cartographic_order_then_further_out() {
+        let c = [100.0, 100.0];
+        let (w, h) = (50.0, 15.6);
+        let spots: Vec<Spot> = candidates(c, 6.0, w, h).collect();
+        assert_eq!(spots.len(), 8 + 16 * (RINGS.len() - 1));
+        let near = 6.0 + LABEL_GAP_PX;
+        let centre = |s: &Spot| [(s.rect[0][0] + s.rect[1][0]) / 2.0, (s.rect[0][1] + s.rect[1][1]) / 2.0];
+        // Right, left, upper right, lower right, upper left, lower left, above, below.
+        let sides: Vec<[i8; 2]> = spots[..8]
+            .iter()
+            .map(|s| {
+                let m = centre(s);
+                let sign = |v: f32| if v.abs() < 0.01 { 0 } else { v.signum() as i8 };
+                [sign(m[0] - c[0]), sign(m[1] - c[1])]
+            })
+            .collect();
+        assert_eq!(sides, [[1, 0], [-1, 0], [1, -1], [1, 1], [-1, -1], [-1, 1], [0, -1], [0, 1]]);
+        // Next to the marker: the text starts (or ends) the gap beyond its edge, and has no leader.
+        assert_eq!((spots[0].rect[0][0], spots[0].align, spots[0].anchor), (c[0] + near, Anchor::Left, [c[0] + near, c[1]]));
+        assert_eq!((spots[1].rect[1][0], spots[1].align, spots[1].anchor), (c[0] - near, Anchor::Right, [c[0] - near, c[1]]));
+        assert_eq!((spots[6].rect[1][1], spots[6].align), (c[1] - near, Anchor::Center));
+        assert_eq!(spots[7].rect[0][1], c[1] + near);
+        assert!(spots[..8].iter().all(|s| s.leader.is_none()));
+        // The diagonal places touch the marker's circle of `near` at their corner.
+        let corner = [spots[2].rect[0][0], spots[2].rect[1][1]];
+        assert!((((corner[0] - c[0]).powi(2) + (corner[1] - c[1]).powi(2)).sqrt() - near).abs() < 0.01);
+        // Then, on rings twice, three times… as far, the same order and the directions half-way
+        // between them, with leaders from the marker's edge to the text.
+        for (ring, chunk) in spots[8..].chunks(16).enumerate() {
+            assert_eq!(chunk[0].rect[0][0], c[0] + near * (ring as f32 + 2.0));
+            assert_eq!(chunk[0].anchor[1], c[1]);
+            let between = chunk[8].anchor;
+            assert!(between[0] > c[0] + near && between[1] < c[1] && between[1] > chunk[2].anchor[1], "right and a little up: {between:?}");
+        }
+        let [a, b] = spots[8].leader.unwrap();
+        assert_eq!(a, [c[0] + 7.0, c[1]]);
+        assert_eq!(b, [c[0] + 2.0 * near - 2.0, c[1]]);
+        let [a, b] = spots[10].leader.unwrap();
+        assert!(a[0] > c[0] && a[1] < c[1] && b[0] < spots[10].rect[0][0] && b[1] > spots[10].rect[1][1], "up and right: {a:?} {b:?}");
+    }
+
+    #[test]
+    fn labels_take_the_first_free_place_most_important_first() {
+        let size = [400.0, 300.0];
+        let mut items = Vec::new();
+        // A marker right of A's marker takes its right place; B's label is more important and
+        // takes the right place of its own even though A's marker came first.
+        let markers = [([100.0, 100.0], 6.25), ([130.0, 100.0], 6.25), ([390.0, 200.0], 6.25)];
+        let mut labels = vec![label(0, [100.0, 100.0], "Alpha", 0), label(1, [130.0, 100.0], "Bravo", 1), label(2, [390.0, 200.0], "Charlie", 0)];
+        let placed = place_labels(&mut labels, size, &markers, &mut items);
+        assert!(placed.unplaced.is_empty());
+        let texts: Vec<(&str, Anchor, Px)> = items
+            .iter()
+            .filter_map(|(_, _, p)| if let Primitive::Text { text, align, anchor, .. } = p { Some((text.as_str(), *align, *anchor)) } else { None })
+            .collect();
+        assert_eq!(texts[0], ("Bravo", Anchor::Left, [130.0 + 10.25, 100.0]));
+        assert_eq!(texts[1], ("Alpha", Anchor::Right, [100.0 - 10.25, 100.0]), "left: Bravo's marker is on its right");
+        assert_eq!(texts[2], ("Charlie", Anchor::Right, [390.0 - 10.25, 200.0]), "left at the view's right edge");
+        assert_eq!(placed.taken.len(), 3);
+    }
+
+    #[test]
+    fn a_knot_of_markers_gets_leaders_and_no_label_overlaps_anything() {
+        let size = [600.0, 400.0];
+        let names = ["Rajin (Najin) port", "Tumangang", "Khasan", "Dunai naval port", "Fokino (Pacific Fleet base, ZATO)", "Strelok Bay", "Vladivostok"];
+        let anchors: Vec<Px> = (0..names.len()).map(|i| [300.0 + (i as f32 * 7.0) % 16.0, 200.0 + i as f32 * 3.5]).collect();
+        let markers: Vec<(Px, f32)> = anchors.iter().map(|a| (*a, 6.25)).collect();
+        let mut labels: Vec<Label> = names.iter().zip(&anchors).enumerate().map(|(i, (n, a))| label(i, *a, n, 0)).collect();
+        let mut items = Vec::new();
+        let placed = place_labels(&mut labels, size, &markers, &mut items);
+        assert!(placed.unplaced.is_empty(), "{:?}", placed.unplaced);
+        let rects: Vec<[Px; 2]> = items.iter().filter_map(|(_, _, p)| text_rect(p)).collect();
+        assert_eq!(rects.len(), names.len());
+        let leaders: Vec<[Px; 2]> = items.iter().filter_map(|(_, _, p)| if let Primitive::Line { points, .. } = p { Some([points[0], points[1]]) } else { None }).collect();
+        assert!(!leaders.is_empty(), "labels moved away from the knot have leaders");
+        // Leaders come first, under the texts, drawn thin and grey.
+        let first_text = items.iter().position(|(_, _, p)| matches!(p, Primitive::Text { .. })).unwrap();
+        assert!(items[..first_text].iter().all(|(_, _, p)| matches!(p, Primitive::Line { stroke, .. } if *stroke == style::LEADER)));
+        for (i, r) in rects.iter().enumerate() {
+            assert!(r[0][0] >= 0.0 && r[0][1] >= 0.0 && r[1][0] <= size[0] && r[1][1] <= size[1]);
+            for q in &rects[i + 1..] {
+                assert!(!rects_overlap(*r, *q), "{r:?} {q:?}");
+            }
+            for (c, radius) in &markers {
+                let q = [c[0].clamp(r[0][0], r[1][0]), c[1].clamp(r[0][1], r[1][1])];
+                assert!((q[0] - c[0]).hypot(q[1] - c[1]) >= *radius, "a label over a marker: {r:?} {c:?}");
+            }
+            for [a, b] in &leaders {
+                assert!(clip(*a, [f64::from(b[0] - a[0]), f64::from(b[1] - a[1])], *r).is_none(), "a leader crosses a label: {a:?} {b:?} {r:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn labels_with_no_room_are_listed_not_drawn_unless_selected() {
+        // A view too narrow for the long name either side or above.
+        let size = [160.0, 60.0];
+        let long = "Yegorlykskaya airfield used as ammunition store (town-level placeholder)";
+        let mut labels = vec![label(0, [80.0, 30.0], long, 0), label(1, [20.0, 30.0], "Ok", 0)];
+        let mut items = Vec::new();
+        let placed = place_labels(&mut labels, size, &[([80.0, 30.0], 6.25), ([20.0, 30.0], 6.25)], &mut items);
+        assert_eq!(placed.unplaced, [long]);
+        assert_eq!(items.len(), 1, "only the short label is drawn");
+        // Selected (priority 3), it is drawn all the same, next to its marker.
+        let mut labels = vec![label(0, [80.0, 30.0], long, 3)];
+        let mut items = Vec::new();
+        let placed = place_labels(&mut labels, size, &[([80.0, 30.0], 6.25)], &mut items);
+        assert!(placed.unplaced.is_empty());
+        assert!(matches!(&items[0].2, Primitive::Text { anchor, .. } if *anchor == [90.25, 30.0]));
+    }
+
+    #[test]
+    fn scenes_list_unplaced_labels_and_where_the_labels_start() {
+        let layer = case_layer();
+        let size = [800.0, 600.0];
+        let t = view_at(132.5, 43.0, 7, size);
+        let mut named = layer.clone();
+        for (i, f) in named.features.iter_mut().enumerate().take(2) {
+            f.properties.insert("name".into(), serde_json::json!(format!("Site {i}")));
+        }
+        let scene = build(&[LayerInput::new(0, &named, 1.0)], &t, size, Highlight::default(), &[]);
+        assert!(scene.unplaced_labels.is_empty());
+        let labels: Vec<&Primitive> = scene.items[scene.labels_from..].iter().map(|(_, p)| p).collect();
+        assert_eq!(labels.len(), 2);
+        assert!(labels.iter().all(|p| matches!(p, Primitive::Text { .. })));
+        assert!(!scene.items[..scene.labels_from].iter().any(|(_, p)| matches!(p, Primitive::Text { .. })));
     }
 
     #[test]

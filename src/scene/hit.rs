@@ -1,12 +1,9 @@
 //! Which feature is under the pointer, tested against what was drawn.
 
-use super::build::text_width_estimate;
+use super::build::{MAX_MARKER_RADIUS_PX, text_width};
 use super::{Anchor, Primitive, Px, Scene};
 use crate::index::spatial::contains;
 use crate::model::FeatureRef;
-
-/// Markers and labels wider than this are uncertainty circles, not something to click.
-const MAX_MARKER_RADIUS: f32 = 16.0;
 
 /// The feature drawn nearest to `pos`, within `tolerance` pixels. Markers and labels win over
 /// lines, lines over the inside of polygons.
@@ -26,11 +23,11 @@ pub fn hit_test(scene: &Scene, pos: Px, tolerance: f32) -> Option<FeatureRef> {
     };
     for (at, prim) in &scene.items {
         match prim {
-            Primitive::Circle { center, radius, .. } if *radius <= MAX_MARKER_RADIUS => {
+            Primitive::Circle { center, radius, .. } if *radius <= MAX_MARKER_RADIUS_PX => {
                 consider(3, (dist(pos, *center) - radius).max(0.0), *at);
             }
             Primitive::Text { anchor, align, text, size, .. } => {
-                let w = text_width_estimate(text, *size);
+                let w = text_width(text, *size);
                 let x0 = match align {
                     Anchor::Left => anchor[0],
                     Anchor::Center => anchor[0] - w / 2.0,

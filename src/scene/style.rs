@@ -22,6 +22,8 @@ pub const SELECTION_HALO: Rgba = YELLOW;
 pub const LABEL: Rgba = INK;
 pub const LABEL_HALO: Rgba = Rgba([255, 255, 255, 220]);
 pub const LABEL_SIZE: f32 = 13.0;
+/// The thin line from a marker to its label when the label had to be moved away from it.
+pub const LEADER: Stroke = Stroke::solid(Rgba::rgb(0x6b, 0x6b, 0x6b), 0.75);
 
 /// Lines whose course is schematic or inferred are drawn lighter than observed ones.
 pub fn is_certain(f: &Feature) -> bool {
