@@ -26,6 +26,7 @@ mod prepare;
 pub mod raster;
 pub mod svg;
 pub mod text;
+pub mod video;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
