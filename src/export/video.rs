@@ -121,8 +121,8 @@ fn encode_run(
     fps: f32,
 ) -> Result<Vec<(Vec<u8>, bool)>, ExportError> {
     let config = EncoderConfig::new()
-        // Screen content (OpenH264 has no non-real-time variant of it): its tools suit pages
-        // of flat colour and text. It has no adaptive quantisation or background detection.
+        // Screen content: its tools suit pages of flat colour and text. (OpenH264 refuses the
+        // non-real-time usage types.) It has no adaptive quantisation or background detection.
         .usage_type(UsageType::ScreenContentRealTime)
         .adaptive_quantization(false)
         .background_detection(false)
