@@ -52,7 +52,6 @@ fn frame(page: &Pixmap, i: usize) -> Pixmap {
     let mut pm = page.clone();
     let t = i as f32 / (FRAMES - 1) as f32;
     let mut paint = Paint::default();
-    paint.anti_alias = true;
 
     // The route sailed so far, and the ship at its head.
     let (x0, y0, x1, y1) = (300.0, 700.0, 1500.0, 300.0);

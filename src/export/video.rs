@@ -79,7 +79,7 @@ pub fn mp4(frames: &[Pixmap], fps: f32) -> Result<Vec<u8>, ExportError> {
 
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let runs = cores.min(schedule.len() / MIN_RUN).max(1);
-    let encoded: Vec<Result<Vec<(Vec<u8>, bool)>, ExportError>> = std::thread::scope(|scope| {
+    let encoded: Vec<Result<Run, ExportError>> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..runs)
             .map(|r| {
                 let part = &schedule[r * schedule.len() / runs..(r + 1) * schedule.len() / runs];
@@ -112,14 +112,12 @@ fn err(msg: impl Into<String>) -> ExportError {
     ExportError::Encode(format!("MP4 video: {}", msg.into()))
 }
 
-/// Encodes `part` (consecutive entries of the schedule) with an encoder of its own: one
-/// Annex B access unit per entry, and whether it is a key frame (the first always is).
-fn encode_run(
-    frames: &[Pixmap],
-    part: &[(usize, f64)],
-    (w, h): (u32, u32),
-    fps: f32,
-) -> Result<Vec<(Vec<u8>, bool)>, ExportError> {
+/// An encoded run of frames: each frame's Annex B access unit, and whether it is a key frame.
+type Run = Vec<(Vec<u8>, bool)>;
+
+/// Encodes `part` (consecutive entries of the schedule) with an encoder of its own; the first
+/// frame is always a key frame.
+fn encode_run(frames: &[Pixmap], part: &[(usize, f64)], (w, h): (u32, u32), fps: f32) -> Result<Run, ExportError> {
     let config = EncoderConfig::new()
         // Screen content: its tools suit pages of flat colour and text. (OpenH264 refuses the
         // non-real-time usage types.) It has no adaptive quantisation or background detection.
