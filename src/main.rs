@@ -100,21 +100,21 @@ struct ExportArgs {
     /// Files to draw, back to front: case files, GeoJSON, KML/KMZ, GPX, CSV.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// The file to write: .png, .svg or .pdf (or .gif with --animate). Written whole or not at
-    /// all, with its alt text beside it (map.png.txt).
-    #[arg(long, value_name = "map.png|map.svg|map.pdf|route.gif", value_parser = parse_out)]
+    /// The file to write: .png, .svg or .pdf (or .gif or .mp4 with --animate). Written whole or
+    /// not at all, with its alt text beside it (map.png.txt).
+    #[arg(long, value_name = "map.png|map.svg|map.pdf|route.gif|route.mp4", value_parser = parse_out)]
     out: PathBuf,
     /// Animate the timeline over this ISO 8601 range, one frame per --step: the case as it was
     /// on each day, routes growing with a ship at their head, sites fading in as they become
-    /// known, a date stamp with the events of the step. Written as a GIF.
+    /// known, a date stamp with the events of the step. Written as a GIF or an MP4 (H.264).
     #[arg(long, value_name = "START/END", value_parser = parse_time_range, conflicts_with_all = ["artboards", "time_range"])]
     animate: Option<portolan::model::time::DateRange>,
-    /// Time between frames of --animate: days, weeks or months (1d, 2w, 1mo).
-    #[arg(long, value_name = "STEP", default_value = "1w", value_parser = portolan::export::animate::Step::parse)]
-    step: portolan::export::animate::Step,
-    /// Frames per second of --animate.
-    #[arg(long, default_value_t = 2.0)]
-    fps: f32,
+    /// Time between frames of --animate: days, weeks or months (1d, 2w, 1mo; default 1w).
+    #[arg(long, value_name = "STEP", value_parser = portolan::export::animate::Step::parse, requires = "animate")]
+    step: Option<portolan::export::animate::Step>,
+    /// Frames per second of --animate (default 2).
+    #[arg(long, requires = "animate")]
+    fps: Option<f32>,
     /// Show at least this box, in degrees (west,south,east,north).
     #[arg(long, value_name = "LON0,LAT0,LON1,LAT1", value_parser = parse_bbox, allow_hyphen_values = true, conflicts_with = "fit")]
     bbox: Option<[f64; 4]>,
@@ -182,12 +182,16 @@ enum BasemapArg {
 
 fn parse_out(s: &str) -> Result<PathBuf, String> {
     let path = PathBuf::from(s);
-    let gif = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gif"));
     match portolan::export::Format::from_path(&path) {
         Some(_) => Ok(path),
-        None if gif => Ok(path),
-        None => Err("the output must end in .png, .svg, .pdf or (with --animate) .gif".into()),
+        None if is_animation(&path) => Ok(path),
+        None => Err("the output must end in .png, .svg, .pdf or (with --animate) .gif or .mp4".into()),
     }
+}
+
+/// A file name an animation is written to.
+fn is_animation(path: &std::path::Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gif") || e.eq_ignore_ascii_case("mp4"))
 }
 
 fn parse_numbers(s: &str) -> Result<Vec<f64>, String> {
@@ -412,10 +416,10 @@ fn export(args: Box<ExportArgs>, online: bool) -> ExitCode {
     if matches!(size, PageSize::Mm(_)) && args.scale.is_some() {
         return fail("a page in millimetres takes its resolution from --dpi, not --scale".into());
     }
-    let gif = args.out.extension().is_some_and(|e| e.eq_ignore_ascii_case("gif"));
     if let Some(range) = args.animate {
         size.apply(&mut spec, args.scale.unwrap_or(1.0), args.dpi);
-        let anim = export::animate::Animation { range, step: args.step, fps: args.fps };
+        let (step, fps) = (args.step.unwrap_or(export::animate::Step::Weeks(1)), args.fps.unwrap_or(2.0));
+        let anim = export::animate::Animation { range, step, fps };
         let started = std::time::Instant::now();
         return match export::animate::save(&spec, &anim, &args.out) {
             Ok(done) => {
@@ -427,7 +431,7 @@ fn export(args: Box<ExportArgs>, online: bool) -> ExitCode {
                     "wrote {} ({} frames of {w}×{h} px, {:.1} s long, made in {:.1} s) and its alt text {}",
                     args.out.display(),
                     done.frames,
-                    done.frames as f32 / args.fps,
+                    done.frames as f32 / fps,
                     started.elapsed().as_secs_f32(),
                     export::alt_text_path(&args.out).display()
                 );
@@ -435,8 +439,8 @@ fn export(args: Box<ExportArgs>, online: bool) -> ExitCode {
             }
             Err(e) => fail(e.to_string()),
         };
-    } else if gif {
-        return fail("a .gif is an animation: give --animate START/END (and --step, --fps)".into());
+    } else if is_animation(&args.out) {
+        return fail(format!("{} is an animation: give --animate START/END (and --step, --fps)", args.out.display()));
     }
     // One page, or one per artboard, each written whole before the next.
     let pages: Vec<(PathBuf, ExportSpec)> = if args.artboards.is_empty() {

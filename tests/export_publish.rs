@@ -341,3 +341,33 @@ fn detail_inset_of_peter_the_great_gulf() {
     assert!(page.notices.iter().any(|n| n.starts_with("detail inset: ") && n.contains("magnified only")), "{:?}", page.notices);
     assert!(DetailBox::parse("1,2,3").is_err() && DetailBox::parse("auto") == Ok(DetailBox::Auto));
 }
+
+#[test]
+fn animated_mp4_is_read_by_ffprobe() {
+    let dir = out_dir("mp4");
+    let out = dir.join("route.mp4");
+    let case = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/dprk-russia-2023.portolan.geojson");
+    let run = Command::new(BIN)
+        .args(["export", case.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .args(["--animate", "2023-09-01/2023-10-27", "--step", "1w", "--fps", "4", "--size", "640x400"])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let probe = Command::new("ffprobe")
+        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
+        .args(["-show_entries", "stream=codec_name,width,height,nb_read_frames", "-show_entries", "format=duration", "-of", "csv=p=0"])
+        .arg(&out)
+        .output()
+        .unwrap_or_else(|e| panic!("ffprobe is needed for this test (Debian package ffmpeg): {e}"));
+    let text = String::from_utf8_lossy(&probe.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    // Weekly from Friday 1 September to Friday 27 October: nine frames.
+    assert_eq!(lines.first().copied(), Some("h264,640,400,9"), "{text}");
+    let duration: f64 = lines[1].trim().parse().unwrap();
+    assert!((duration - 9.0 / 4.0).abs() < 0.05, "{duration}");
+    // Without --animate an .mp4 is refused; --step alone too.
+    let run = Command::new(BIN).args(["export", case.to_str().unwrap(), "--out", out.to_str().unwrap()]).output().unwrap();
+    assert_eq!(run.status.code(), Some(1));
+    let run = Command::new(BIN).args(["export", case.to_str().unwrap(), "--out", "x.png", "--step", "1d"]).output().unwrap();
+    assert_eq!(run.status.code(), Some(2));
+}

@@ -1,4 +1,4 @@
-//! Animated maps of the timeline: one page per step of a period, written as a GIF.
+//! Animated maps of the timeline: one page per step of a period, written as a GIF or an MP4.
 //!
 //! Every frame is the same page (laid out once for the whole case, so the map, the legend and
 //! the texts stand still) with the case as it was on the frame's day ([`Moment`]): sites and
@@ -6,7 +6,8 @@
 //! along their line through their period with a ship marker at the head of the trail, and a
 //! stamp in the map's corner gives the date and the events of the step. Undated features are
 //! always there. Frames are painted on every core; the GIF is written by the `gif` crate with
-//! one palette of 256 colours for all frames (NeuQuant, `color_quant`).
+//! one palette of 256 colours for all frames (NeuQuant, `color_quant`), the MP4 by
+//! [`super::video`] (OpenH264 built from source).
 
 use std::path::Path;
 
@@ -239,10 +240,10 @@ pub fn gif(spec: &ExportSpec, anim: &Animation) -> Result<Animated, ExportError>
     let mut bytes = Vec::new();
     {
         let palette: Vec<u8> = palette.iter().flatten().copied().collect();
-        let mut encoder = ::gif::Encoder::new(&mut bytes, w16, h16, &palette).map_err(|e| ExportError::Encode(e.to_string()))?;
-        encoder.set_repeat(::gif::Repeat::Infinite).map_err(|e| ExportError::Encode(e.to_string()))?;
+        let mut encoder = ::gif::Encoder::new(&mut bytes, w16, h16, &palette).map_err(|e| ExportError::Encode(format!("GIF: {e}")))?;
+        encoder.set_repeat(::gif::Repeat::Infinite).map_err(|e| ExportError::Encode(format!("GIF: {e}")))?;
         for f in &frames {
-            encoder.write_frame(f).map_err(|e| ExportError::Encode(e.to_string()))?;
+            encoder.write_frame(f).map_err(|e| ExportError::Encode(format!("GIF: {e}")))?;
         }
     }
     Ok(Animated { bytes, frames: frames.len(), size_px: [w, h], notices: first.notices, alt_text: first.meta.alt_text })
@@ -319,13 +320,37 @@ fn paint_all<T: Send>(specs: &[ExportSpec], to_frame: impl Fn(tiny_skia::Pixmap)
     all.into_iter().map(|(_, f)| f).collect()
 }
 
-/// Writes the animation to `path` (.gif) atomically, with its alt text beside it.
+/// Paints every frame (on every core) and encodes them as an MP4 video (H.264, [`super::video`]).
+/// The frames are held until they are encoded: a minute of 1080p at 2 frames per second is
+/// 120 frames, 1 GB; more is refused.
+pub fn mp4(spec: &ExportSpec, anim: &Animation) -> Result<Animated, ExportError> {
+    const MAX_BYTES: u64 = 1 << 30;
+    spec.validate()?;
+    let specs = frame_specs(spec, anim);
+    let [w, h] = spec.output_size();
+    let bytes = specs.len() as u64 * u64::from(w) * u64::from(h) * 4;
+    if bytes > MAX_BYTES {
+        return Err(ExportError::Animation(format!(
+            "{} frames of {w}x{h} pixels are {} MB, more than {} MB: use a longer --step or a smaller --size",
+            specs.len(),
+            bytes >> 20,
+            MAX_BYTES >> 20
+        )));
+    }
+    let first = super::layout(&specs[0])?;
+    let frames = paint_all(&specs, |p| p)?;
+    let bytes = super::video::mp4(&frames, anim.fps)?;
+    Ok(Animated { bytes, frames: frames.len(), size_px: [w & !1, h & !1], notices: first.notices, alt_text: first.meta.alt_text })
+}
+
+/// Writes the animation to `path` (.gif or .mp4) atomically, with its alt text beside it.
 pub fn save(spec: &ExportSpec, anim: &Animation, path: &Path) -> Result<Animated, ExportError> {
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    if ext != "gif" {
-        return Err(ExportError::Animation(format!("{}: an animation is written as .gif", path.display())));
-    }
-    let done = gif(spec, anim)?;
+    let done = match ext.as_str() {
+        "gif" => gif(spec, anim)?,
+        "mp4" => mp4(spec, anim)?,
+        _ => return Err(ExportError::Animation(format!("{}: an animation is written as .gif or .mp4", path.display()))),
+    };
     crate::io::save_atomic(path, &done.bytes).map_err(|source| ExportError::Write { path: path.to_owned(), source })?;
     let alt = super::alt_text_path(path);
     let text = format!("{}\nAn animation of {} frames, {} to {}.\n", done.alt_text.trim_end(), done.frames, anim.range.first, anim.range.last);

@@ -33,6 +33,7 @@ pub mod raster;
 pub mod svg;
 pub mod text;
 pub mod theme;
+pub mod video;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -293,7 +294,7 @@ pub enum ExportError {
     PageTooSmall,
     #[error("cannot allocate a {0}x{1} picture")]
     Allocation(u32, u32),
-    #[error("cannot encode the PNG: {0}")]
+    #[error("cannot encode: {0}")]
     Encode(String),
     #[error("unknown output format for {0:?}: use .png, .svg or .pdf")]
     UnknownFormat(PathBuf),

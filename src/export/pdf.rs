@@ -24,9 +24,9 @@ pub fn write(page: &Page, map: &tiny_skia::Pixmap, scale: f32, dpi: f32) -> Resu
     let svg = super::svg::write(page, map, scale)?;
     let mut options = usvg::Options { font_family: FAMILY.to_owned(), ..usvg::Options::default() };
     options.fontdb = fonts();
-    let tree = usvg::Tree::from_str(&svg, &options).map_err(|e| ExportError::Encode(format!("the page's SVG: {e}")))?;
+    let tree = usvg::Tree::from_str(&svg, &options).map_err(|e| ExportError::Encode(format!("PDF: the page's SVG: {e}")))?;
     let (chunk, drawing) = svg2pdf::to_chunk(&tree, svg2pdf::ConversionOptions::default())
-        .map_err(|e| ExportError::Encode(format!("cannot write the PDF: {e}")))?;
+        .map_err(|e| ExportError::Encode(format!("PDF: {e}")))?;
 
     let mut next = Ref::new(1);
     let [catalog, pages, page_id, content_id, info] = std::array::from_fn(|_| next.bump());

@@ -20,7 +20,7 @@ pub fn pixels_per_metre(dpi: f32) -> u32 {
 
 /// Encodes an opaque pixmap as an RGB PNG at `dpi`, with the page's texts.
 pub fn encode(pixmap: &tiny_skia::Pixmap, dpi: f32, meta: &Meta) -> Result<Vec<u8>, ExportError> {
-    let err = |e: png::EncodingError| ExportError::Encode(e.to_string());
+    let err = |e: png::EncodingError| ExportError::Encode(format!("PNG: {e}"));
     let (w, h) = (pixmap.width(), pixmap.height());
     let mut out = Vec::new();
     {
@@ -52,7 +52,7 @@ pub fn encode(pixmap: &tiny_skia::Pixmap, dpi: f32, meta: &Meta) -> Result<Vec<u
             for (dst, px) in row.chunks_exact_mut(3).zip(src.chunks_exact(4)) {
                 dst.copy_from_slice(&px[..3]);
             }
-            stream.write_all(&row).map_err(|e| ExportError::Encode(e.to_string()))?;
+            stream.write_all(&row).map_err(|e| ExportError::Encode(format!("PNG: {e}")))?;
         }
         stream.finish().map_err(err)?;
         writer.finish().map_err(err)?;
