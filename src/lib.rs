@@ -11,6 +11,7 @@ pub mod document;
 pub mod index;
 pub mod io;
 pub mod model;
+pub mod painter;
 pub mod projection;
 pub mod scene;
 pub mod tiles;

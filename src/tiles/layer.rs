@@ -9,7 +9,7 @@
 
 use tiny_skia::{Pixmap, Transform};
 
-use crate::export::raster::paint_primitive;
+use crate::painter::paint_primitive;
 use crate::index::LayerIndex;
 use crate::model::Layer;
 use crate::projection::tile_world_bounds;
