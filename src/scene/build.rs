@@ -118,7 +118,16 @@ pub fn build(layers: &[LayerInput], t: &ScreenTransform, size: Px, highlight: Hi
                 let anchor = t.screen_from_lonlat(p.x, p.y);
                 let text = f.name().unwrap_or_default();
                 if inside([[0.0, 0.0], size], anchor) && !text.is_empty() {
-                    let priority = if selected || hovered { 3 } else if style::is_certain(f) { 1 } else { 0 };
+                    // Selected first, then the sites the case documents most (five events or
+                    // more: where the story happens), then the other certain ones.
+                    let documented = f.list_prop("event_ids").len() >= 5;
+                    let priority = if selected || hovered {
+                        3
+                    } else if style::is_certain(f) {
+                        1 + u8::from(documented)
+                    } else {
+                        0
+                    };
                     let (_, stroke, r) = style::site_marker(f);
                     let radius = r + stroke.width / 2.0 + if selected || hovered { 4.0 } else { 0.0 };
                     labels.push(Label { at, anchor, radius, text: text.to_owned(), priority, fade });
