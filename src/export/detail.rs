@@ -127,24 +127,41 @@ pub fn fit(p: Primitive, rect: &Rect) -> Vec<Primitive> {
     }
 }
 
-/// The box around sites whose markers crowd together on the main map (three or more within
-/// `radius_px` of each other), padded, as `[west, south, east, north]`: what a detail inset
-/// should show. The crowd with the most sites wins.
+/// The box around sites whose markers crowd together on the main map (three or more, each
+/// within `radius_px` of another: a knot grows through its neighbours), padded, as
+/// `[west, south, east, north]`: what a detail inset should show. The biggest knot wins.
 pub fn crowded(markers: &[Px], t: &ScreenTransform, radius_px: f32) -> Option<[f64; 4]> {
     let near = |a: Px, b: Px| (a[0] - b[0]).hypot(a[1] - b[1]) <= radius_px;
-    let best = markers
-        .iter()
-        .map(|&m| markers.iter().copied().filter(|&o| near(m, o)).collect::<Vec<Px>>())
-        .filter(|crowd| crowd.len() >= 3)
-        .max_by_key(|crowd| crowd.len())?;
+    // Knots: the connected groups of the "near" relation (a few dozen markers at most).
+    let mut knot = vec![usize::MAX; markers.len()];
+    for start in 0..markers.len() {
+        if knot[start] != usize::MAX {
+            continue;
+        }
+        knot[start] = start;
+        let mut stack = vec![start];
+        while let Some(i) = stack.pop() {
+            for j in 0..markers.len() {
+                if knot[j] == usize::MAX && near(markers[i], markers[j]) {
+                    knot[j] = start;
+                    stack.push(j);
+                }
+            }
+        }
+    }
+    let biggest = (0..markers.len()).max_by_key(|k| knot.iter().filter(|&&x| x == *k).count())?;
+    let best: Vec<Px> = markers.iter().zip(&knot).filter(|(_, k)| **k == biggest).map(|(m, _)| *m).collect();
+    if best.len() < 3 {
+        return None;
+    }
     let (mut min, mut max) = ([f32::MAX; 2], [f32::MIN; 2]);
     for p in &best {
         min = [min[0].min(p[0]), min[1].min(p[1])];
         max = [max[0].max(p[0]), max[1].max(p[1])];
     }
-    // Room for the markers' labels and some context: the crowd's size again on every side,
-    // and at least a few pixels' worth.
-    let margin = ((max[0] - min[0]).max(max[1] - min[1])).max(radius_px / 2.0);
+    // Room for the markers' labels and some context: a third of the knot's size on every
+    // side, at least half the crowding distance.
+    let margin = ((max[0] - min[0]).max(max[1] - min[1]) / 3.0).max(radius_px / 2.0);
     let (west, north) = t.lonlat_from_screen([min[0] - margin, min[1] - margin]);
     let (east, south) = t.lonlat_from_screen([max[0] + margin, max[1] + margin]);
     let round = |v: f64| (v * 100.0).round() / 100.0;

@@ -414,7 +414,7 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
             _ => None,
         })
         .collect();
-    let suggested_detail = super::detail::crowded(&markers, &transform, 24.0);
+    let suggested_detail = super::detail::crowded(&markers, &transform, 40.0);
     let detail_box = match spec.detail {
         Some(DetailBox::Box(b)) => Some(b),
         Some(DetailBox::Auto) => suggested_detail,
@@ -525,8 +525,19 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
         Primitive::Text { text, .. } => fonts().first_missing(text),
         _ => None,
     });
-    if !built.unplaced_labels.is_empty() {
-        notices.push(unplaced_notice(&built.unplaced_labels));
+    // Names the detail inset shows are not lost.
+    let in_inset: Vec<&str> = groups
+        .iter()
+        .filter(|g| g.id == "detail-inset")
+        .flat_map(|g| &g.items)
+        .filter_map(|i| match i {
+            Item::Text(t) => t.lines.first().map(String::as_str),
+            _ => None,
+        })
+        .collect();
+    let unplaced: Vec<String> = built.unplaced_labels.iter().filter(|n| !in_inset.contains(&n.as_str())).cloned().collect();
+    if !unplaced.is_empty() {
+        notices.push(unplaced_notice(&unplaced));
     }
     if let Some(c) = label_missing {
         notices.push(format!("map labels have characters the bundled fonts cannot draw ({c:?}, U+{:04X}): they are blank in a PNG", c as u32));
