@@ -235,15 +235,32 @@ pub fn gif(spec: &ExportSpec, anim: &Animation) -> Result<Animated, ExportError>
                 *cache.entry(key).or_insert_with(|| nearest(&palette, key))
             })
             .collect();
-        ::gif::Frame { width: w16, height: h16, buffer: indices.into(), delay, ..::gif::Frame::default() }
+        indices
     })?;
     let mut bytes = Vec::new();
     {
         let palette: Vec<u8> = palette.iter().flatten().copied().collect();
         let mut encoder = ::gif::Encoder::new(&mut bytes, w16, h16, &palette).map_err(|e| ExportError::Encode(format!("GIF: {e}")))?;
         encoder.set_repeat(::gif::Repeat::Infinite).map_err(|e| ExportError::Encode(format!("GIF: {e}")))?;
-        for f in &frames {
-            encoder.write_frame(f).map_err(|e| ExportError::Encode(format!("GIF: {e}")))?;
+        for (i, indices) in frames.iter().enumerate() {
+            // After the first frame, only the rectangle that changed (the stamp, the heads of
+            // the routes, what appeared), kept over the frame before: a page stands still.
+            let [x, y, w, h] = if i == 0 { [0, 0, w16, h16] } else { changed(&frames[i - 1], indices, w16, h16) };
+            let buffer: Vec<u8> = (y..y + h).flat_map(|row| {
+                let at = usize::from(row) * usize::from(w16) + usize::from(x);
+                indices[at..at + usize::from(w)].iter().copied()
+            }).collect();
+            let frame = ::gif::Frame {
+                left: x,
+                top: y,
+                width: w,
+                height: h,
+                buffer: buffer.into(),
+                delay,
+                dispose: ::gif::DisposalMethod::Keep,
+                ..::gif::Frame::default()
+            };
+            encoder.write_frame(&frame).map_err(|e| ExportError::Encode(format!("GIF: {e}")))?;
         }
     }
     Ok(Animated { bytes, frames: frames.len(), size_px: [w, h], notices: first.notices, alt_text: first.meta.alt_text })
@@ -276,6 +293,26 @@ fn palette(frame: &tiny_skia::Pixmap, theme: super::theme::Theme) -> Vec<[u8; 3]
     ];
     let learnt = color_quant::NeuQuant::new(3, 256 - fixed.len(), frame.data()).color_map_rgb();
     fixed.iter().map(|c| [c.0[0], c.0[1], c.0[2]]).chain(learnt.chunks_exact(3).map(|c| [c[0], c[1], c[2]])).collect()
+}
+
+/// The smallest rectangle `[x, y, w, h]` holding every pixel that differs between two frames
+/// (a single pixel when none does: a GIF frame cannot be empty).
+fn changed(before: &[u8], after: &[u8], w: u16, h: u16) -> [u16; 4] {
+    let (w, h) = (usize::from(w), usize::from(h));
+    let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
+    for y in 0..h {
+        let (a, b) = (&before[y * w..(y + 1) * w], &after[y * w..(y + 1) * w]);
+        if a == b {
+            continue;
+        }
+        let first = a.iter().zip(b).position(|(p, q)| p != q).unwrap_or(0);
+        let last = w - 1 - a.iter().rev().zip(b.iter().rev()).position(|(p, q)| p != q).unwrap_or(0);
+        (x0, x1, y0, y1) = (x0.min(first), x1.max(last), y0.min(y), y1.max(y));
+    }
+    if x0 > x1 || y0 > y1 {
+        return [0, 0, 1, 1];
+    }
+    [x0 as u16, y0 as u16, (x1 - x0 + 1) as u16, (y1 - y0 + 1) as u16]
 }
 
 /// The palette entry closest to a colour (squared RGB distance).
@@ -384,6 +421,16 @@ mod tests {
         let weeks = Step::Weeks(1).days(DateRange::parse("2023-09-01/2023-09-30").unwrap());
         assert_eq!(weeks.len(), 6);
         assert_eq!(weeks[4], day("2023-09-29"));
+    }
+
+    #[test]
+    fn only_the_changed_rectangle_is_written() {
+        let before = vec![0u8; 6 * 4];
+        let mut after = before.clone();
+        after[6 + 2] = 1;
+        after[2 * 6 + 4] = 1;
+        assert_eq!(changed(&before, &after, 6, 4), [2, 1, 3, 2]);
+        assert_eq!(changed(&before, &before, 6, 4), [0, 0, 1, 1]);
     }
 
     #[test]
