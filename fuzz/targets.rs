@@ -11,8 +11,11 @@ use portolan::index::LayerIndex;
 use portolan::io::{self, Loaded};
 use portolan::projection::tile_world_bounds;
 
+/// A target's name and its function.
+pub type Target = (&'static str, fn(&[u8]));
+
 /// Every target, by the name of its directory in `fuzz/regressions/` and `fuzz/corpus/`.
-pub const TARGETS: [(&str, fn(&[u8])); 7] = [
+pub const TARGETS: [Target; 7] = [
     ("geojson", geojson),
     ("case_file", case_file),
     ("kml", kml),

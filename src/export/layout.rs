@@ -52,6 +52,10 @@ impl Rect {
     pub fn contains(&self, p: Px) -> bool {
         p[0] >= self.x && p[0] <= self.right() && p[1] >= self.y && p[1] <= self.bottom()
     }
+    /// `[x, y, w, h]`.
+    pub fn xywh(&self) -> [f32; 4] {
+        [self.x, self.y, self.w, self.h]
+    }
     pub fn expanded(&self, m: f32) -> Rect {
         Rect { x: self.x - m, y: self.y - m, w: self.w + 2.0 * m, h: self.h + 2.0 * m }
     }

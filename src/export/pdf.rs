@@ -37,7 +37,7 @@ pub fn write(page: &Page, map: &tiny_skia::Pixmap, scale: f32, dpi: f32) -> Resu
     // The SVG's user units are layout pixels; a layout pixel is `scale` device pixels, which
     // print at `dpi`: points = px · scale / dpi · 72.
     let pt = scale / dpi * 72.0;
-    let [w, h] = [page.size[0] as f32 * pt, page.size[1] as f32 * pt];
+    let [w, h] = [page.size[0] * pt, page.size[1] * pt];
     let mut pdf = Pdf::new();
     pdf.catalog(catalog).pages(pages);
     pdf.pages(pages).kids([page_id]).count(1);

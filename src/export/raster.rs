@@ -343,15 +343,13 @@ fn paint_item(pm: &mut PixmapMut, item: &Item, ts: Transform, rasters: &Rasters,
                 paint_overlay(pm, o, picture, ts);
             }
         }
-        Item::Image(ImageKind::Locator) => {
-            if let (Some(img), Some(l)) = (&rasters.locator, &page.locator) {
-                let (x, y) = ts.map_point_xy(l.rect.x, l.rect.y);
-                pm.draw_pixmap(x.round() as i32, y.round() as i32, img.as_ref(), &PixmapPaint::default(), Transform::identity(), None);
-            }
-        }
-        Item::Image(ImageKind::Detail) => {
-            if let (Some(img), Some(d)) = (&rasters.detail, &page.detail) {
-                let (x, y) = ts.map_point_xy(d.rect.x, d.rect.y);
+        Item::Image(kind @ (ImageKind::Locator | ImageKind::Detail)) => {
+            let placed = match kind {
+                ImageKind::Locator => rasters.locator.as_ref().zip(page.locator.as_ref().map(|l| l.rect)),
+                _ => rasters.detail.as_ref().zip(page.detail.as_ref().map(|d| d.rect)),
+            };
+            if let Some((img, r)) = placed {
+                let (x, y) = ts.map_point_xy(r.x, r.y);
                 pm.draw_pixmap(x.round() as i32, y.round() as i32, img.as_ref(), &PixmapPaint::default(), Transform::identity(), None);
             }
         }

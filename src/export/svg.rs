@@ -125,50 +125,21 @@ fn group(s: &mut String, g: &Group, page: &Page, images: &Images, depth: usize) 
             Item::Shape(p) => primitive(s, p),
             Item::Text(t) => text(s, t),
             Item::Plate(p) => plate(s, p),
-            Item::Image(ImageKind::Basemap) => {
-                let _ = write!(
-                    s,
-                    r#"<image x="0" y="0" width="{}" height="{}" preserveAspectRatio="none" xlink:href="{}"/>"#,
-                    num(page.frame.w),
-                    num(page.frame.h),
-                    images.map
-                );
-            }
-            Item::Image(ImageKind::Detail) => {
-                if let (Some(uri), Some(d)) = (&images.detail, &page.detail) {
-                    let r = d.rect;
+            Item::Image(kind) => {
+                let placed = match kind {
+                    ImageKind::Basemap => Some(([0.0, 0.0, page.frame.w, page.frame.h], &images.map)),
+                    ImageKind::Detail => page.detail.as_ref().zip(images.detail.as_ref()).map(|(d, uri)| (d.rect.xywh(), uri)),
+                    ImageKind::Locator => page.locator.as_ref().zip(images.locator.as_ref()).map(|(l, uri)| (l.rect.xywh(), uri)),
+                    ImageKind::Overlay(i) => images.overlays.get(*i).and_then(Option::as_ref).map(|(xywh, uri)| (*xywh, uri)),
+                };
+                if let Some(([x, y, w, h], uri)) = placed {
                     let _ = write!(
                         s,
                         r#"<image x="{}" y="{}" width="{}" height="{}" preserveAspectRatio="none" xlink:href="{uri}"/>"#,
-                        num(r.x),
-                        num(r.y),
-                        num(r.w),
-                        num(r.h)
-                    );
-                }
-            }
-            Item::Image(ImageKind::Overlay(i)) => {
-                if let Some(Some(([x, y, w, h], uri))) = images.overlays.get(*i) {
-                    let _ = write!(
-                        s,
-                        r#"<image x="{}" y="{}" width="{}" height="{}" preserveAspectRatio="none" xlink:href="{uri}"/>"#,
-                        num(*x),
-                        num(*y),
-                        num(*w),
-                        num(*h)
-                    );
-                }
-            }
-            Item::Image(ImageKind::Locator) => {
-                if let (Some(uri), Some(l)) = (&images.locator, &page.locator) {
-                    let r = l.rect;
-                    let _ = write!(
-                        s,
-                        r#"<image x="{}" y="{}" width="{}" height="{}" preserveAspectRatio="none" xlink:href="{uri}"/>"#,
-                        num(r.x),
-                        num(r.y),
-                        num(r.w),
-                        num(r.h)
+                        num(x),
+                        num(y),
+                        num(w),
+                        num(h)
                     );
                 }
             }

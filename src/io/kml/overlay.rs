@@ -102,12 +102,16 @@ fn screen_point(e: &Element) -> ScreenPoint {
     ScreenPoint { x: value("x"), y: value("y"), x_units: units("xunits"), y_units: units("yunits") }
 }
 
+/// Reads an entry of a KMZ by name, counting its inflated bytes into the second argument;
+/// `None` when there is no such entry.
+pub(super) type ArchiveEntry<'a> = dyn FnMut(&str, &mut u64) -> Option<Result<Vec<u8>, String>> + 'a;
+
 /// Where the pictures of one file come from.
 pub(super) struct Pictures<'a> {
     /// The folder of the file, for relative links.
     pub dir: Option<&'a Path>,
     /// Entries of the KMZ the file came from: a link relative to the KML names one.
-    pub archive: Option<&'a mut dyn FnMut(&str, &mut u64) -> Option<Result<Vec<u8>, String>>>,
+    pub archive: Option<&'a mut ArchiveEntry<'a>>,
     pub online: bool,
     /// Bytes of picture files still allowed.
     pub budget: u64,
