@@ -359,3 +359,45 @@ fn the_export_dialog_offers_artboards_pdf_and_a_dark_page() {
     assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
     assert!(dir.path().join("gulf.pdf.txt").is_file());
 }
+
+#[test]
+fn the_export_dialog_animates_the_timeline_without_freezing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = app(Some((132.1, 43.0, 6.0)));
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    h.get_by_label("Export map…").click();
+    h.run_steps(3);
+    h.get_by_label("Animate the timeline").click();
+    h.run_steps(3);
+    {
+        let dialog = h.state_mut().export.as_mut().unwrap();
+        dialog.animation.range = "2023-09/2023-10".into();
+        // A small page, so that the test is quick.
+        dialog.artboard = portolan::export::artboard::preset("mobile").unwrap();
+        dialog.scale = 1.0;
+    }
+    h.run_steps(3);
+    // A frame a week from 1 September to 31 October, at 2 frames a second.
+    h.get_by_label_contains("10 frames, 5.0 s");
+    h.get_by_label("Export animation…");
+    let gif = dir.path().join("route.gif");
+    {
+        let state = h.state_mut();
+        let spec = state.export.as_ref().unwrap().spec(&state.doc.layers, &state.map, None);
+        let mut dialog = state.export.take().unwrap();
+        let anim = dialog.animation(None).unwrap();
+        dialog.animate_to(&spec, &state.doc.layers, anim, gif.clone());
+        assert!(dialog.busy());
+        state.export = Some(dialog);
+    }
+    // The window keeps drawing while the frames are made, and shows the outcome.
+    let started = std::time::Instant::now();
+    while h.state().export.as_ref().is_some_and(|d| d.busy()) && started.elapsed() < std::time::Duration::from_secs(120) {
+        h.run_steps(1);
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let message = h.state().export.as_ref().unwrap().message.clone().unwrap();
+    assert!(message.starts_with("Wrote") && message.contains("10 frames"), "{message}");
+    assert!(std::fs::read(&gif).unwrap().starts_with(b"GIF89a"));
+}

@@ -207,6 +207,32 @@ impl<'a> ExportSpec<'a> {
         }
     }
 
+    /// The same export of other layers (the window hands a copy to a worker thread this way).
+    pub fn with_layers<'b>(&self, layers: Vec<ExportLayer<'b>>) -> ExportSpec<'b> {
+        ExportSpec {
+            layers,
+            only: self.only.clone(),
+            time_range: self.time_range,
+            extent: self.extent,
+            size: self.size,
+            scale: self.scale,
+            dpi: self.dpi,
+            title: self.title.clone(),
+            subtitle: self.subtitle.clone(),
+            source: self.source.clone(),
+            credit: self.credit.clone(),
+            basemap: self.basemap.clone(),
+            format: self.format,
+            legend: self.legend,
+            scale_bar: self.scale_bar,
+            locator: self.locator,
+            hidden_overlays: self.hidden_overlays.clone(),
+            moment: self.moment,
+            theme: self.theme,
+            detail: self.detail,
+        }
+    }
+
     /// The output size in device pixels.
     pub fn output_size(&self) -> [u32; 2] {
         [(self.size[0] as f32 * self.scale).round() as u32, (self.size[1] as f32 * self.scale).round() as u32]

@@ -6,7 +6,10 @@ use egui::{TextureHandle, TextureOptions};
 use crate::document::OpenLayer;
 use super::map_view::MapState;
 use crate::export::artboard::{self, Artboard, PageSize};
-use crate::export::{self, BasemapChoice, ExportLayer, ExportSpec, Extent, Format};
+use std::path::PathBuf;
+
+use crate::export::animate::{Animated, Animation, Step};
+use crate::export::{self, BasemapChoice, ExportError, ExportLayer, ExportSpec, Extent, Format};
 use crate::model::time::DateRange;
 
 pub struct ExportDialog {
@@ -32,6 +35,27 @@ pub struct ExportDialog {
     preview: Option<TextureHandle>,
     preview_key: String,
     pub message: Option<String>,
+    /// The animation of the timeline, written instead of one page when on.
+    pub animation: AnimationChoice,
+    /// An animation being made on a worker thread, and where it goes.
+    job: Option<(std::thread::JoinHandle<Result<Animated, ExportError>>, PathBuf)>,
+}
+
+/// What the Animation section holds.
+pub struct AnimationChoice {
+    pub on: bool,
+    /// `START/END` (ISO 8601); empty: the timeline's range.
+    pub range: String,
+    pub step: Step,
+    pub fps: f32,
+    /// MP4 (H.264) instead of GIF.
+    pub mp4: bool,
+}
+
+impl Default for AnimationChoice {
+    fn default() -> Self {
+        AnimationChoice { on: false, range: String::new(), step: Step::Weeks(1), fps: 2.0, mp4: false }
+    }
 }
 
 impl Default for ExportDialog {
@@ -52,8 +76,20 @@ impl Default for ExportDialog {
             preview: None,
             preview_key: String::new(),
             message: None,
+            animation: AnimationChoice::default(),
+            job: None,
         }
     }
+}
+
+/// A step as the dialog's list names it.
+fn step_name(step: Step) -> String {
+    let (n, unit) = match step {
+        Step::Days(n) => (n, "day"),
+        Step::Weeks(n) => (n, "week"),
+        Step::Months(n) => (n, "month"),
+    };
+    if n == 1 { format!("a frame a {unit}") } else { format!("a frame every {n} {unit}s") }
 }
 
 /// An empty field means "the default" (from the case); anything else is used as written.
@@ -118,6 +154,58 @@ impl ExportDialog {
         }
     }
 
+    /// The animation the dialog describes: its range, else the timeline's.
+    pub fn animation(&self, time_range: Option<DateRange>) -> Result<Animation, String> {
+        let a = &self.animation;
+        let range = match a.range.trim() {
+            "" => time_range.ok_or("give the period to animate, e.g. 2023-08/2024-03")?,
+            text => DateRange::parse(text).ok_or_else(|| format!("{text:?} is not an ISO 8601 range like 2023-08/2024-03"))?,
+        };
+        Ok(Animation { range, step: a.step, fps: a.fps })
+    }
+
+    /// Starts making the animation on a worker thread (it takes seconds); `ui` shows the
+    /// outcome when it is done.
+    pub fn animate_to(&mut self, spec: &ExportSpec, layers: &[OpenLayer], anim: Animation, path: PathBuf) {
+        // The thread gets its own handles on the visible layers, in the spec's order.
+        let visible: Vec<(std::sync::Arc<crate::model::Layer>, f32)> =
+            layers.iter().filter(|l| l.visible).map(|l| (l.layer.clone(), l.opacity)).collect();
+        let template = spec.with_layers(Vec::new());
+        let out = path.clone();
+        let handle = std::thread::spawn(move || {
+            let inputs = visible.iter().map(|(l, opacity)| ExportLayer { layer: l, opacity: *opacity }).collect();
+            export::animate::save(&template.with_layers(inputs), &anim, &out)
+        });
+        self.message = Some(format!("Making {}…", path.display()));
+        self.job = Some((handle, path));
+    }
+
+    /// Whether an animation is being made.
+    pub fn busy(&self) -> bool {
+        self.job.is_some()
+    }
+
+    /// Takes in a finished animation's outcome.
+    fn poll(&mut self) {
+        let Some((handle, _)) = &self.job else { return };
+        if !handle.is_finished() {
+            return;
+        }
+        let Some((handle, path)) = self.job.take() else { return };
+        self.message = Some(match handle.join() {
+            Ok(Ok(done)) => {
+                let [w, h] = done.size_px;
+                let mut msg = format!("Wrote {} ({} frames of {w}×{h} px) and its alt text {}", path.display(), done.frames, export::alt_text_path(&path).display());
+                for n in done.notices {
+                    msg.push_str(&format!("\n{n}"));
+                }
+                msg
+            }
+            Ok(Err(e)) => format!("Could not export: {e}"),
+            Err(_) => "Could not export: the animation stopped unexpectedly".into(),
+        });
+    }
+
     /// The dialog; returns false when it is closed.
     pub fn ui(&mut self, ctx: &egui::Context, layers: &[OpenLayer], map: &MapState, time_range: Option<DateRange>) -> bool {
         let mut open = true;
@@ -165,6 +253,32 @@ impl ExportDialog {
                     ui.checkbox(&mut self.dark, "Dark page");
                 });
                 ui.end_row();
+                ui.label("Animation");
+                ui.horizontal(|ui| {
+                    ui.checkbox(&mut self.animation.on, "Animate the timeline");
+                    if self.animation.on {
+                        let hint = time_range.map_or("2023-08/2024-03".to_owned(), |r| r.to_string());
+                        ui.add(egui::TextEdit::singleline(&mut self.animation.range).hint_text(hint).desired_width(150.0))
+                            .on_hover_text("The period, START/END in ISO 8601; empty: the timeline's range");
+                    }
+                });
+                ui.end_row();
+                if self.animation.on {
+                    ui.label("");
+                    ui.horizontal(|ui| {
+                        egui::ComboBox::from_id_salt("export-step")
+                            .selected_text(step_name(self.animation.step))
+                            .show_ui(ui, |ui| {
+                                for step in [Step::Days(1), Step::Weeks(1), Step::Weeks(2), Step::Months(1)] {
+                                    ui.selectable_value(&mut self.animation.step, step, step_name(step));
+                                }
+                            });
+                        ui.add(egui::Slider::new(&mut self.animation.fps, 1.0..=12.0).step_by(1.0).suffix(" frames/s"));
+                        ui.radio_value(&mut self.animation.mp4, false, "GIF");
+                        ui.radio_value(&mut self.animation.mp4, true, "MP4");
+                    });
+                    ui.end_row();
+                }
                 let l = ui.label("Detail inset");
                 ui.horizontal(|ui| {
                     ui.add(egui::TextEdit::singleline(&mut self.detail).hint_text("none, auto, or W,S,E,N").desired_width(220.0)).labelled_by(l.id);
@@ -203,7 +317,31 @@ impl ExportDialog {
             let dpi = spec.effective_dpi();
             let mm = |px: u32| f64::from(px) / f64::from(dpi) * 25.4;
             ui.label(format!("{w}×{h} px at {dpi:.0} dpi ({:.0} × {:.0} mm)", mm(w), mm(h)));
-            if ui.button("Export…").clicked() {
+            self.poll();
+            if self.busy() {
+                ui.horizontal(|ui| {
+                    ui.spinner();
+                    ui.label("Making the animation…");
+                });
+                ctx.request_repaint_after(std::time::Duration::from_millis(200));
+            } else if self.animation.on {
+                let anim = self.animation(time_range);
+                if let Ok(a) = &anim {
+                    let frames = a.step.days(a.range).len();
+                    ui.label(format!("{frames} frames, {:.1} s", frames as f32 / a.fps));
+                }
+                if ui.button("Export animation…").clicked() {
+                    match anim {
+                        Ok(anim) => {
+                            let (ext, name) = if self.animation.mp4 { ("mp4", "MP4 video") } else { ("gif", "GIF animation") };
+                            if let Some(path) = rfd::FileDialog::new().set_file_name(format!("route.{ext}")).add_filter(name, &[ext]).save_file() {
+                                self.animate_to(&spec, layers, anim, path);
+                            }
+                        }
+                        Err(e) => self.message = Some(e),
+                    }
+                }
+            } else if ui.button("Export…").clicked() {
                 let (ext, name) = match self.format {
                     Format::Png => ("png", "PNG picture"),
                     Format::Svg => ("svg", "SVG drawing"),
