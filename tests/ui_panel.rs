@@ -386,7 +386,7 @@ fn the_export_dialog_animates_the_timeline_without_freezing() {
         let state = h.state_mut();
         let spec = state.export.as_ref().unwrap().spec(&state.doc.layers, &state.map, None);
         let mut dialog = state.export.take().unwrap();
-        let anim = dialog.animation(None).unwrap();
+        let anim = dialog.animation(None, &state.doc.layers).unwrap();
         dialog.animate_to(&spec, &state.doc.layers, anim, gif.clone());
         assert!(dialog.busy());
         state.export = Some(dialog);

@@ -154,11 +154,15 @@ impl ExportDialog {
         }
     }
 
-    /// The animation the dialog describes: its range, else the timeline's.
-    pub fn animation(&self, time_range: Option<DateRange>) -> Result<Animation, String> {
+    /// The animation the dialog describes: its range, else the timeline's, else the span of
+    /// the open case.
+    pub fn animation(&self, time_range: Option<DateRange>, layers: &[OpenLayer]) -> Result<Animation, String> {
         let a = &self.animation;
+        let case_span = || {
+            layers.iter().filter(|l| l.visible).find_map(|l| crate::model::time::case_span(l.layer.case.as_ref()?, &l.layer.features))
+        };
         let range = match a.range.trim() {
-            "" => time_range.ok_or("give the period to animate, e.g. 2023-08/2024-03")?,
+            "" => time_range.or_else(case_span).ok_or("give the period to animate, e.g. 2023-08/2024-03")?,
             text => DateRange::parse(text).ok_or_else(|| format!("{text:?} is not an ISO 8601 range like 2023-08/2024-03"))?,
         };
         Ok(Animation { range, step: a.step, fps: a.fps })
@@ -257,7 +261,7 @@ impl ExportDialog {
                 ui.horizontal(|ui| {
                     ui.checkbox(&mut self.animation.on, "Animate the timeline");
                     if self.animation.on {
-                        let hint = time_range.map_or("2023-08/2024-03".to_owned(), |r| r.to_string());
+                        let hint = self.animation(time_range, layers).map_or("2023-08/2024-03".to_owned(), |a| a.range.to_string());
                         ui.add(egui::TextEdit::singleline(&mut self.animation.range).hint_text(hint).desired_width(150.0))
                             .on_hover_text("The period, START/END in ISO 8601; empty: the timeline's range");
                     }
@@ -325,7 +329,7 @@ impl ExportDialog {
                 });
                 ctx.request_repaint_after(std::time::Duration::from_millis(200));
             } else if self.animation.on {
-                let anim = self.animation(time_range);
+                let anim = self.animation(time_range, layers);
                 if let Ok(a) = &anim {
                     let frames = a.step.days(a.range).len();
                     ui.label(format!("{frames} frames, {:.1} s", frames as f32 / a.fps));
