@@ -226,6 +226,16 @@ fn animation_frames_show_the_case_as_it_was() {
     assert_eq!(texts[0], "15 September 2023");
     let ships = page.groups.iter().find(|g| g.id == "ships").expect("ships under way");
     assert!(!ships.items.is_empty());
+    // The page stands still: the frame, the locator and a detail inset are where they are in
+    // the frame of the first day, when little was known yet.
+    spec.detail = Some(export::DetailBox::Auto);
+    let page = export::layout(&spec).unwrap();
+    spec.moment = Some(animate::Moment { day: anim.range.first, since: anim.range.first, monthly: false });
+    let early = export::layout(&spec).unwrap();
+    assert_eq!(early.frame, page.frame);
+    assert_eq!(early.locator.map(|l| l.rect), page.locator.map(|l| l.rect));
+    assert_eq!(early.detail.map(|d| d.rect), page.detail.map(|d| d.rect));
+    spec.detail = None;
     // Bad animations are refused with a reason.
     let bad = Animation { fps: 0.0, ..anim };
     assert!(animate::gif(&ExportSpec::new(vec![ExportLayer { layer: &layer, opacity: 1.0 }]), &bad).is_err());

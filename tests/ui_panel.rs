@@ -24,6 +24,14 @@ fn app(view: Option<(f64, f64, f64)>) -> Harness<'static, PortolanApp> {
     app_with(Options { view, ..Options::default() }, None)
 }
 
+/// File → Export map…, as a user opens it.
+fn open_export_dialog(h: &mut Harness<'static, PortolanApp>) {
+    h.get_by_label("File").click();
+    h.run_steps(2);
+    h.get_by_label("Export map…").click();
+    h.run_steps(3);
+}
+
 fn click_at(h: &mut Harness<'_, PortolanApp>, p: Pos2) {
     h.hover_at(p);
     h.event(Event::PointerButton { pos: p, button: PointerButton::Primary, pressed: true, modifiers: Modifiers::NONE });
@@ -301,10 +309,7 @@ fn a_layer_saves_as_kml_and_a_bad_target_is_listed() {
 fn the_export_dialog_previews_the_view_and_writes_png_and_svg() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = app(Some((132.1, 43.0, 9.0)));
-    h.get_by_label("File").click();
-    h.run_steps(2);
-    h.get_by_label("Export map…").click();
-    h.run_steps(3);
+    open_export_dialog(&mut h);
     h.get_by_label("Preview of the exported page");
     h.get_by_label_contains("3840×2160 px");
     let title = "Peter the Great Gulf <test> & \"quotes\"";
@@ -331,10 +336,7 @@ fn the_export_dialog_previews_the_view_and_writes_png_and_svg() {
 fn the_export_dialog_offers_artboards_pdf_and_a_dark_page() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = app(Some((132.1, 43.0, 9.0)));
-    h.get_by_label("File").click();
-    h.run_steps(2);
-    h.get_by_label("Export map…").click();
-    h.run_steps(3);
+    open_export_dialog(&mut h);
     // The size list holds the artboards: pick the phone.
     h.get_by_role_and_label(egui::accesskit::Role::ComboBox, "Size").click();
     h.run_steps(3);
@@ -364,10 +366,7 @@ fn the_export_dialog_offers_artboards_pdf_and_a_dark_page() {
 fn the_export_dialog_animates_the_timeline_without_freezing() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = app(Some((132.1, 43.0, 6.0)));
-    h.get_by_label("File").click();
-    h.run_steps(2);
-    h.get_by_label("Export map…").click();
-    h.run_steps(3);
+    open_export_dialog(&mut h);
     h.get_by_label("Animate the timeline").click();
     h.run_steps(3);
     {

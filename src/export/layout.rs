@@ -348,6 +348,13 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
     };
 
     prepare::simplify(&mut layers, transform.px_per_world * f64::from(spec.scale));
+    let frame_size = [frame.w, frame.h];
+    // What the case covers, whole: where the locator and the detail inset go and where sites
+    // crowd, the same in every frame of an animation.
+    let first = {
+        let whole: Vec<LayerInput> = layers.iter().map(|p| LayerInput::new(p.index, &p.layer, p.opacity)).collect();
+        scene::build(&whole, &transform, frame_size, Highlight::default(), &[])
+    };
     // A frame of an animation: routes under way cut to where they had got, and every feature
     // faded by how long it has been known.
     let mut heads = Vec::new();
@@ -367,7 +374,6 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
     });
     let highlight = Highlight { fade: moment_fade.as_ref().map(|f| f as &scene::FadeFn), ..Highlight::default() };
     let inputs: Vec<LayerInput> = layers.iter().map(|p| LayerInput::new(p.index, &p.layer, p.opacity)).collect();
-    let frame_size = [frame.w, frame.h];
     let zoom = (transform.px_per_world / 256.0).log2();
 
     // Overlays inside the frame: scale bar (bottom left), attribution (bottom right), locator
@@ -383,7 +389,6 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
     let scale_bar = spec.scale_bar.then(|| scale_bar(&ty, &transform, frame_size, pad)).flatten();
     let bar_width = scale_bar.as_ref().map_or(0.0, |g| g.1.w + pad);
     let attribution = attribution_group(&ty, frame_size, pad, bar_width, &attributions);
-    let first = scene::build(&inputs, &transform, frame_size, highlight, &[]);
     // The date stamp of an animation frame, top left.
     let stamp = spec.moment.map(|m| {
         let shown: Vec<&Layer> = layers.iter().map(|p| p.layer.as_ref()).collect();
