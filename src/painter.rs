@@ -37,13 +37,9 @@ impl LineBatch {
                 }
                 self.push(points, *stroke);
             }
-            Primitive::Circle { center, radius, fill, stroke } if Stamps::takes(*radius, stroke.as_ref(), ts) => {
-                self.flush(pm, ts);
-                self.markers.stamp(pm, *center, *radius, *fill, *stroke, ts);
-            }
             _ => {
                 self.flush(pm, ts);
-                paint_primitive(pm, p, ts);
+                self.markers.paint(pm, p, ts);
             }
         }
     }
@@ -94,6 +90,16 @@ struct StampKey {
 const STAMP_MAX_RADIUS: f32 = 12.0;
 
 impl Stamps {
+    /// Paints a primitive: a marker as a stamp, anything else as a path.
+    pub fn paint(&mut self, pm: &mut PixmapMut, p: &Primitive, ts: Transform) {
+        match p {
+            Primitive::Circle { center, radius, fill, stroke } if Self::takes(*radius, stroke.as_ref(), ts) => {
+                self.stamp(pm, *center, *radius, *fill, *stroke, ts);
+            }
+            _ => paint_primitive(pm, p, ts),
+        }
+    }
+
     /// A solid marker under a transform that only scales and moves.
     fn takes(radius: f32, stroke: Option<&Stroke>, ts: Transform) -> bool {
         radius > 0.0

@@ -9,7 +9,7 @@
 
 use tiny_skia::{Pixmap, Transform};
 
-use crate::painter::paint_primitive;
+use crate::painter::Stamps;
 use crate::index::LayerIndex;
 use crate::model::Layer;
 use crate::projection::tile_world_bounds;
@@ -35,9 +35,11 @@ pub fn render_tile(layer: &Layer, index: &LayerIndex, fades: &[f32], z: u8, x: u
     // One path per line: batching lines as the export does is slower here (a tile's lines
     // cross each other far more often than a page's, and tiny-skia sorts the edges of a path
     // on every scanline): tracks_1m at zoom 3 took 0.47 s batched, 0.39 s one by one.
+    // Markers are stamped (see `painter::Stamps`), as the export stamps them.
     let mut pm = pixmap.as_mut();
+    let mut stamps = Stamps::default();
     for p in &primitives {
-        paint_primitive(&mut pm, p, Transform::identity());
+        stamps.paint(&mut pm, p, Transform::identity());
     }
     Some(pixmap)
 }
