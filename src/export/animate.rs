@@ -113,9 +113,9 @@ pub fn fade_at(f: &Feature, case: Option<&crate::model::Case>, m: &Moment) -> f3
 /// Cuts the routes under way at `m` to the part travelled (their period's share of their
 /// length) and returns where each head is, in lon/lat degrees.
 pub fn trim_routes(layer: &mut Layer, m: &Moment) -> Vec<geo::Coord> {
-    let case = layer.case.clone();
+    let Layer { features, case, .. } = layer;
     let mut heads = Vec::new();
-    for f in &mut layer.features {
+    for f in features {
         if !matches!(f.kind(), FeatureKind::SeaRoute | FeatureKind::RailCorridor) {
             continue;
         }
