@@ -477,7 +477,8 @@ fn decode_raw(info: &LayerInfo, raw: &[u8]) -> Result<LayerData, String> {
         let (Some(lon), Some(lat)) = (lon, lat) else {
             return Err("coordinate overflow".into());
         };
-        if lon.abs() > lon_limit || lat.abs() > lat_limit {
+        // Not `abs`: the most negative value has none (a fuzzed pack reached it).
+        if !(-lon_limit..=lon_limit).contains(&lon) || !(-lat_limit..=lat_limit).contains(&lat) {
             return Err(format!("coordinate out of range at {}", r.pos));
         }
         prev = [lon, lat];
