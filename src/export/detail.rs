@@ -10,7 +10,7 @@
 
 use super::layout::Rect;
 use crate::basemap::clip::{PxRect, clip_polyline, clip_ring};
-use crate::projection::{WorldRect, lonlat_from_world, world_from_lonlat};
+use crate::projection::{WorldRect, world_from_lonlat};
 use crate::scene::{Primitive, Px, ScreenTransform};
 
 /// A placed inset.
@@ -166,13 +166,6 @@ pub fn crowded(markers: &[Px], t: &ScreenTransform, radius_px: f32) -> Option<[f
     let (east, south) = t.lonlat_from_screen([max[0] + margin, max[1] + margin]);
     let round = |v: f64| (v * 100.0).round() / 100.0;
     Some([round(west), round(south), round(east), round(north)])
-}
-
-/// The lon/lat of the inset's region, for messages.
-pub fn describe(region: &WorldRect) -> String {
-    let (w, n) = lonlat_from_world(region.min[0], region.min[1]);
-    let (e, s) = lonlat_from_world(region.max[0], region.max[1]);
-    format!("{w:.2},{s:.2},{e:.2},{n:.2}")
 }
 
 #[cfg(test)]
