@@ -7,7 +7,16 @@
 //! cargo bench --bench large_data            # everything (about 10 minutes on 2 cores)
 //! cargo bench --bench large_data -- frame   # only the benchmarks whose name has "frame"
 //! cargo bench --bench large_data -- memory  # only the peak-memory table
+//! cargo bench --bench large_data -- mapnik  # only the export comparison with Mapnik
 //! ```
+//!
+//! The Mapnik table times the whole `portolan export FILE --scale S` process against
+//! `benches/mapnik_compare.py` (Mapnik 3.1's load + render + save of the same file, drawn the
+//! same way, in one Python process; Debian's `python3-mapnik`), the median of three runs each,
+//! with each side's peak memory. Portolan's page also has a basemap, place names, a locator,
+//! a legend and a scale bar, which Mapnik's does not. Memory is also given beyond the floor:
+//! the peak of exporting two points at the corners of the files' area (binary, basemap, one
+//! page).
 //!
 //! The inputs are written to `target/bench-data` when missing (`benches/support/generate.rs`,
 //! seed 7; the same bytes as `cargo run --release --example gen_data`). Peak memory is
@@ -195,6 +204,89 @@ fn memory_table() {
     println!();
 }
 
+/// Runs a command and returns its wall time in seconds and the peak resident set of the
+/// child in bytes (`wait4`'s rusage), or `None` if it did not run or failed.
+fn timed_child(cmd: &mut std::process::Command) -> Option<(f64, u64)> {
+    let started = std::time::Instant::now();
+    let child = cmd.stdout(std::process::Stdio::null()).stderr(std::process::Stdio::null()).spawn().ok()?;
+    let mut status = 0;
+    // SAFETY: wait4 writes only into the status and the rusage we hand it.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    let seconds = started.elapsed().as_secs_f64();
+    (pid > 0 && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0).then_some((seconds, usage.ru_maxrss as u64 * 1024))
+}
+
+/// The median time and the largest peak of three runs.
+fn median_of_three(mut run: impl FnMut() -> Option<(f64, u64)>) -> Option<(f64, u64)> {
+    let mut runs = (0..3).map(|_| run()).collect::<Option<Vec<_>>>()?;
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Some((runs[1].0, runs.iter().map(|r| r.1).max().unwrap_or(0)))
+}
+
+/// Whole `portolan export` processes against Mapnik's load + render + save of the same files.
+fn mapnik_table() {
+    let out = std::env::temp_dir().join(format!("portolan-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&out).expect("a temporary folder");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches").join("mapnik_compare.py");
+    let has_mapnik = std::process::Command::new("/usr/bin/python3").args(["-c", "import mapnik"]).output().is_ok_and(|o| o.status.success());
+    let portolan = |file: &Path, scale: u32| {
+        median_of_three(|| {
+            timed_child(std::process::Command::new(env!("CARGO_BIN_EXE_portolan")).arg("export").arg(file).args(["--scale", &scale.to_string(), "--out"]).arg(out.join("p.png")))
+        })
+    };
+    let mapnik = |file: &Path, scale: u32| {
+        if !has_mapnik {
+            return None;
+        }
+        median_of_three(|| {
+            let o = std::process::Command::new("/usr/bin/python3").arg(&script).arg(file).arg(out.join("m.png")).arg(scale.to_string()).output().ok()?;
+            // The script times itself (without Python's start-up) and reports its own peak.
+            let text = String::from_utf8_lossy(&o.stdout).into_owned();
+            let field = |k: &str| text.split_whitespace().find_map(|w| w.strip_prefix(k)).and_then(|v| v.parse::<f64>().ok());
+            Some((field("seconds=")?, field("peak_kb=")? as u64 * 1024))
+        })
+    };
+    // The floor: two points at the corners of the generated files' area (the same zoom, the
+    // same basemap tier).
+    let one = out.join("floor.geojson");
+    let point = |lon: i32, lat: i32| format!(r#"{{"type":"Feature","geometry":{{"type":"Point","coordinates":[{lon},{lat}]}},"properties":{{}}}}"#);
+    std::fs::write(&one, format!(r#"{{"type":"FeatureCollection","features":[{},{}]}}"#, point(122, 22), point(160, 50))).expect("the floor file is written");
+    let mb = |b: u64| b as f64 / 1e6;
+    println!("\nexport against Mapnik (whole process, median of 3; target: at least 2x faster, memory beyond the floor under 3x the file)");
+    if !has_mapnik {
+        println!("(no Mapnik: install python3-mapnik for the Mapnik columns)");
+    }
+    println!("{:<18} {:>5} {:>9} {:>9} {:>7} {:>10} {:>10} {:>12}", "file", "scale", "ours s", "mapnik s", "ratio", "ours MB", "mapnik MB", "beyond/file");
+    for scale in [1, 4] {
+        let floor = portolan(&one, scale).map_or(0, |r| r.1);
+        println!("{:<18} {:>5} {:>9} {:>9} {:>7} {:>10.1}", "(floor: 2 points)", format!("{scale}x"), "", "", "", mb(floor));
+        for name in generate::FILES {
+            let path = input(name);
+            let size = std::fs::metadata(&path).map_or(1, |m| m.len().max(1));
+            let Some((ours, peak)) = portolan(&path, scale) else {
+                println!("{name:<18} {scale:>4}x  the export failed");
+                continue;
+            };
+            let theirs = mapnik(&path, scale);
+            let cell = |v: Option<String>| v.unwrap_or_else(|| "-".into());
+            println!(
+                "{:<18} {:>5} {:>9.3} {:>9} {:>7} {:>10.1} {:>10} {:>12.2}",
+                name.trim_end_matches(".geojson"),
+                format!("{scale}x"),
+                ours,
+                cell(theirs.map(|t| format!("{:.3}", t.0))),
+                cell(theirs.map(|t| format!("{:.2}x", t.0 / ours))),
+                mb(peak),
+                cell(theirs.map(|t| format!("{:.1}", mb(t.1)))),
+                peak.saturating_sub(floor) as f64 / size as f64
+            );
+        }
+    }
+    println!();
+    let _ = std::fs::remove_dir_all(&out);
+}
+
 /// One frame of a vertex drag: the edit through the document (which rebuilds the layer's
 /// index) and its undo, on the sample case and on a million-vertex layer.
 fn bench_edit(c: &mut Criterion) {
@@ -229,11 +321,14 @@ fn main() {
         return;
     }
     let mut c = Criterion::default().configure_from_args();
-    // The memory table runs with no filter, or alone with the filter `memory` (which names no
-    // criterion benchmark).
+    // The memory and Mapnik tables run with no filter, or alone with the filter `memory` or
+    // `mapnik` (which name no criterion benchmark).
     let filters: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with('-')).collect();
     if filters.is_empty() || filters.iter().any(|f| f == "memory") {
         memory_table();
+    }
+    if filters.is_empty() || filters.iter().any(|f| f == "mapnik") {
+        mapnik_table();
     }
     bench_load(&mut c);
     bench_frames(&mut c);

@@ -13,7 +13,7 @@ use super::text::fonts;
 use super::{BasemapChoice, ExportError, ExportSpec};
 use crate::basemap::{Basemap, RenderView};
 pub use crate::painter::{color, paint_primitive, rounded_rect};
-use crate::painter::{LineBatch, MapPoint, paint, skia_stroke};
+use crate::painter::{Batch, MapPoint, paint, skia_stroke};
 use crate::projection::{WorldRect, tiles_per_axis};
 use crate::scene::Px;
 use crate::tiles::{TileError, TileFetcher};
@@ -316,7 +316,7 @@ pub fn paint_overlay(pm: &mut PixmapMut, o: &super::layout::PlacedOverlay, pictu
 }
 
 fn paint_group(pm: &mut PixmapMut, g: &Group, ts: Transform, rasters: &Rasters, page: &Page, scale: f32) {
-    let mut batch = LineBatch::default();
+    let mut batch = Batch::default();
     for item in &g.items {
         let Item::Shape(shape) = item else {
             batch.flush(pm, ts);
