@@ -4,6 +4,7 @@
 //! and writers with their diagnostics. The binary (`main.rs`) adds the command line and the
 //! egui front end. See `ARCHITECTURE.md` for the code map.
 
+pub mod ais;
 pub mod basemap;
 pub mod export;
 pub mod fonts;

@@ -102,7 +102,9 @@ pub fn plain_point(f: &Feature) -> (Rgba, Stroke, f32) {
 pub fn plain_line(f: &Feature) -> Stroke {
     let color = colour(f, "stroke", Some("stroke-opacity")).unwrap_or(SKY);
     let width = f.f64_prop("stroke-width").filter(|w| (0.5..=20.0).contains(w)).map_or(2.0, |w| w as f32);
-    Stroke::solid(color, width)
+    // An AIS gap (`ais::output`) is where the ship was not seen: dashed, as "AIS off" legs are.
+    let dash = (f.str_prop("kind") == Some("ais_gap")).then_some([6.0, 4.0]);
+    Stroke { color, width, dash }
 }
 
 pub fn plain_polygon(f: &Feature) -> (Rgba, Stroke) {

@@ -1,0 +1,168 @@
+//! AIS results written out: the events table (CSV, with the columns in the order analysts'
+//! scripts expect), events and tracks as GeoJSON, and the map layer the window draws (tracks
+//! cut at gaps, each gap a dashed line labelled with its length, events as points, suspect
+//! positions marked).
+
+use geo::{Geometry, LineString, MultiLineString, Point};
+use serde_json::{Value, json};
+
+use super::detect::{Event, EventKind, Params};
+use super::time::iso;
+use super::{AisData, Vessel};
+use crate::model::{Feature, Layer};
+
+/// The events CSV's columns, in order.
+pub const EVENT_COLUMNS: [&str; 15] = [
+    "kind", "mmsi", "vessel_name", "other_mmsi", "start", "end", "hours", "start_lon", "start_lat", "end_lon", "end_lat", "distance_km", "implied_knots", "shore_nm", "port",
+];
+
+fn name_of(data: &AisData, mmsi: u32) -> String {
+    data.vessel(mmsi).and_then(|v| v.name.clone()).unwrap_or_default()
+}
+
+/// The events as CSV.
+pub fn events_csv(data: &AisData, events: &[Event]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(EVENT_COLUMNS)?;
+    for e in events {
+        w.write_record([
+            e.kind.as_str().to_owned(),
+            e.mmsi.to_string(),
+            name_of(data, e.mmsi),
+            e.other_mmsi.map(|m| m.to_string()).unwrap_or_default(),
+            iso(e.start),
+            iso(e.end),
+            format!("{:.2}", e.hours()),
+            format!("{:.5}", e.start_pos.0),
+            format!("{:.5}", e.start_pos.1),
+            format!("{:.5}", e.end_pos.0),
+            format!("{:.5}", e.end_pos.1),
+            format!("{:.3}", e.distance_km),
+            format!("{:.2}", e.implied_knots),
+            e.shore_nm.map(|s| format!("{s:.1}")).unwrap_or_default(),
+            e.port.clone().unwrap_or_default(),
+        ])?;
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// An event's properties (the CSV's columns, plus the label and the gap rule's verdict).
+fn event_properties(data: &AisData, e: &Event) -> serde_json::Map<String, Value> {
+    let mut p = serde_json::Map::new();
+    p.insert("kind".into(), json!(format!("ais_{}", e.kind.as_str())));
+    p.insert("name".into(), json!(e.label()));
+    p.insert("mmsi".into(), json!(e.mmsi));
+    let vessel = name_of(data, e.mmsi);
+    if !vessel.is_empty() {
+        p.insert("vessel_name".into(), json!(vessel));
+    }
+    if let Some(o) = e.other_mmsi {
+        p.insert("other_mmsi".into(), json!(o));
+    }
+    p.insert("start".into(), json!(iso(e.start)));
+    p.insert("end".into(), json!(iso(e.end)));
+    p.insert("period".into(), json!(format!("{}/{}", &iso(e.start)[..10], &iso(e.end)[..10])));
+    p.insert("hours".into(), json!((e.hours() * 100.0).round() / 100.0));
+    p.insert("distance_km".into(), json!((e.distance_km * 1000.0).round() / 1000.0));
+    p.insert("implied_knots".into(), json!((e.implied_knots * 100.0).round() / 100.0));
+    if let Some(s) = e.shore_nm {
+        p.insert("shore_nm".into(), json!((s * 10.0).round() / 10.0));
+    }
+    if let Some(port) = &e.port {
+        p.insert("port".into(), json!(port));
+    }
+    if e.kind == EventKind::Gap {
+        p.insert("likely_switched_off".into(), json!(e.likely_off));
+        p.insert("note".into(), json!(super::detect::GAP_CAVEAT));
+    }
+    let (color, width) = match e.kind {
+        EventKind::Gap => ("#D55E00", 2.5),
+        EventKind::PortCall => ("#009E73", 2.0),
+        EventKind::Loitering => ("#E69F00", 2.0),
+        EventKind::Encounter => ("#CC79A7", 2.0),
+        EventKind::SuspectJump => ("#222222", 1.0),
+    };
+    if e.kind == EventKind::Gap {
+        p.insert("stroke".into(), json!(color));
+        p.insert("stroke-width".into(), json!(width));
+    } else {
+        p.insert("marker-color".into(), json!(color));
+    }
+    p
+}
+
+/// The feature of an event: a gap is the straight line between its last and first
+/// positions; other events are points where they began.
+pub fn event_feature(data: &AisData, e: &Event) -> Feature {
+    let geometry = match e.kind {
+        EventKind::Gap => Geometry::LineString(LineString::from(vec![e.start_pos, e.end_pos])),
+        EventKind::SuspectJump => Geometry::Point(Point::new(e.end_pos.0, e.end_pos.1)),
+        _ => Geometry::Point(Point::new(e.start_pos.0, e.start_pos.1)),
+    };
+    Feature { id: None, geometry: Some(geometry), properties: event_properties(data, e).into(), foreign: Default::default() }
+}
+
+/// A vessel's track: its good positions as lines, cut where it went quiet for a gap.
+pub fn track_feature(v: &Vessel, params: &Params) -> Option<Feature> {
+    let gap = (params.gap_hours * 3600.0) as i64;
+    let mut parts: Vec<LineString<f64>> = Vec::new();
+    let mut current: Vec<(f64, f64)> = Vec::new();
+    let mut last_t = None;
+    for f in v.fixes.iter().filter(|f| !f.suspect) {
+        if last_t.is_some_and(|t| f.t - t >= gap) && !current.is_empty() {
+            parts.push(LineString::from(std::mem::take(&mut current)));
+        }
+        current.push((f.lon, f.lat));
+        last_t = Some(f.t);
+    }
+    if !current.is_empty() {
+        parts.push(LineString::from(current));
+    }
+    // A part of one position is drawn as a tiny line.
+    for p in &mut parts {
+        if p.0.len() == 1 {
+            let c = p.0[0];
+            p.0.push(c);
+        }
+    }
+    let geometry = match parts.len() {
+        0 => return None,
+        1 => Geometry::LineString(parts.remove(0)),
+        _ => Geometry::MultiLineString(MultiLineString(parts)),
+    };
+    let (first, last) = (v.fixes.first()?, v.fixes.last()?);
+    let mut p = serde_json::Map::new();
+    p.insert("kind".into(), json!("ais_track"));
+    p.insert("name".into(), json!(v.label()));
+    p.insert("mmsi".into(), json!(v.mmsi));
+    if let Some(imo) = v.imo {
+        p.insert("imo".into(), json!(imo));
+    }
+    if let Some(c) = &v.callsign {
+        p.insert("call_sign".into(), json!(c));
+    }
+    if let Some(t) = &v.vessel_type {
+        p.insert("vessel_type".into(), json!(t));
+    }
+    p.insert("positions".into(), json!(v.fixes.len()));
+    p.insert("suspect_positions".into(), json!(v.fixes.iter().filter(|f| f.suspect).count()));
+    p.insert("start".into(), json!(iso(first.t)));
+    p.insert("end".into(), json!(iso(last.t)));
+    p.insert("period".into(), json!(format!("{}/{}", &iso(first.t)[..10], &iso(last.t)[..10])));
+    p.insert("stroke".into(), json!("#0072B2"));
+    p.insert("stroke-width".into(), json!(1.5));
+    Some(Feature { id: None, geometry: Some(geometry), properties: p.into(), foreign: Default::default() })
+}
+
+/// The map layer of an AIS file: tracks, then events on top.
+pub fn layer(name: &str, data: &AisData, events: &[Event], params: &Params) -> Layer {
+    let mut features: Vec<Feature> = data.vessels.iter().filter_map(|v| track_feature(v, params)).collect();
+    features.extend(events.iter().map(|e| event_feature(data, e)));
+    Layer { name: name.to_owned(), features, case: None, foreign: Default::default(), overlays: Vec::new() }
+}
+
+/// Features as a GeoJSON FeatureCollection.
+pub fn geojson(features: Vec<Feature>) -> String {
+    let layer = Layer { name: String::new(), features, case: None, foreign: Default::default(), overlays: Vec::new() };
+    crate::io::geojson::to_string(&layer)
+}
