@@ -84,6 +84,14 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Read AIS position reports and find where ships went dark, called at ports, waited and
+    /// met. Prints the vessels, positions, rows dropped by reason and events by kind.
+    ///
+    /// Reads NOAA MarineCadastre, Danish Maritime Authority, Global Fishing Watch, MarineTraffic
+    /// and Spire CSV, raw NMEA (!AIVDM), and any table with an MMSI, a time and a position;
+    /// plain, .gz or .zip. Presets: satellite (default: a gap is 6 h; likely switched off at
+    /// 12 h with both ends over 50 nm from shore) and terrestrial (a gap is 1 h).
+    Ais(AisArgs),
     /// Build a case file from CSV tables (see sample_data/README.md for the columns).
     BuildCase {
         /// Directory holding case.json, sources.csv, vessels.csv, events.csv, sites.csv,
@@ -93,6 +101,34 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+}
+
+#[derive(clap::Args)]
+struct AisArgs {
+    /// AIS files (several are joined: one track per vessel across them).
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Thresholds: satellite (default) or terrestrial.
+    #[arg(long, value_name = "NAME", value_parser = parse_preset)]
+    preset: Option<portolan::ais::detect::Preset>,
+    /// Hours without a position that make a gap.
+    #[arg(long, value_name = "H")]
+    gap_hours: Option<f64>,
+    /// Nautical miles from shore both ends of a long gap must be for "likely switched off";
+    /// 0 turns the shore rule off.
+    #[arg(long, value_name = "N")]
+    shore_nm: Option<f64>,
+    /// Write the events: .csv or .geojson.
+    #[arg(long, value_name = "OUT.csv|OUT.geojson")]
+    events: Option<PathBuf>,
+    /// Write the tracks (cut at gaps) and events as GeoJSON.
+    #[arg(long, value_name = "OUT.geojson")]
+    tracks: Option<PathBuf>,
+}
+
+fn parse_preset(s: &str) -> Result<portolan::ais::detect::Preset, String> {
+    use portolan::ais::detect::Preset;
+    Preset::parse(s).ok_or_else(|| format!("unknown preset {s:?}: {}", Preset::ALL.map(Preset::name).join(", ")))
 }
 
 #[derive(clap::Args)]
@@ -257,6 +293,7 @@ fn main() -> ExitCode {
         Some(Command::BuildCase { tables, out }) => build_case(&tables, &out),
         Some(Command::Convert { input, out }) => convert(&input, &out),
         Some(Command::Export(args)) => export(args, cli.online),
+        Some(Command::Ais(args)) => ais(&args),
         None => {
             let options = portolan::ui::Options {
                 files: cli.files,
@@ -356,6 +393,108 @@ fn print_diagnostics(path: &std::path::Path, diags: &[Diagnostic]) {
     } else {
         println!("  {e} errors, {w} warnings");
     }
+}
+
+fn ais(args: &AisArgs) -> ExitCode {
+    use portolan::ais::{self, detect, output};
+    let fail = |msg: String| {
+        eprintln!("error: {msg}");
+        ExitCode::FAILURE
+    };
+    for out in [&args.events, &args.tracks].into_iter().flatten() {
+        let ext = out.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        let ok = if Some(out) == args.events.as_ref() { matches!(ext.as_str(), "csv" | "geojson" | "json") } else { matches!(ext.as_str(), "geojson" | "json") };
+        if !ok {
+            return fail(format!("cannot write {}: use .csv or .geojson for events, .geojson for tracks", out.display()));
+        }
+    }
+    let started = std::time::Instant::now();
+    let mut data: Option<ais::AisData> = None;
+    for path in &args.files {
+        match ais::read::read_path(path) {
+            Ok(d) => {
+                println!("{}: {} ({} rows)", path.display(), d.format.name(), d.rows);
+                match &mut data {
+                    Some(all) => all.merge(d),
+                    None => data = Some(d),
+                }
+            }
+            Err(e) => return fail(e.to_string()),
+        }
+    }
+    let Some(mut data) = data else { return fail("no file".into()) };
+    let read_s = started.elapsed().as_secs_f64();
+    ais::tracks::build(&mut data);
+    let mut params = args.preset.unwrap_or_default().params();
+    if let Some(h) = args.gap_hours {
+        params.gap_hours = h;
+    }
+    if let Some(n) = args.shore_nm {
+        params.shore_nm = n;
+    }
+    let ports = ais::shore::Ports::with_embedded(Vec::new());
+    let cx = detect::Context { params, ports: &ports, shore: ais::shore::Shore::embedded() };
+    let events = detect::all(&data, &cx);
+    let suspects: usize = data.vessels.iter().map(|v| v.fixes.iter().filter(|f| f.suspect).count()).sum();
+    println!("vessels: {}", data.vessels.len());
+    println!("positions: {} ({suspects} suspect)", data.positions());
+    if data.dropped.total() > 0 {
+        println!("dropped rows: {}", data.dropped.total());
+        for line in data.dropped.lines() {
+            println!("  {line}");
+        }
+    }
+    for note in &data.notes {
+        println!("note: {note}");
+    }
+    println!(
+        "thresholds: gap {} h; likely switched off from {} h{}; port call within {} km (out beyond {} km, at least {} h); loitering under {} kn for {} h; encounters within {} m for {} h under {} kn",
+        params.gap_hours,
+        params.off_hours,
+        if params.shore_nm > 0.0 { format!(" with both ends over {} nm from shore", params.shore_nm) } else { String::new() },
+        params.port_enter_km,
+        params.port_exit_km,
+        params.port_min_hours,
+        params.loiter_knots,
+        params.loiter_hours,
+        params.meet_metres,
+        params.meet_hours,
+        params.meet_knots
+    );
+    println!("events:");
+    for kind in detect::EventKind::ALL {
+        let n = events.iter().filter(|e| e.kind == kind).count();
+        let extra = if kind == detect::EventKind::Gap { format!(" ({} likely switched off)", events.iter().filter(|e| e.likely_off).count()) } else { String::new() };
+        println!("  {}: {n}{extra}", kind.as_str());
+    }
+    if events.iter().any(|e| e.kind == detect::EventKind::Gap) {
+        println!("{}", detect::GAP_CAVEAT);
+    }
+    let write = |path: &PathBuf, bytes: &[u8]| -> Result<(), String> { io::save_atomic(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display())) };
+    if let Some(path) = &args.events {
+        let is_csv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        let bytes = if is_csv {
+            match output::events_csv(&data, &events) {
+                Ok(b) => b,
+                Err(e) => return fail(e.to_string()),
+            }
+        } else {
+            output::geojson(events.iter().map(|e| output::event_feature(&data, e)).collect()).into_bytes()
+        };
+        if let Err(e) = write(path, &bytes) {
+            return fail(e);
+        }
+        println!("wrote {} ({} events)", path.display(), events.len());
+    }
+    if let Some(path) = &args.tracks {
+        let layer = output::layer("AIS", &data, &events, &params);
+        if let Err(e) = write(path, output::geojson(layer.features).as_bytes()) {
+            return fail(e);
+        }
+        println!("wrote {} ({} tracks and {} events)", path.display(), data.vessels.len(), events.len());
+    }
+    eprintln!("read in {read_s:.2} s, all in {:.2} s", started.elapsed().as_secs_f64());
+    ExitCode::SUCCESS
 }
 
 fn export(args: Box<ExportArgs>, online: bool) -> ExitCode {

@@ -57,7 +57,7 @@ pub enum ReadError {
     Json { line: usize, column: usize, message: String },
     #[error("not GeoJSON: {0}")]
     NotGeoJson(String),
-    #[error("unknown file type {0:?}: Portolan reads .geojson, .json, .kml, .kmz, .gpx, .csv, .tsv and .txt")]
+    #[error("unknown file type {0:?}: Portolan reads .geojson, .json, .kml, .kmz, .gpx, .csv, .tsv, .txt and AIS (.nmea, .ais, .gz, .zip)")]
     UnknownFormat(String),
     /// The file is readable text but not the format its name says (no `<kml>` root, no
     /// coordinate columns, ...).
@@ -195,7 +195,9 @@ pub fn read_path_options(path: &Path, progress: &Progress, options: &ReadOptions
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
+    let ais_candidate = matches!(ext.as_str(), "csv" | "txt" | "nmea" | "ais" | "gz" | "zip");
     let mut loaded = match ext.as_str() {
+        _ if ais_candidate && let Some(loaded) = read_ais(&bytes)? => loaded,
         "geojson" | "json" | "" => geojson::read_bytes_with(&bytes, progress)?,
         // Renamed files: a zip called .kml, a plain KML called .kmz.
         "kml" | "kmz" if bytes.starts_with(b"PK\x03\x04") => kml::read_kmz_from(&bytes, &kml::KmzLimits::default(), dir, options)?,
@@ -209,6 +211,53 @@ pub fn read_path_options(path: &Path, progress: &Progress, options: &ReadOptions
     }
     progress.finished_parsing();
     Ok(loaded)
+}
+
+/// An AIS file (told from its header or sentences, through gzip or zip) as a map layer:
+/// tracks cut at gaps, and the events the detectors find with their default thresholds.
+/// `None` when the bytes are not AIS.
+fn read_ais(bytes: &[u8]) -> Result<Option<Loaded>, ReadError> {
+    use crate::ais;
+    let inflated;
+    let text: &[u8] = if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::Read::take(flate2::read::MultiGzDecoder::new(bytes), MAX_FILE_BYTES), &mut out)?;
+        inflated = out;
+        &inflated
+    } else if bytes.starts_with(b"PK\x03\x04") {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(|e| ReadError::NotFormat { format: "a zip of AIS data", message: e.to_string() })?;
+        let mut out = Vec::new();
+        if let Ok(entry) = zip.by_index(0) {
+            std::io::Read::read_to_end(&mut std::io::Read::take(entry, MAX_FILE_BYTES), &mut out)?;
+        }
+        inflated = out;
+        &inflated
+    } else {
+        bytes
+    };
+    if ais::read::sniff(text).is_none() {
+        return Ok(None);
+    }
+    let mut data = ais::read::read(std::io::Cursor::new(text)).map_err(|e| ReadError::NotFormat { format: "AIS", message: e.to_string() })?;
+    ais::tracks::build(&mut data);
+    let params = ais::detect::Params::default();
+    let ports = ais::shore::Ports::with_embedded(Vec::new());
+    let cx = ais::detect::Context { params, ports: &ports, shore: ais::shore::Shore::embedded() };
+    let events = ais::detect::all(&data, &cx);
+    let mut diagnostics = vec![Diagnostic::info(
+        Place::File,
+        format!("{}: {} vessels, {} positions, {} events", data.format.name(), data.vessels.len(), data.positions(), events.len()),
+    )];
+    for (reason, (count, lines)) in &data.dropped.reasons {
+        for &line in lines {
+            diagnostics.push(Diagnostic::warning(Place::Text { line: line as usize, column: 1 }, format!("row dropped: {reason}")));
+        }
+        if *count as usize > lines.len() {
+            diagnostics.push(Diagnostic::warning(Place::File, format!("{} more rows dropped: {reason}", *count as usize - lines.len())));
+        }
+    }
+    diagnostics.extend(data.notes.iter().map(|n| Diagnostic::info(Place::File, n.clone())));
+    Ok(Some(Loaded { layer: ais::output::layer("", &data, &events, &params), diagnostics }))
 }
 
 /// Checks a position in degrees. `Err` when it cannot be a longitude and latitude (with a hint

@@ -558,7 +558,7 @@ impl PortolanApp {
 
     fn open_dialog(&mut self, ctx: &egui::Context) {
         let picked = rfd::FileDialog::new()
-            .add_filter("Map data", &["geojson", "json", "kml", "kmz", "gpx", "csv", "tsv", "txt"])
+            .add_filter("Map data", &["geojson", "json", "kml", "kmz", "gpx", "csv", "tsv", "txt", "nmea", "ais", "gz", "zip"])
             .add_filter("All files", &["*"])
             .pick_files();
         for path in picked.unwrap_or_default() {
