@@ -130,7 +130,17 @@ pub fn build(layers: &[LayerInput], t: &ScreenTransform, size: Px, highlight: Hi
                     };
                     let (_, stroke, r) = style::site_marker(f);
                     let radius = r + stroke.width / 2.0 + if selected || hovered { 4.0 } else { 0.0 };
-                    labels.push(Label { at, anchor, radius, text: text.to_owned(), priority, fade });
+                    labels.push(Label { at, anchor, radius, text: text.to_owned(), priority, fade, along: None });
+                }
+            } else if f.str_prop("kind") == Some("ais_gap")
+                && let Geometry::LineString(l) = geometry
+                && let (Some(a), Some(b)) = (l.0.first(), l.0.last())
+            {
+                // An AIS gap is named by its length ("AIS off 31 h") at its middle.
+                let (pa, pb) = (t.screen_from_lonlat(a.x, a.y), t.screen_from_lonlat(b.x, b.y));
+                let anchor = [(pa[0] + pb[0]) / 2.0, (pa[1] + pb[1]) / 2.0];
+                if inside([[0.0, 0.0], size], anchor) && let Some(text) = f.name() {
+                    labels.push(Label { at, anchor, radius: 3.0, text: text.to_owned(), priority: 1, fade, along: Some([pa, pb]) });
                 }
             }
         }
@@ -547,6 +557,8 @@ fn arrows(pts: &[Px], view: [Px; 2]) -> Vec<[Px; 3]> {
 
 struct Label {
     at: FeatureRef,
+    /// The line a label names (an AIS gap), which no label may cover.
+    along: Option<[Px; 2]>,
     anchor: Px,
     /// The marker's radius, outline and selection halo included.
     radius: f32,
@@ -775,6 +787,9 @@ fn place_labels(labels: &mut [Label], size: Px, markers: &[(Px, f32)], items: &m
     for &(c, r) in markers {
         obstacles.add(Shape::Circle(c, r));
     }
+    for [a, b] in labels.iter().filter_map(|l| l.along) {
+        obstacles.add(Shape::Segment(a, b));
+    }
     let in_view = |r: [Px; 2]| r[0][0] >= 0.0 && r[0][1] >= 0.0 && r[1][0] <= size[0] && r[1][1] <= size[1];
     let (mut taken, mut unplaced, mut leaders, mut texts) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for l in labels.iter() {
@@ -936,7 +951,7 @@ mod tests {
     }
 
     fn label(feature: usize, anchor: Px, text: &str, priority: u8) -> Label {
-        Label { at: FeatureRef { layer: 0, feature }, anchor, radius: 6.25, text: text.into(), priority, fade: 1.0 }
+        Label { at: FeatureRef { layer: 0, feature }, anchor, radius: 6.25, text: text.into(), priority, fade: 1.0, along: None }
     }
 
     /// The text box of a placed label, as `place_labels` measures it.

@@ -3,6 +3,7 @@
 //! The only module that knows about egui, eframe and walkers. It turns user input into changes
 //! of the app state and paints what `scene` builds.
 
+mod ais_panel;
 mod app;
 mod editor;
 mod export_dialog;

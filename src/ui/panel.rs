@@ -26,7 +26,7 @@ impl PanelCtx<'_> {
     }
 
     /// A link to another item; clicking it selects that item.
-    fn link(&mut self, ui: &mut egui::Ui, text: &str, target: Selection, faded: bool) {
+    pub(super) fn link(&mut self, ui: &mut egui::Ui, text: &str, target: Selection, faded: bool) {
         let mut rich = RichText::new(text);
         if faded {
             rich = rich.color(ui.visuals().weak_text_color());
@@ -43,6 +43,7 @@ pub fn panel_ui(ui: &mut egui::Ui, ctx: &mut PanelCtx, selection: &Selection) {
             let Some(f) = ctx.layers.get(at.layer).and_then(|l| l.layer.features.get(at.feature)) else { return };
             let case = case_of(ctx.layers, at.layer);
             match f.kind() {
+                _ if super::ais_panel::is_ais(f) => super::ais_panel::ais_ui(ui, ctx, *at, f),
                 FeatureKind::Site => site_ui(ui, ctx, *at, f, case),
                 FeatureKind::SeaRoute | FeatureKind::RailCorridor => route_ui(ui, ctx, *at, f, case),
                 _ => plain_ui(ui, ctx, *at, f, case),
@@ -66,7 +67,7 @@ pub fn panel_ui(ui: &mut egui::Ui, ctx: &mut PanelCtx, selection: &Selection) {
     });
 }
 
-fn heading(ui: &mut egui::Ui, title: &str, kind: &str) {
+pub(super) fn heading(ui: &mut egui::Ui, title: &str, kind: &str) {
     ui.label(RichText::new(kind.to_uppercase()).small().color(ui.visuals().weak_text_color()));
     ui.heading(title);
 }
@@ -79,7 +80,7 @@ fn unsourced_ui(ui: &mut egui::Ui, unsourced: bool) {
     }
 }
 
-fn row(ui: &mut egui::Ui, key: &str, value: &str) {
+pub(super) fn row(ui: &mut egui::Ui, key: &str, value: &str) {
     if value.is_empty() {
         return;
     }
