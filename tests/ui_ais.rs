@@ -1,0 +1,62 @@
+//! An AIS table opened in the real window (egui_kittest): a click on a track shows the vessel
+//! page with its events, a click on an event in the list selects it and fits the map to it,
+//! and the event page shows its evidence.
+
+use egui::{Event, Modifiers, PointerButton, Pos2};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use portolan::ui::{Options, PortolanApp};
+
+#[path = "support/fleet.rs"]
+mod fleet;
+
+fn click_at(h: &mut Harness<'_, PortolanApp>, p: Pos2) {
+    h.hover_at(p);
+    h.event(Event::PointerButton { pos: p, button: PointerButton::Primary, pressed: true, modifiers: Modifiers::NONE });
+    h.event(Event::PointerButton { pos: p, button: PointerButton::Primary, pressed: false, modifiers: Modifiers::NONE });
+    h.run_steps(30);
+}
+
+#[test]
+fn vessel_page_lists_events_and_an_event_click_shows_its_evidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fleet.csv");
+    let (rows, _) = fleet::fleet();
+    std::fs::write(&path, fleet::noaa(&rows)).unwrap();
+    let options = Options { files: vec![path], view: Some((152.0, 40.0, 6.0)), ..Options::default() };
+    let mut h = Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_eframe(move |cc| PortolanApp::new(&cc.egui_ctx, options, None, None));
+    h.run_steps(10);
+    // The track of DARK STAR runs along 40° N from 150° E: click on it, west of the gap.
+    let p = h.state().map.screen_from_lonlat(151.0, 40.0).unwrap();
+    click_at(&mut h, p);
+    h.get_by_label("DARK STAR");
+    h.get_by_label("273000001");
+    h.get_by_label("Every vessel in the layer");
+    // Its events by date: the gap and the suspect position; the filter hides the suspect.
+    let gap = h.query_by_label_contains("AIS off 31 h").expect("the gap is listed");
+    assert!(h.query_by_label_contains("Suspect position (").is_some());
+    let _ = gap;
+    h.get_by_label("Suspect positions").click();
+    h.run_steps(3);
+    assert!(h.query_by_label_contains("Suspect position (").is_none(), "filtered out");
+    h.get_by_label_contains("AIS off 31 h").click();
+    h.run_steps(30);
+    let selected = h.state().selected_key();
+    let state = h.state();
+    let at = match state.doc.selection.current() {
+        Some(portolan::document::selection::Selection::Feature(at)) => *at,
+        other => panic!("a feature is selected, not {other:?} ({selected:?})"),
+    };
+    let f = state.doc.feature(at).unwrap();
+    assert_eq!(f.str_prop("kind"), Some("ais_gap"));
+    // The event page: the evidence and the caveat.
+    h.get_by_label("Last seen:");
+    h.get_by_label("2023-08-01 09:55 UTC");
+    h.get_by_label("2023-08-02 17:00 UTC");
+    h.get_by_label_contains("likely switched off");
+    h.get_by_label_contains("A gap is not proof of intent");
+    // The vessel link goes back to the vessel page.
+    h.get_by_label("DARK STAR (MMSI 273000001)").click();
+    h.run_steps(10);
+    h.get_by_label("Every vessel in the layer");
+}
