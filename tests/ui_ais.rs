@@ -60,3 +60,40 @@ fn vessel_page_lists_events_and_an_event_click_shows_its_evidence() {
     h.run_steps(10);
     h.get_by_label("Every vessel in the layer");
 }
+
+#[test]
+fn play_moves_a_time_cursor_and_the_steps_move_it_by_the_speed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fleet.csv");
+    let (rows, _) = fleet::fleet();
+    std::fs::write(&path, fleet::noaa(&rows)).unwrap();
+    let options = Options { files: vec![path], view: Some((152.0, 40.0, 6.0)), ..Options::default() };
+    let mut h = Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_eframe(move |cc| PortolanApp::new(&cc.egui_ctx, options, None, None));
+    h.run_steps(10);
+    // An AIS file alone gets a timeline over its span (2023-08-01 to 2023-08-03).
+    let (start, end) = h.state().timeline.as_ref().expect("a timeline for the AIS layer").span_seconds();
+    assert_eq!((start, end), (fleet::T0, fleet::T0 + 3 * 86_400));
+    assert!(h.state().timeline.as_ref().unwrap().cursor.is_none());
+    h.get_by_label("Play").click();
+    h.run_steps(5);
+    let t = h.state().timeline.as_ref().unwrap();
+    assert!(t.playing && t.cursor.is_some_and(|c| c >= start && c < end), "Play starts the cursor at the start");
+    h.get_by_label("Pause").click();
+    h.run_steps(2);
+    let before = h.state().timeline.as_ref().unwrap().cursor.unwrap();
+    let speed = h.state().timeline.as_ref().unwrap().speed;
+    h.get_by_label("Step ›").click();
+    h.run_steps(2);
+    assert_eq!(h.state().timeline.as_ref().unwrap().cursor, Some((before + speed).min(end)));
+    h.get_by_label("‹ Step").click();
+    h.get_by_label("‹ Step").click();
+    h.run_steps(2);
+    assert_eq!(h.state().timeline.as_ref().unwrap().cursor, Some((before - speed).max(start)));
+    // The date and time are shown; everything dated after the cursor fades.
+    h.get_by_label_contains("UTC");
+    let range = h.state().timeline.as_ref().unwrap().range().unwrap();
+    assert_eq!(range.first, portolan::model::time::Day::from_ymd(2023, 8, 1));
+    h.get_by_label("All").click();
+    h.run_steps(2);
+    assert!(h.state().timeline.as_ref().unwrap().cursor.is_none());
+}

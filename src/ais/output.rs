@@ -106,24 +106,28 @@ pub fn event_feature(data: &AisData, e: &Event) -> Feature {
 pub fn track_feature(v: &Vessel, params: &Params) -> Option<Feature> {
     let gap = (params.gap_hours * 3600.0) as i64;
     let mut parts: Vec<LineString<f64>> = Vec::new();
+    // One time per vertex (Unix seconds), for the timeline's cursor (`scene::cursor`).
+    let mut times: Vec<Value> = Vec::new();
     let mut current: Vec<(f64, f64)> = Vec::new();
-    let mut last_t = None;
+    let mut last_t: Option<i64> = None;
+    let mut close = |current: &mut Vec<(f64, f64)>, times: &mut Vec<Value>, last: Option<i64>| {
+        // A part of one position is drawn as a tiny line.
+        if current.len() == 1 {
+            current.push(current[0]);
+            times.push(json!(last));
+        }
+        parts.push(LineString::from(std::mem::take(current)));
+    };
     for f in v.fixes.iter().filter(|f| !f.suspect) {
         if last_t.is_some_and(|t| f.t - t >= gap) && !current.is_empty() {
-            parts.push(LineString::from(std::mem::take(&mut current)));
+            close(&mut current, &mut times, last_t);
         }
         current.push((f.lon, f.lat));
+        times.push(json!(f.t));
         last_t = Some(f.t);
     }
     if !current.is_empty() {
-        parts.push(LineString::from(current));
-    }
-    // A part of one position is drawn as a tiny line.
-    for p in &mut parts {
-        if p.0.len() == 1 {
-            let c = p.0[0];
-            p.0.push(c);
-        }
+        close(&mut current, &mut times, last_t);
     }
     let geometry = match parts.len() {
         0 => return None,
@@ -151,6 +155,7 @@ pub fn track_feature(v: &Vessel, params: &Params) -> Option<Feature> {
     p.insert("period".into(), json!(format!("{}/{}", &iso(first.t)[..10], &iso(last.t)[..10])));
     p.insert("stroke".into(), json!("#0072B2"));
     p.insert("stroke-width".into(), json!(1.5));
+    p.insert("times".into(), Value::Array(times));
     Some(Feature { id: None, geometry: Some(geometry), properties: p.into(), foreign: Default::default() })
 }
 

@@ -4,6 +4,7 @@
 //! and SVG exports will paint the same ones. Nothing here knows about egui or files.
 
 mod build;
+pub mod cursor;
 mod hit;
 pub mod legend;
 pub mod overlay;

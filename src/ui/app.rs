@@ -399,7 +399,11 @@ impl PortolanApp {
             .doc
             .layers
             .iter()
-            .filter_map(|l| l.layer.case.as_ref().and_then(|c| time::case_span(c, &l.layer.features)))
+            .filter_map(|l| match &l.layer.case {
+                Some(c) => time::case_span(c, &l.layer.features),
+                // Plain layers with dated features (an AIS file's tracks and events).
+                None => l.layer.features.iter().filter_map(|f| f.str_prop("period").and_then(time::DateRange::parse)).reduce(|a, b| a.union(&b)),
+            })
             .reduce(|a, b| a.union(&b));
         // A range the user narrowed stays (within the new span); the whole span follows the
         // data; playing goes on.
@@ -1181,7 +1185,8 @@ impl eframe::App for PortolanApp {
             let fade = |at: FeatureRef, f: &Feature| fade_of(layers, hidden, timeline, at, f);
             let fade_key = fade_key(hidden, timeline);
             let drawing = self.tools.tool != Tool::Select;
-            let inputs = MapInputs { highlighted: &highlighted, fade: &fade, fade_key, measure: &mut self.measure, pan, drawing };
+            let cursor = timeline.and_then(|t| Some((t.cursor?, super::timeline::trail_seconds(t.window))));
+            let inputs = MapInputs { highlighted: &highlighted, fade: &fade, fade_key, measure: &mut self.measure, pan, drawing, cursor };
             clicked = map_view::map_ui(ui, &mut self.map, layers, inputs);
         });
         let clicked = self.tools.after_map(&ctx, &mut self.doc, &self.map, clicked);

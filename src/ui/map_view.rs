@@ -47,6 +47,8 @@ pub struct MapState {
     pub overlay_textures: std::collections::HashMap<*const crate::model::OverlayImage, egui::TextureHandle>,
     /// How many overlay pictures the last frame drew.
     pub overlays_drawn: usize,
+    /// The timed tracks of each layer, by the address of its data, for the time cursor.
+    pub timed: std::collections::HashMap<*const Layer, std::sync::Arc<crate::scene::cursor::Timed>>,
 }
 
 /// The raster tiles of one large layer, drawn with the fades they were made for.
@@ -74,6 +76,7 @@ impl MapState {
             layer_tiles: Vec::new(),
             overlay_textures: Default::default(),
             overlays_drawn: 0,
+            timed: Default::default(),
         }
     }
 
@@ -296,6 +299,8 @@ pub struct MapInputs<'a> {
     pub pan: bool,
     /// A drawing tool takes the clicks: a double click ends the line instead of zooming.
     pub drawing: bool,
+    /// The timeline's cursor and trail length, Unix seconds: timed tracks show where they were.
+    pub cursor: Option<(i64, i64)>,
 }
 
 /// A click on the map (outside the measure tool).
@@ -324,6 +329,20 @@ pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer], input
     let hovered = map.hovered;
     let hidden_basemap = map.hidden_basemap.clone();
     let mut overlay_textures = std::mem::take(&mut map.overlay_textures);
+    // The timed tracks of the visible layers (read once per version of a layer).
+    let timed: Vec<std::sync::Arc<crate::scene::cursor::Timed>> = match inputs.cursor {
+        Some(_) => {
+            map.timed.retain(|k, _| layers.iter().any(|l| std::sync::Arc::as_ptr(&l.layer) == *k));
+            layers
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.visible)
+                .map(|(i, l)| map.timed.entry(std::sync::Arc::as_ptr(&l.layer)).or_insert_with(|| std::sync::Arc::new(crate::scene::cursor::Timed::of(i, &l.layer))).clone())
+                .filter(|t| !t.is_empty())
+                .collect()
+        }
+        None => Vec::new(),
+    };
     let mut overlays_drawn = 0;
     let measure = inputs.measure;
     let mut picked: Option<MapClick> = None;
@@ -373,6 +392,14 @@ pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer], input
         let painter = ui.painter_at(rect);
         overlays_drawn = paint_overlays(&painter, &mut overlay_textures, layers, &t, size, false);
         paint::paint_scene(&painter, &scene, rect.min);
+        if let Some((at_time, trail)) = inputs.cursor {
+            let fade = |at: FeatureRef| layers.get(at.layer).and_then(|l| l.layer.features.get(at.feature)).map_or(0.0, |f| (inputs.fade)(at, f));
+            for timed in &timed {
+                for (_, p) in timed.at(at_time, trail, &t, &fade) {
+                    paint::paint_primitive(&painter, &p, rect.min);
+                }
+            }
+        }
         overlays_drawn += paint_overlays(&painter, &mut overlay_textures, layers, &t, size, true);
         attribution(&painter, rect, &credits.join(" · "));
         if let Some(e) = &online_failure {
