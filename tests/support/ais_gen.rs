@@ -1091,7 +1091,8 @@ pub fn scenario(seed: u64) -> Scenario {
                 likely_off,
             });
         }
-        for &(a, b) in &p.holds {
+        // A slow stretch is loitering only from 4 h on (an encounter's drift may be shorter).
+        for &(a, b) in p.holds.iter().filter(|(a, b)| b - a >= 4 * 3600) {
             planted.push(Planted {
                 kind: "loitering",
                 mmsi: v.mmsi,
