@@ -14,8 +14,8 @@
 //! | suspect position | implied speed > 50 kn from the last good one | same | no merchant ship sails that fast |
 //!
 //! Encounters compare the ships' positions every 10 minutes, interpolated between reports no
-//! more than an hour apart (never across a gap), with candidate pairs from a grid of
-//! 500-metre cells per moment. A gap is not proof of intent: receivers miss ships, and
+//! more than an hour apart (never across a gap), with candidate pairs from 500-metre cells
+//! per moment (the samples sorted by cell; neighbours found by walking the sorted list). A gap is not proof of intent: receivers miss ships, and
 //! transponders fail.
 
 use std::collections::HashMap;
@@ -246,6 +246,11 @@ pub fn port_calls(v: &Vessel, cx: &Context) -> Vec<Event> {
             out.push(e);
         }
     };
+    // Far from every port, the positions until the ship could have come within reach are
+    // skipped: between good positions it makes at most `SUSPECT_KNOTS` (a ship 100 nm out
+    // at 50 knots is two hours away), so nothing is missed.
+    let max_speed = super::tracks::SUSPECT_KNOTS * super::NM / 3600.0;
+    let mut skip_until = i64::MIN;
     for (i, f) in fixes.iter().enumerate() {
         if let Some((port, first, _)) = call {
             if distance_m(f.lon, f.lat, port.lon, port.lat) <= p.port_exit_km * 1000.0 {
@@ -254,8 +259,15 @@ pub fn port_calls(v: &Vessel, cx: &Context) -> Vec<Event> {
             }
             close(call.take().expect("a call is under way"), &mut out);
         }
-        if let Some((port, _)) = cx.ports.within(f.lon, f.lat, p.port_enter_km * 1000.0) {
-            call = Some((port, i, i));
+        if f.t < skip_until {
+            continue;
+        }
+        match cx.ports.within(f.lon, f.lat, p.port_enter_km * 1000.0) {
+            Some((port, _)) => call = Some((port, i, i)),
+            None => {
+                let reach = cx.ports.nearest_m(f.lon, f.lat) - p.port_enter_km * 1000.0;
+                skip_until = f.t + (reach / max_speed).floor() as i64;
+            }
         }
     }
     if let Some(c) = call {
@@ -337,7 +349,8 @@ pub fn encounters(vessels: &[Vessel], cx: &Context) -> Vec<Event> {
     // Per pair: the moments they were close, with both speeds and where.
     let mut close: HashMap<(usize, usize), Vec<(i64, f64, f64, f64, f64)>> = HashMap::new();
     let cell_m = p.meet_metres.max(1.0);
-    let mut grid: HashMap<(i64, i64), Vec<usize>> = HashMap::new();
+    let cell = |s: &Sample| ((s.lon * 111_320.0 * s.lat.to_radians().cos() / cell_m).floor() as i64, (s.lat * 110_574.0 / cell_m).floor() as i64);
+    let mut keys: Vec<((i64, i64), usize)> = Vec::new();
     let mut samples: Vec<Sample> = Vec::new();
     let mut t = t0.div_euclid(step) * step;
     while t <= t1 {
@@ -366,26 +379,22 @@ pub fn encounters(vessels: &[Vessel], cx: &Context) -> Vec<Event> {
             samples.extend(sample);
         }
         if samples.len() >= 2 {
-            grid.clear();
-            let cell = |s: &Sample| ((s.lon * 111_320.0 * s.lat.to_radians().cos() / cell_m).floor() as i64, (s.lat * 110_574.0 / cell_m).floor() as i64);
-            for (k, s) in samples.iter().enumerate() {
-                grid.entry(cell(s)).or_default().push(k);
-            }
-            for (k, s) in samples.iter().enumerate() {
-                let (cx0, cy0) = cell(s);
-                for dx in -1..=1 {
-                    for dy in -1..=1 {
-                        let Some(others) = grid.get(&(cx0 + dx, cy0 + dy)) else { continue };
-                        for &o in others {
-                            if o <= k {
-                                continue;
-                            }
-                            let q = &samples[o];
-                            if distance_m(s.lon, s.lat, q.lon, q.lat) <= p.meet_metres {
-                                let key = if s.vessel < q.vessel { (s.vessel, q.vessel) } else { (q.vessel, s.vessel) };
-                                close.entry(key).or_default().push((t, s.knots, q.knots, (s.lon + q.lon) / 2.0, (s.lat + q.lat) / 2.0));
-                            }
-                        }
+            // Candidate pairs: the samples sorted by 500-metre cell; each looks at its own cell
+            // and the next one up, then at the three cells of the next column, all found by
+            // walking the sorted list from where they begin.
+            keys.clear();
+            keys.extend(samples.iter().enumerate().map(|(k, s)| (cell(s), k)));
+            keys.sort_unstable();
+            for (at, &((cx0, cy0), k)) in keys.iter().enumerate() {
+                let s = &samples[k];
+                let column = keys[at + 1..].iter().take_while(|e| e.0.0 == cx0 && e.0.1 <= cy0 + 1);
+                let start = keys.partition_point(|e| e.0 < (cx0 + 1, cy0 - 1));
+                let next = keys[start..].iter().take_while(|e| e.0.0 == cx0 + 1 && e.0.1 <= cy0 + 1);
+                for &(_, o) in column.chain(next) {
+                    let q = &samples[o];
+                    if distance_m(s.lon, s.lat, q.lon, q.lat) <= p.meet_metres {
+                        let key = if s.vessel < q.vessel { (s.vessel, q.vessel) } else { (q.vessel, s.vessel) };
+                        close.entry(key).or_default().push((t, s.knots, q.knots, (s.lon + q.lon) / 2.0, (s.lat + q.lat) / 2.0));
                     }
                 }
             }

@@ -109,6 +109,15 @@ impl Ports {
         self.ports.is_empty()
     }
 
+    /// Distance to the nearest port in metres (`f64::INFINITY` with none).
+    pub fn nearest_m(&self, lon: f64, lat: f64) -> f64 {
+        let (x, y) = world_from_lonlat(lon, lat);
+        self.tree.nearest_neighbor(&[x, y]).map_or(f64::INFINITY, |e| {
+            let p = &self.ports[e.data];
+            super::distance_m(lon, lat, p.lon, p.lat)
+        })
+    }
+
     /// The nearest port within `metres`, with its distance.
     pub fn within(&self, lon: f64, lat: f64, metres: f64) -> Option<(&Port, f64)> {
         let (x, y) = world_from_lonlat(lon, lat);

@@ -199,14 +199,36 @@ impl LayerIndex {
     /// geometry: points first, then lines, then polygons the point is inside. Ties go to the
     /// feature drawn last (on top).
     pub fn hit(&self, layer: &Layer, world: [f64; 2], tolerance: f64) -> Option<Hit> {
+        // Pieces nearest first (by their boxes), so that a dense layer seen from far out (ten
+        // million AIS positions at zoom 3) is not measured segment by segment: once something
+        // is found, pieces whose box is farther cannot beat it (a point can still beat a line).
+        let nearest = self.tree.nearest_neighbor_iter_with_distance_2(&world).map(|(e, d2)| (e.data, d2.sqrt()));
+        self.hit_among(layer, world, tolerance, nearest, true)
+    }
+
+    /// [`LayerIndex::hit`] over `pieces` (with their boxes' distances, nearest first when
+    /// `prune`), skipping those that cannot win when `prune`.
+    fn hit_among(&self, layer: &Layer, world: [f64; 2], tolerance: f64, pieces: impl Iterator<Item = (Piece, f64)>, prune: bool) -> Option<Hit> {
         let rect = WorldRect { min: [world[0] - tolerance, world[1] - tolerance], max: [world[0] + tolerance, world[1] + tolerance] };
         let lat_y = LatToWorldY::new();
         let to_world = |c: &Coord| [(c.x + 180.0) / 360.0, lat_y.y(c.y)];
         let ((lon_min, lat_max), (lon_max, lat_min)) = (lonlat_from_world(rect.min[0], rect.min[1]), lonlat_from_world(rect.max[0], rect.max[1]));
         let mut best: Option<Hit> = None;
-        for piece in self.pieces_in(&rect) {
+        for (piece, box_distance) in pieces {
+            if prune && box_distance > tolerance {
+                break;
+            }
             let Some(g) = layer.features.get(piece.feature as usize).and_then(|f| f.geometry.as_ref()) else { continue };
             let Some(part) = part(g, piece.part as usize) else { continue };
+            // (Inside a polygon is the weakest hit: anything within reach beats it.)
+            if let Some(b) = best.as_ref().filter(|b| prune && b.rank >= 2 && box_distance > b.distance) {
+                if b.rank == 3 {
+                    break;
+                }
+                if !matches!(part, Part::Point(_)) {
+                    continue;
+                }
+            }
             let found = match part {
                 Part::Point(c) => Some((3, dist(world, to_world(&c)))),
                 Part::Line(coords) => {
@@ -363,5 +385,40 @@ mod tests {
         // Outside everything: nothing, even within the line's bounding box row.
         assert_eq!(index.hit(&l, world(25.0, 15.0), tol), None);
         assert_eq!(index.hit(&l, world(15.0, 15.0 + 2.0 * tol * 360.0), tol).map(|h| h.rank), Some(1));
+    }
+
+    /// Nearest-first with pruning finds what measuring every piece in reach finds, on a dense
+    /// random layer of points, lines and polygons, at many places and reaches.
+    #[test]
+    fn pruned_hits_are_the_hits_of_a_full_scan() {
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut rnd = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut geoms = Vec::new();
+        for i in 0..600 {
+            let (x, y) = (130.0 + rnd() * 4.0, 40.0 + rnd() * 3.0);
+            geoms.push(match i % 3 {
+                0 => Geometry::Point(Point::new(x, y)),
+                1 => Geometry::LineString((0..40).map(|k| (x + k as f64 * 0.02 * rnd(), y + (rnd() - 0.5) * 0.1)).collect()),
+                _ => Geometry::Polygon(polygon![(x: x, y: y), (x: x + 0.3 * rnd(), y: y), (x: x + 0.2, y: y + 0.3 * rnd()), (x: x, y: y)]),
+            });
+        }
+        let l = layer(geoms);
+        let index = LayerIndex::build(&l);
+        let mut hits = 0;
+        for _ in 0..2000 {
+            let w = world(130.0 + rnd() * 4.0, 40.0 + rnd() * 3.0);
+            let tolerance = 10f64.powf(-6.0 + rnd() * 3.5);
+            let rect = WorldRect { min: [w[0] - tolerance, w[1] - tolerance], max: [w[0] + tolerance, w[1] + tolerance] };
+            let full = index.hit_among(&l, w, tolerance, index.pieces_in(&rect).map(|p| (p, 0.0)), false);
+            let fast = index.hit(&l, w, tolerance);
+            assert_eq!(fast.map(|h| (h.feature, h.rank)), full.map(|h| (h.feature, h.rank)), "at {w:?} within {tolerance}");
+            hits += usize::from(fast.is_some());
+        }
+        assert!(hits > 400, "the places were near things: {hits}");
     }
 }
