@@ -101,3 +101,33 @@ fn the_command_prints_and_writes_events_and_the_window_opens_the_file() {
     std::fs::write(&places, "name,lat,lon\nA,43.1,131.9\n").unwrap();
     assert!(portolan::io::read_path(&places).unwrap().layer.features[0].str_prop("kind").is_none());
 }
+
+#[test]
+fn events_join_the_case_linked_to_vessels_by_imo_or_mmsi() {
+    use portolan::document::{Document, OpenLayer};
+    let (rows, _) = fleet();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("fleet.csv");
+    std::fs::write(&input, noaa(&rows)).unwrap();
+    let mut doc = Document::new();
+    doc.push(OpenLayer::new(portolan::io::read_path(&input).unwrap(), None));
+    let case_layer = doc.new_case("Test case", "");
+    // The case knows DARK STAR by IMO only, under another name.
+    let known = portolan::model::Vessel { id: "v_dark".into(), name: "DARK STAR (ex-BRIGHT SEA)".into(), imo: Some("9000001".into()), ..Default::default() };
+    doc.put(case_layer, known, None).unwrap();
+    let features = doc.layers[0].layer.features.clone();
+    let of = |kind: &str, mmsi: u32| features.iter().find(|f| f.str_prop("kind") == Some(kind) && f.properties.get("mmsi").and_then(|v| v.as_u64()) == Some(u64::from(mmsi))).unwrap().clone();
+    let a = doc.add_ais_event(case_layer, &of("ais_gap", 273_000_001)).unwrap();
+    let b = doc.add_ais_event(case_layer, &of("ais_suspect_jump", 273_000_001)).unwrap();
+    let c = doc.add_ais_event(case_layer, &of("ais_encounter", 273_000_002)).unwrap();
+    let case = doc.layers[case_layer].layer.case.as_ref().unwrap();
+    assert_eq!(case.event(&a).unwrap().vessel_ids, ["v_dark"], "by IMO");
+    assert_eq!(case.event(&b).unwrap().vessel_ids, ["v_dark"]);
+    let meet = case.event(&c).unwrap().clone();
+    assert_eq!(meet.vessel_ids.len(), 2, "both ships of the encounter");
+    assert_eq!(case.vessels.len(), 3, "the two meeting ships were added, once each");
+    let d = doc.add_ais_event(case_layer, &of("ais_loitering", 273_000_003)).unwrap();
+    let case = doc.layers[case_layer].layer.case.as_ref().unwrap();
+    assert_eq!(case.vessels.len(), 3, "MEETER B is found again by MMSI");
+    assert_eq!(case.event(&d).unwrap().vessel_ids, [meet.vessel_ids[1].clone()]);
+}

@@ -97,3 +97,42 @@ fn play_moves_a_time_cursor_and_the_steps_move_it_by_the_speed() {
     h.run_steps(2);
     assert!(h.state().timeline.as_ref().unwrap().cursor.is_none());
 }
+
+#[test]
+fn an_ais_event_goes_into_the_open_case_with_its_vessel_in_one_undoable_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fleet.csv");
+    let (rows, _) = fleet::fleet();
+    std::fs::write(&path, fleet::noaa(&rows)).unwrap();
+    let case = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data").join("dprk-russia-2023.portolan.geojson");
+    let options = Options { files: vec![case, path], view: Some((152.0, 40.0, 6.0)), ..Options::default() };
+    let mut h = Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_eframe(move |cc| PortolanApp::new(&cc.egui_ctx, options, None, None));
+    h.run_steps(10);
+    let ais_layer = h.state().doc.layers.iter().position(|l| l.layer.case.is_none()).expect("the AIS layer");
+    let case_layer = h.state().doc.layers.iter().position(|l| l.layer.case.is_some()).expect("the case");
+    let gap = h.state().doc.layers[ais_layer].layer.features.iter().position(|f| f.str_prop("kind") == Some("ais_gap")).unwrap();
+    let (events, vessels) = {
+        let c = h.state().doc.layers[case_layer].layer.case.as_ref().unwrap();
+        (c.events.len(), c.vessels.len())
+    };
+    h.state_mut().select(portolan::document::selection::Selection::Feature(portolan::model::FeatureRef { layer: ais_layer, feature: gap }));
+    h.run_steps(5);
+    h.get_by_label_contains("Add to “").click();
+    h.run_steps(5);
+    {
+        let c = h.state().doc.layers[case_layer].layer.case.as_ref().unwrap();
+        assert_eq!((c.events.len(), c.vessels.len()), (events + 1, vessels + 1));
+        let e = c.events.last().unwrap();
+        assert_eq!(e.evidence_types, ["ais data"]);
+        assert_eq!((e.date_start.as_str(), e.date_end.as_deref(), e.kind.as_str()), ("2023-08-01", Some("2023-08-02"), "ais_gap"));
+        assert!(e.summary.contains("not proof of intent") && e.summary.contains("31.08 h"), "{}", e.summary);
+        let v = c.vessel(&e.vessel_ids[0]).unwrap();
+        assert_eq!((v.name.as_str(), v.mmsi.as_deref(), v.imo.as_deref()), ("DARK STAR", Some("273000001"), Some("9000001")));
+    }
+    // The new event is selected: its page shows.
+    h.get_by_label("AIS off 31 h");
+    // One undo takes both out.
+    h.state_mut().doc.undo();
+    let c = h.state().doc.layers[case_layer].layer.case.as_ref().unwrap();
+    assert_eq!((c.events.len(), c.vessels.len()), (events, vessels));
+}

@@ -56,6 +56,9 @@ fn event_properties(data: &AisData, e: &Event) -> serde_json::Map<String, Value>
     if !vessel.is_empty() {
         p.insert("vessel_name".into(), json!(vessel));
     }
+    if let Some(imo) = data.vessel(e.mmsi).and_then(|v| v.imo) {
+        p.insert("imo".into(), json!(imo));
+    }
     if let Some(o) = e.other_mmsi {
         p.insert("other_mmsi".into(), json!(o));
     }
@@ -170,4 +173,46 @@ pub fn layer(name: &str, data: &AisData, events: &[Event], params: &Params) -> L
 pub fn geojson(features: Vec<Feature>) -> String {
     let layer = Layer { name: String::new(), features, case: None, foreign: Default::default(), overlays: Vec::new() };
     crate::io::geojson::to_string(&layer)
+}
+
+/// A case event made from an AIS event feature ([`event_feature`]): dated by its days, kind
+/// `ais_gap` (…), evidence type "ais data", its evidence in the summary, linked to the
+/// `vessel_ids` given (the vessel, and the other ship of an encounter).
+pub fn case_event(f: &Feature, id: String, vessel_ids: Vec<String>) -> crate::model::Event {
+    let text = |k: &str| match f.properties.get(k) {
+        Some(Value::String(s)) => s,
+        Some(Value::Null) | None => String::new(),
+        Some(v) => v.to_string(),
+    };
+    let (start, end) = (text("start"), text("end"));
+    let day = |iso: &str| iso.get(..10).unwrap_or("").to_owned();
+    let when = |iso: &str| if iso.len() >= 16 { format!("{} {} UTC", &iso[..10], &iso[11..16]) } else { iso.to_owned() };
+    let mut summary = vec![format!("From {} to {} ({} h).", when(&start), when(&end), text("hours"))];
+    if let Some(Geometry::LineString(l)) = &f.geometry
+        && let (Some(a), Some(b)) = (l.0.first(), l.0.last())
+    {
+        summary.push(format!("Last position {:.4}° N {:.4}° E; first after {:.4}° N {:.4}° E.", a.y, a.x, b.y, b.x));
+    }
+    summary.push(format!("{} km apart, implied speed {} kn.", text("distance_km"), text("implied_knots")));
+    if !text("shore_nm").is_empty() {
+        summary.push(format!("{} nm from shore.", text("shore_nm")));
+    }
+    if !text("port").is_empty() {
+        summary.push(format!("Port: {}.", text("port")));
+    }
+    if f.str_prop("kind") == Some("ais_gap") {
+        summary.push(super::detect::GAP_CAVEAT.to_owned());
+    }
+    crate::model::Event {
+        id,
+        date_start: day(&start),
+        date_end: (day(&end) != day(&start)).then(|| day(&end)),
+        date_precision: "day".into(),
+        kind: f.str_prop("kind").unwrap_or("ais_event").to_owned(),
+        title: f.name().unwrap_or("AIS event").to_owned(),
+        summary: summary.join(" "),
+        vessel_ids,
+        evidence_types: vec!["ais data".into()],
+        ..crate::model::Event::default()
+    }
 }

@@ -576,6 +576,57 @@ impl Document {
         self.apply_keyed(layer, Edit::new(format!("Edit {}", R::NAME), vec![op]), key)
     }
 
+    /// Adds an AIS event feature (of an AIS layer) to the case in layer `case_layer` as an
+    /// event with evidence type "ais data", linked to its vessel (and the other ship of an
+    /// encounter) by IMO, else MMSI; a vessel the case does not have is added. One step to
+    /// undo. Returns the new event's id.
+    pub fn add_ais_event(&mut self, case_layer: usize, event: &Feature) -> Result<String, EditError> {
+        let l = &self.layers.get(case_layer).ok_or(EditError::NoLayer)?.layer;
+        let case = l.case.as_ref().ok_or(EditError::NotACase)?;
+        let text = |k: &str| match event.properties.get(k) {
+            Some(serde_json::Value::String(s)) => s,
+            Some(serde_json::Value::Null) | None => String::new(),
+            Some(v) => v.to_string(),
+        };
+        let mut ops = Vec::new();
+        let mut vessels = case.vessels.clone();
+        let mut vessel_ids = Vec::new();
+        for (mmsi, imo, name) in [(text("mmsi"), text("imo"), text("vessel_name")), (text("other_mmsi"), String::new(), String::new())] {
+            if mmsi.is_empty() {
+                continue;
+            }
+            let known = vessels.iter().find(|v| (!imo.is_empty() && v.imo.as_deref() == Some(imo.as_str())) || v.mmsi.as_deref() == Some(mmsi.as_str()));
+            let id = match known {
+                Some(v) => v.id.clone(),
+                None => {
+                    // (Random ids: a second new vessel in this step draws again on a clash.)
+                    let id = loop {
+                        let id = edit::unique_id(l, "vessel");
+                        if !vessels.iter().any(|v| v.id == id) {
+                            break id;
+                        }
+                    };
+                    let v = crate::model::Vessel {
+                        id: id.clone(),
+                        name: if name.is_empty() { format!("MMSI {mmsi}") } else { name.clone() },
+                        imo: (!imo.is_empty()).then(|| imo.clone()),
+                        mmsi: Some(mmsi.clone()),
+                        ..crate::model::Vessel::default()
+                    };
+                    ops.push(Op::Vessel(Change::insert(vessels.len(), v.clone())));
+                    vessels.push(v);
+                    id
+                }
+            };
+            vessel_ids.push(id);
+        }
+        let id = edit::unique_id(l, "event_ais");
+        let new = crate::ais::output::case_event(event, id.clone(), vessel_ids);
+        ops.push(Op::Event(Change::insert(case.events.len(), new)));
+        self.apply(case_layer, Edit::new("Add AIS event to the case", ops))?;
+        Ok(id)
+    }
+
     /// Deletes a source, vessel or event and every reference to it, as one step.
     pub fn remove<R: Record>(&mut self, layer: usize, id: &str) -> Result<(), EditError> {
         let l = &self.layers.get(layer).ok_or(EditError::NoLayer)?.layer;

@@ -5,7 +5,7 @@
 
 use egui::RichText;
 
-use super::panel::{PanelCtx, heading, row};
+use super::panel::{Action, PanelCtx, heading, row};
 use crate::document::selection::Selection;
 use crate::model::{Feature, FeatureRef};
 
@@ -147,6 +147,20 @@ fn event_ui(ui: &mut egui::Ui, ctx: &mut PanelCtx, at: FeatureRef, f: &Feature) 
         let off = f.properties.get("likely_switched_off").is_some_and(|v| v.as_bool() == Some(true));
         row(ui, "Verdict", if off { "likely switched off (12 h or more, both ends far from shore)" } else { "a gap in reception" });
         ui.label(RichText::new(crate::ais::detect::GAP_CAVEAT).small().italics());
+    }
+    ui.separator();
+    // Into the case: the first open case (a new one from File → New case).
+    let case = ctx.layers.iter().enumerate().find_map(|(i, l)| Some((i, l.layer.case.as_ref()?.title.clone())));
+    match case {
+        Some((case_layer, title)) => {
+            let title = if title.is_empty() { "the case".to_owned() } else { format!("“{title}”") };
+            if ui.button(format!("Add to {title}")).on_hover_text("As an event with evidence type “ais data”, linked to the vessel (added to the case if it is not there)").clicked() {
+                ctx.actions.push(Action::AddAisEvent { case_layer, event: at });
+            }
+        }
+        None => {
+            ui.add_enabled(false, egui::Button::new("Add to a case")).on_disabled_hover_text("Open a case, or start one with File → New case, to add this event to it");
+        }
     }
 }
 

@@ -849,8 +849,17 @@ impl PortolanApp {
                 actions = pctx.actions;
             }
         });
-        for Action::Select(s) in actions {
-            self.select(s);
+        for action in actions {
+            match action {
+                Action::Select(s) => self.select(s),
+                Action::AddAisEvent { case_layer, event } => {
+                    let Some(f) = self.doc.feature(event).cloned() else { continue };
+                    match self.doc.add_ais_event(case_layer, &f) {
+                        Ok(id) => self.select(Selection::Event { layer: case_layer, id }),
+                        Err(e) => self.tools.problem = Some(format!("Cannot add the event to the case: {e}")),
+                    }
+                }
+            }
         }
         if let Some(o) = outcome {
             if o.seal {

@@ -11,6 +11,8 @@ use crate::model::{Case, Event, Feature, FeatureKind, FeatureRef, Source};
 /// What the user asked for by clicking in the panel.
 pub enum Action {
     Select(Selection),
+    /// Add an AIS event feature to the case in `case_layer` (`Document::add_ais_event`).
+    AddAisEvent { case_layer: usize, event: FeatureRef },
 }
 
 /// Context the panel reads: the layers and the timeline (for dimming).
