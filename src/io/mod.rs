@@ -249,11 +249,13 @@ fn read_ais(bytes: &[u8]) -> Result<Option<Loaded>, ReadError> {
         format!("{}: {} vessels, {} positions, {} events", data.format.name(), data.vessels.len(), data.positions(), events.len()),
     )];
     for (reason, (count, lines)) in &data.dropped.reasons {
+        // AIS says "not available" with lat 91 / lon 181: expected, so only noted.
+        let note = if reason.starts_with("position not available") { Diagnostic::info } else { Diagnostic::warning };
         for &line in lines {
-            diagnostics.push(Diagnostic::warning(Place::Text { line: line as usize, column: 1 }, format!("row dropped: {reason}")));
+            diagnostics.push(note(Place::Text { line: line as usize, column: 1 }, format!("row dropped: {reason}")));
         }
         if *count as usize > lines.len() {
-            diagnostics.push(Diagnostic::warning(Place::File, format!("{} more rows dropped: {reason}", *count as usize - lines.len())));
+            diagnostics.push(note(Place::File, format!("{} more rows dropped: {reason}", *count as usize - lines.len())));
         }
     }
     diagnostics.extend(data.notes.iter().map(|n| Diagnostic::info(Place::File, n.clone())));
