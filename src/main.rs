@@ -124,6 +124,10 @@ struct AisArgs {
     /// Write the tracks (cut at gaps) and events as GeoJSON.
     #[arg(long, value_name = "OUT.geojson")]
     tracks: Option<PathBuf>,
+    /// More ports besides the embedded Natural Earth ones: the named points of any file the
+    /// map reads (a case's sites, a table of berths).
+    #[arg(long, value_name = "FILE")]
+    ports: Vec<PathBuf>,
 }
 
 fn parse_preset(s: &str) -> Result<portolan::ais::detect::Preset, String> {
@@ -432,7 +436,20 @@ fn ais(args: &AisArgs) -> ExitCode {
     if let Some(n) = args.shore_nm {
         params.shore_nm = n;
     }
-    let ports = ais::shore::Ports::with_embedded(Vec::new());
+    let mut extra = Vec::new();
+    for path in &args.ports {
+        match io::read_path(path) {
+            Ok(l) => extra.extend(l.layer.features.iter().filter_map(|f| match f.geometry.as_ref()? {
+                geo::Geometry::Point(p) => Some(ais::shore::Port { name: f.name().unwrap_or("port").to_owned(), lon: p.x(), lat: p.y() }),
+                _ => None,
+            })),
+            Err(e) => return fail(format!("{}: {e}", path.display())),
+        }
+    }
+    if !args.ports.is_empty() {
+        println!("ports: {} more from {}", extra.len(), args.ports.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+    }
+    let ports = ais::shore::Ports::with_embedded(extra);
     let cx = detect::Context { params, ports: &ports, shore: ais::shore::Shore::embedded() };
     let events = detect::all(&data, &cx);
     let suspects: usize = data.vessels.iter().map(|v| v.fixes.iter().filter(|f| f.suspect).count()).sum();
@@ -517,7 +534,7 @@ fn export(args: Box<ExportArgs>, online: bool) -> ExitCode {
     }
     let mut loaded = Vec::new();
     for path in &args.files {
-        match io::read_path_options(path, &io::Progress::default(), &io::ReadOptions { online }) {
+        match io::read_path_options(path, &io::Progress::default(), &io::ReadOptions { online, ..io::ReadOptions::default() }) {
             Ok(l) => {
                 for d in &l.diagnostics {
                     eprintln!("{}: {d}", path.display());

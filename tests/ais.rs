@@ -131,3 +131,20 @@ fn events_join_the_case_linked_to_vessels_by_imo_or_mmsi() {
     assert_eq!(case.vessels.len(), 3, "MEETER B is found again by MMSI");
     assert_eq!(case.event(&d).unwrap().vessel_ids, [meet.vessel_ids[1].clone()]);
 }
+
+#[test]
+fn ports_from_a_file_count_for_calls_and_keep_meetings_out() {
+    let (rows, _) = fleet();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("fleet.csv");
+    std::fs::write(&input, noaa(&rows)).unwrap();
+    // A berth where the two ships drift together.
+    let berths = dir.path().join("berths.csv");
+    std::fs::write(&berths, "name,lat,lon\nMid-sea buoy,38.0,148.002\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_portolan")).arg("ais").arg(&input).arg("--ports").arg(&berths).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    for line in ["ports: 1 more from", "port_call: 3", "encounter: 0", "loitering: 0"] {
+        assert!(stdout.contains(line), "{line:?} in {stdout}");
+    }
+}

@@ -136,3 +136,30 @@ fn an_ais_event_goes_into_the_open_case_with_its_vessel_in_one_undoable_step() {
     let c = h.state().doc.layers[case_layer].layer.case.as_ref().unwrap();
     assert_eq!((c.events.len(), c.vessels.len()), (events, vessels));
 }
+
+#[test]
+fn thresholds_are_shown_and_a_preset_finds_the_events_again_as_one_undoable_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fleet.csv");
+    let (rows, _) = fleet::fleet();
+    std::fs::write(&path, fleet::noaa(&rows)).unwrap();
+    let options = Options { files: vec![path], view: Some((152.0, 40.0, 6.0)), ..Options::default() };
+    let mut h = Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_eframe(move |cc| PortolanApp::new(&cc.egui_ctx, options, None, None));
+    h.run_steps(10);
+    let p = h.state().map.screen_from_lonlat(151.0, 40.0).unwrap();
+    click_at(&mut h, p);
+    h.get_by_label("Detector thresholds").click();
+    h.run_steps(3);
+    h.get_by_label("Gap from");
+    h.get_by_label("Encounter: within");
+    let made_with = |h: &Harness<'_, PortolanApp>| portolan::ais::output::thresholds(&h.state().doc.layers[0].layer).unwrap();
+    assert_eq!(made_with(&h).gap_hours, 6.0);
+    h.get_by_label("terrestrial").click();
+    h.run_steps(2);
+    h.get_by_label("Find events again").click();
+    h.run_steps(5);
+    assert_eq!((made_with(&h).gap_hours, made_with(&h).shore_nm), (1.0, 0.0));
+    assert!(h.state().doc.layers[0].layer.features.iter().any(|f| f.str_prop("kind") == Some("ais_gap")));
+    h.state_mut().doc.undo();
+    assert_eq!(made_with(&h).gap_hours, 6.0, "undone");
+}

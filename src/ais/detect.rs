@@ -23,8 +23,10 @@ use std::collections::HashMap;
 use super::shore::{Ports, Shore};
 use super::{AisData, Fix, Vessel, distance_m, implied_knots};
 
-/// The thresholds of every detector.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// The thresholds of every detector. An AIS map layer keeps the ones it was made with (as
+/// `ais_thresholds`), so the panel can show them.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct Params {
     /// A gap is at least this many hours without a position.
     pub gap_hours: f64,

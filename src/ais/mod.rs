@@ -211,6 +211,14 @@ impl AisData {
     }
 }
 
+/// How an AIS file is analysed when it is read as a map layer: the thresholds, and ports
+/// beyond the embedded ones (a case's sites, a point layer).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AisOptions {
+    pub params: detect::Params,
+    pub ports: Vec<shore::Port>,
+}
+
 /// Nautical mile in metres.
 pub const NM: f64 = 1852.0;
 

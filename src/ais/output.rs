@@ -11,6 +11,14 @@ use super::time::iso;
 use super::{AisData, Vessel};
 use crate::model::{Feature, Layer};
 
+/// The member of an AIS layer that keeps the thresholds it was made with.
+pub const THRESHOLDS: &str = "ais_thresholds";
+
+/// The thresholds an AIS layer was made with (`None` for other layers).
+pub fn thresholds(layer: &Layer) -> Option<Params> {
+    serde_json::from_value(layer.foreign.get(THRESHOLDS)?.clone()).ok()
+}
+
 /// The events CSV's columns, in order.
 pub const EVENT_COLUMNS: [&str; 15] = [
     "kind", "mmsi", "vessel_name", "other_mmsi", "start", "end", "hours", "start_lon", "start_lat", "end_lon", "end_lat", "distance_km", "implied_knots", "shore_nm", "port",
@@ -166,7 +174,11 @@ pub fn track_feature(v: &Vessel, params: &Params) -> Option<Feature> {
 pub fn layer(name: &str, data: &AisData, events: &[Event], params: &Params) -> Layer {
     let mut features: Vec<Feature> = data.vessels.iter().filter_map(|v| track_feature(v, params)).collect();
     features.extend(events.iter().map(|e| event_feature(data, e)));
-    Layer { name: name.to_owned(), features, case: None, foreign: Default::default(), overlays: Vec::new() }
+    let mut foreign = serde_json::Map::new();
+    if let Ok(p) = serde_json::to_value(params) {
+        foreign.insert(THRESHOLDS.into(), p);
+    }
+    Layer { name: name.to_owned(), features, case: None, foreign, overlays: Vec::new() }
 }
 
 /// Features as a GeoJSON FeatureCollection.

@@ -135,6 +135,8 @@ pub enum EditError {
     NotACase,
     #[error("no such layer")]
     NoLayer,
+    #[error("cannot read the file again: {0}")]
+    Read(String),
 }
 
 /// A named group of ops on one layer: one undo step.

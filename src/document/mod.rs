@@ -501,6 +501,17 @@ impl Document {
         Ok(())
     }
 
+    /// Reads an AIS layer's file again with other thresholds or ports, as one step that can
+    /// be undone (the events found before come back with it).
+    pub fn rerun_ais(&mut self, layer: usize, options: &io::ReadOptions) -> Result<(), EditError> {
+        let l = self.layers.get(layer).ok_or(EditError::NoLayer)?;
+        let path = l.path.clone().ok_or_else(|| EditError::Read("the layer has no file".into()))?;
+        let mut new = io::read_path_options(&path, &io::Progress::default(), options).map_err(|e| EditError::Read(e.to_string()))?.layer;
+        new.name.clone_from(&l.layer.name);
+        let edit = Edit::new("Find AIS events again", vec![Op::Whole { old: Box::new((*l.layer).clone()), new: Box::new(new) }]);
+        self.apply(layer, edit)
+    }
+
     /// The three-way merge of a layer's edits with its file as it is now.
     pub fn merge_with_disk(&self, layer: usize) -> Result<DiskMerge, io::ReadError> {
         let l = self.layers.get(layer).ok_or_else(|| io::ReadError::Io(std::io::Error::other("no such layer")))?;

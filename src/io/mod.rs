@@ -163,11 +163,14 @@ impl Progress {
 }
 
 /// How a file is read, beyond its bytes.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReadOptions {
     /// Readers may fetch what a file links to on the web (KML overlay pictures). Off unless
     /// the user allows online access.
     pub online: bool,
+    /// The detectors' thresholds and extra ports for an AIS file (default: the satellite
+    /// preset and the embedded ports).
+    pub ais: crate::ais::AisOptions,
 }
 
 /// `Portolan/<version> (+<homepage>)`, sent with every request Portolan makes, as tile
@@ -197,7 +200,7 @@ pub fn read_path_options(path: &Path, progress: &Progress, options: &ReadOptions
         .to_ascii_lowercase();
     let ais_candidate = matches!(ext.as_str(), "csv" | "txt" | "nmea" | "ais" | "gz" | "zip");
     let mut loaded = match ext.as_str() {
-        _ if ais_candidate && let Some(loaded) = read_ais(&bytes)? => loaded,
+        _ if ais_candidate && let Some(loaded) = read_ais(&bytes, &options.ais)? => loaded,
         "geojson" | "json" | "" => geojson::read_bytes_with(&bytes, progress)?,
         // Renamed files: a zip called .kml, a plain KML called .kmz.
         "kml" | "kmz" if bytes.starts_with(b"PK\x03\x04") => kml::read_kmz_from(&bytes, &kml::KmzLimits::default(), dir, options)?,
@@ -216,7 +219,7 @@ pub fn read_path_options(path: &Path, progress: &Progress, options: &ReadOptions
 /// An AIS file (told from its header or sentences, through gzip or zip) as a map layer:
 /// tracks cut at gaps, and the events the detectors find with their default thresholds.
 /// `None` when the bytes are not AIS.
-fn read_ais(bytes: &[u8]) -> Result<Option<Loaded>, ReadError> {
+fn read_ais(bytes: &[u8], options: &crate::ais::AisOptions) -> Result<Option<Loaded>, ReadError> {
     use crate::ais;
     let inflated;
     let text: &[u8] = if bytes.starts_with(&[0x1f, 0x8b]) {
@@ -240,8 +243,8 @@ fn read_ais(bytes: &[u8]) -> Result<Option<Loaded>, ReadError> {
     }
     let mut data = ais::read::read(std::io::Cursor::new(text)).map_err(|e| ReadError::NotFormat { format: "AIS", message: e.to_string() })?;
     ais::tracks::build(&mut data);
-    let params = ais::detect::Params::default();
-    let ports = ais::shore::Ports::with_embedded(Vec::new());
+    let params = options.params;
+    let ports = ais::shore::Ports::with_embedded(options.ports.clone());
     let cx = ais::detect::Context { params, ports: &ports, shore: ais::shore::Shore::embedded() };
     let events = ais::detect::all(&data, &cx);
     let mut diagnostics = vec![Diagnostic::info(

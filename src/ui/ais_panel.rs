@@ -81,6 +81,7 @@ fn vessel_ui(ui: &mut egui::Ui, ctx: &mut PanelCtx, at: FeatureRef, f: &Feature)
     ui.data_mut(|d| d.insert_temp(id, filter.clone()));
     let mmsi = text(f, "mmsi");
     let Some(layer) = ctx.layers.get(at.layer) else { return };
+    thresholds_ui(ui, ctx, at.layer, &layer.layer);
     let mut events: Vec<(FeatureRef, &Feature)> = layer
         .layer
         .features
@@ -106,6 +107,48 @@ fn vessel_ui(ui: &mut egui::Ui, ctx: &mut PanelCtx, at: FeatureRef, f: &Feature)
     if events.iter().any(|(_, e)| e.str_prop("kind") == Some("ais_gap")) {
         ui.label(RichText::new(crate::ais::detect::GAP_CAVEAT).small().italics());
     }
+}
+
+/// The thresholds the layer's events were found with, editable, and "Find events again".
+fn thresholds_ui(ui: &mut egui::Ui, ctx: &mut PanelCtx, layer_index: usize, layer: &crate::model::Layer) {
+    use crate::ais::detect::{Params, Preset};
+    let made_with = crate::ais::output::thresholds(layer).unwrap_or_default();
+    let id = ui.make_persistent_id(("ais-thresholds", layer_index));
+    let (mut p, mut case_sites): (Params, bool) = ui.data(|d| d.get_temp(id)).unwrap_or((made_with, false));
+    egui::CollapsingHeader::new("Detector thresholds").id_salt(id).show(ui, |ui| {
+        ui.horizontal(|ui| {
+            for preset in Preset::ALL {
+                if ui.selectable_label(p == preset.params(), preset.name()).on_hover_text("Use this preset (see the README's table)").clicked() {
+                    p = preset.params();
+                }
+            }
+        });
+        egui::Grid::new(id.with("grid")).num_columns(2).show(ui, |ui| {
+            let field = |ui: &mut egui::Ui, name: &str, v: &mut f64, unit: &str, max: f64| {
+                let l = ui.label(name);
+                ui.add(egui::DragValue::new(v).range(0.0..=max).speed(0.1).suffix(unit)).labelled_by(l.id);
+                ui.end_row();
+            };
+            field(ui, "Gap from", &mut p.gap_hours, " h", 720.0);
+            field(ui, "Likely switched off from", &mut p.off_hours, " h", 720.0);
+            field(ui, "… both ends from shore (0: off)", &mut p.shore_nm, " nm", 1000.0);
+            field(ui, "Port call: within", &mut p.port_enter_km, " km", 100.0);
+            field(ui, "… over beyond", &mut p.port_exit_km, " km", 100.0);
+            field(ui, "… at least", &mut p.port_min_hours, " h", 240.0);
+            field(ui, "Loitering: under", &mut p.loiter_knots, " kn", 20.0);
+            field(ui, "… for at least", &mut p.loiter_hours, " h", 240.0);
+            field(ui, "Encounter: within", &mut p.meet_metres, " m", 10_000.0);
+            field(ui, "… lasting at least", &mut p.meet_hours, " h", 240.0);
+            field(ui, "… at a median under", &mut p.meet_knots, " kn", 20.0);
+            field(ui, "Away from ports by", &mut p.port_clear_km, " km", 200.0);
+        });
+        ui.checkbox(&mut case_sites, "Count the open cases' sites as ports");
+        let changed = p != made_with || case_sites;
+        if ui.add_enabled(changed, egui::Button::new("Find events again")).clicked() {
+            ctx.actions.push(Action::RerunAis { layer: layer_index, params: p, case_sites });
+        }
+    });
+    ui.data_mut(|d| d.insert_temp(id, (p, case_sites)));
 }
 
 fn event_ui(ui: &mut egui::Ui, ctx: &mut PanelCtx, at: FeatureRef, f: &Feature) {

@@ -859,6 +859,13 @@ impl PortolanApp {
                         Err(e) => self.tools.problem = Some(format!("Cannot add the event to the case: {e}")),
                     }
                 }
+                Action::RerunAis { layer, params, case_sites } => {
+                    let ports = if case_sites { case_site_ports(&self.doc.layers) } else { Vec::new() };
+                    let options = portolan_read_options(crate::ais::AisOptions { params, ports });
+                    if let Err(e) = self.doc.rerun_ais(layer, &options) {
+                        self.tools.problem = Some(format!("Cannot find the AIS events again: {e}"));
+                    }
+                }
             }
         }
         if let Some(o) = outcome {
@@ -1087,6 +1094,25 @@ fn fade_key(hidden: &BTreeSet<String>, timeline: Option<&Timeline>) -> u64 {
     hidden.hash(&mut h);
     timeline.and_then(Timeline::range).map(|r| (r.first.0, r.last.0)).hash(&mut h);
     h.finish()
+}
+
+/// The sites of the open cases, as ports for the AIS detectors (a call at a depot's quay).
+fn case_site_ports(layers: &[OpenLayer]) -> Vec<crate::ais::shore::Port> {
+    layers
+        .iter()
+        .filter(|l| l.layer.case.is_some())
+        .flat_map(|l| l.layer.features.iter())
+        .filter(|f| f.kind() == crate::model::FeatureKind::Site)
+        .filter_map(|f| match f.geometry.as_ref()? {
+            geo::Geometry::Point(p) => Some(crate::ais::shore::Port { name: f.name().unwrap_or("site").to_owned(), lon: p.x(), lat: p.y() }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Read options as the window reads files now (online if the user allowed it), with `ais`.
+fn portolan_read_options(ais: crate::ais::AisOptions) -> crate::io::ReadOptions {
+    crate::io::ReadOptions { online: super::loading::online(), ais }
 }
 
 /// How much a feature fades: 0 when its kind is switched off, dim outside the timeline.

@@ -27,9 +27,14 @@ pub type Outcome = Result<(Loaded, LayerIndex), ReadError>;
 /// Whether files may fetch what they link to on the web: `--online`, or the Tiles menu.
 pub static ONLINE: AtomicBool = AtomicBool::new(false);
 
+/// Whether files may fetch what they link to on the web ([`ONLINE`]).
+pub fn online() -> bool {
+    ONLINE.load(Ordering::Relaxed)
+}
+
 /// Reads and indexes a file on the calling thread; `indexing` is set between the two.
 pub fn load(path: &Path, progress: &Progress, indexing: &AtomicBool) -> Outcome {
-    let options = io::ReadOptions { online: ONLINE.load(Ordering::Relaxed) };
+    let options = io::ReadOptions { online: ONLINE.load(Ordering::Relaxed), ..io::ReadOptions::default() };
     let loaded = io::read_path_options(path, progress, &options)?;
     indexing.store(true, Ordering::Relaxed);
     let index = LayerIndex::build(&loaded.layer);

@@ -13,6 +13,9 @@ pub enum Action {
     Select(Selection),
     /// Add an AIS event feature to the case in `case_layer` (`Document::add_ais_event`).
     AddAisEvent { case_layer: usize, event: FeatureRef },
+    /// Find an AIS layer's events again with these thresholds (and the open cases' sites as
+    /// ports too, if asked).
+    RerunAis { layer: usize, params: crate::ais::detect::Params, case_sites: bool },
 }
 
 /// Context the panel reads: the layers and the timeline (for dimming).
