@@ -41,6 +41,9 @@ fn main() -> std::io::Result<()> {
         ("csv", "ports-excel.csv", fixture("ports-excel.csv")?),
         ("csv", "ports-semicolon.csv", fixture("ports-semicolon.csv")?),
         ("csv", "ports-wkt.csv", fixture("ports-wkt.csv")?),
+        ("ais", "noaa.csv", AIS_NOAA.as_bytes().to_vec()),
+        ("ais", "dma.csv", AIS_DMA.as_bytes().to_vec()),
+        ("ais", "aivdm.nmea", AIS_NMEA.as_bytes().to_vec()),
         ("basemap_pack", "lines-and-polygons.bin", tiny_pack(&[LayerKind::Land, LayerKind::Coastline, LayerKind::Rivers])),
         ("basemap_pack", "labels.bin", tiny_pack(&[LayerKind::Places, LayerKind::Ports, LayerKind::CountryLabels])),
     ];
@@ -52,6 +55,25 @@ fn main() -> std::io::Result<()> {
     println!("seeds written to {}", out.display());
     Ok(())
 }
+
+/// Small AIS files in the shapes the readers know (a gap, a meeting, a not-available row).
+const AIS_NOAA: &str = "MMSI,BaseDateTime,LAT,LON,SOG,COG,Heading,VesselName,IMO,CallSign,VesselType,Status,Length,Width,Draft,Cargo,TransceiverClass
+273000001,2023-08-01T00:00:00,40.0,150.0,12,90,90,DARK STAR,IMO9000001,UAAA,70,0,,,,,A
+273000001,2023-08-01T00:05:00,40.0,150.02,12,90,90,DARK STAR,IMO9000001,UAAA,70,0,,,,,A
+273000001,2023-08-02T08:00:00,40.0,155.0,12,90,511,DARK STAR,IMO9000001,UAAA,70,0,,,,,A
+273000002,2023-08-01T00:00:00,91,181,102.3,360,511,MEETER,,,70,0,,,,,A
+273000002,2023-08-01T00:10:00,38.0,148.0,0.5,360,511,MEETER,,,70,0,,,,,A
+273000003,2023-08-01T00:10:00,38.0,148.001,0.5,360,511,OTHER,,,70,0,,,,,A
+";
+const AIS_DMA: &str = "# Timestamp,Type of mobile,MMSI,Latitude,Longitude,Navigational status,ROT,SOG,COG,Heading,IMO,Callsign,Name,Ship type
+14/08/2023 10:00:00,Class A,219000001,55.1,11.2,Under way,0,10,90,91,Unknown,OXYZ,DANE,Cargo
+14/08/2023 10:06:00,Class A,219000001,55.1,11.25,Under way,0,10,90,91,Unknown,OXYZ,DANE,Cargo
+";
+const AIS_NMEA: &str = "\\s:rcv01,c:1690893296*00\\!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A
+$PGHP,1,2023,8,1,12,40,0,0,,,,1,*00
+!AIVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A
+2023-08-01 12:45:00 !BSVDM,1,1,,A,15RTgt0PAso;90TKcjM8h6g208CQ,0*4A
+";
 
 /// A pack of a few features per layer, low tier, around Vladivostok.
 fn tiny_pack(kinds: &[LayerKind]) -> Vec<u8> {

@@ -13,7 +13,7 @@ seconds=${1:?usage: fuzz/run.sh SECONDS [TARGET...]}
 shift
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(geojson case_file kml kmz gpx csv basemap_pack)
+    targets=(geojson case_file kml kmz gpx csv basemap_pack ais)
 fi
 cargo run --quiet --example fuzz_seeds -- fuzz/seeds
 cd fuzz

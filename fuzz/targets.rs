@@ -15,7 +15,7 @@ use portolan::projection::tile_world_bounds;
 pub type Target = (&'static str, fn(&[u8]));
 
 /// Every target, by the name of its directory in `fuzz/regressions/` and `fuzz/corpus/`.
-pub const TARGETS: [Target; 7] = [
+pub const TARGETS: [Target; 8] = [
     ("geojson", geojson),
     ("case_file", case_file),
     ("kml", kml),
@@ -23,6 +23,7 @@ pub const TARGETS: [Target; 7] = [
     ("gpx", gpx),
     ("csv", csv),
     ("basemap_pack", basemap_pack),
+    ("ais", ais),
 ];
 
 pub fn geojson(data: &[u8]) {
@@ -62,6 +63,20 @@ pub fn csv(data: &[u8]) {
     if let Ok(loaded) = io::delimited::read_bytes(data) {
         exercise(&loaded);
     }
+}
+
+/// AIS tables and NMEA: read, built into tracks, every detector run (embedded coastline, no
+/// ports), made into a map layer, which must write and read back like any other.
+pub fn ais(data: &[u8]) {
+    use portolan::ais::{self, detect, shore};
+    let Ok(mut d) = ais::read::read(std::io::Cursor::new(data.to_vec())) else { return };
+    ais::tracks::build(&mut d);
+    let ports = shore::Ports::new(Vec::new());
+    let cx = detect::Context { params: detect::Params::default(), ports: &ports, shore: shore::Shore::embedded() };
+    let events = detect::all(&d, &cx);
+    let _ = ais::output::events_csv(&d, &events);
+    let layer = ais::output::layer("fuzz", &d, &events, &cx.params);
+    exercise(&Loaded { layer, diagnostics: Vec::new() });
 }
 
 /// The basemap pack is embedded, but `Basemap::from_bytes` treats it as untrusted: any bytes

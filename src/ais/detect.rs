@@ -352,56 +352,87 @@ pub fn encounters(vessels: &[Vessel], cx: &Context) -> Vec<Event> {
     let mut close: HashMap<(usize, usize), Vec<(i64, f64, f64, f64, f64)>> = HashMap::new();
     let cell_m = p.meet_metres.max(1.0);
     let cell = |s: &Sample| ((s.lon * 111_320.0 * s.lat.to_radians().cos() / cell_m).floor() as i64, (s.lat * 110_574.0 / cell_m).floor() as i64);
-    let mut keys: Vec<((i64, i64), usize)> = Vec::new();
-    let mut samples: Vec<Sample> = Vec::new();
-    let mut t = t0.div_euclid(step) * step;
-    while t <= t1 {
-        while next_new < order.len() && tracks[order[next_new]][0].t <= t {
+    let mut samples: Vec<(i64, Sample)> = Vec::new();
+    let mut keys: Vec<(i64, (i64, i64), usize)> = Vec::new();
+    // A day of moments at a time: each vessel's samples come from walking its own reports
+    // (so the work follows the reports, not the span: two reports a century apart cost two
+    // steps, not five million), then sorted by moment and cell.
+    const CHUNK: i64 = 86_400;
+    let floor = |t: i64| t.div_euclid(step) * step;
+    let mut from = floor(t0);
+    while from <= t1 {
+        let to = from + CHUNK;
+        while next_new < order.len() && tracks[order[next_new]][0].t < to {
             active.push(order[next_new]);
             next_new += 1;
         }
-        active.retain(|&i| tracks[i].last().is_some_and(|f| f.t >= t));
+        active.retain(|&i| tracks[i].last().is_some_and(|f| f.t >= from));
+        if active.is_empty() {
+            match order.get(next_new) {
+                Some(&i) => from = floor(tracks[i][0].t).max(to),
+                None => break,
+            }
+            continue;
+        }
         samples.clear();
         for &i in &active {
             let tr = &tracks[i];
             let c = &mut cursor[i];
-            while *c + 1 < tr.len() && tr[*c + 1].t <= t {
+            while *c + 1 < tr.len() && tr[*c + 1].t <= from {
                 *c += 1;
             }
-            let a = tr[*c];
-            let sample = if a.t == t {
-                let knots = tr.get(*c + 1).filter(|b| b.t - a.t <= max_gap).map_or(0.0, |b| implied_knots(a, b));
-                Some(Sample { vessel: i, lon: a.lon, lat: a.lat, knots })
-            } else {
-                tr.get(*c + 1).filter(|b| b.t > t && b.t - a.t <= max_gap && a.t < t).map(|b| {
-                    let k = (t - a.t) as f64 / (b.t - a.t) as f64;
-                    Sample { vessel: i, lon: a.lon + (b.lon - a.lon) * k, lat: a.lat + (b.lat - a.lat) * k, knots: implied_knots(a, b) }
-                })
-            };
-            samples.extend(sample);
+            let mut j = *c;
+            while let Some(&a) = tr.get(j)
+                && a.t < to
+            {
+                let covered = tr.get(j + 1).filter(|b| b.t - a.t <= max_gap);
+                // A moment on the report itself, then the moments up to the next report if
+                // it is close enough in time to interpolate.
+                if a.t >= from && a.t.rem_euclid(step) == 0 {
+                    samples.push((a.t, Sample { vessel: i, lon: a.lon, lat: a.lat, knots: covered.map_or(0.0, |b| implied_knots(a, b)) }));
+                }
+                if let Some(b) = covered {
+                    let mut t = floor(a.t.max(from) + step - 1).max(from);
+                    if t <= a.t {
+                        t += step;
+                    }
+                    while t < b.t && t < to {
+                        let k = (t - a.t) as f64 / (b.t - a.t) as f64;
+                        samples.push((t, Sample { vessel: i, lon: a.lon + (b.lon - a.lon) * k, lat: a.lat + (b.lat - a.lat) * k, knots: implied_knots(a, b) }));
+                        t += step;
+                    }
+                }
+                j += 1;
+            }
         }
-        if samples.len() >= 2 {
-            // Candidate pairs: the samples sorted by 500-metre cell; each looks at its own cell
-            // and the next one up, then at the three cells of the next column, all found by
-            // walking the sorted list from where they begin.
-            keys.clear();
-            keys.extend(samples.iter().enumerate().map(|(k, s)| (cell(s), k)));
-            keys.sort_unstable();
-            for (at, &((cx0, cy0), k)) in keys.iter().enumerate() {
-                let s = &samples[k];
-                let column = keys[at + 1..].iter().take_while(|e| e.0.0 == cx0 && e.0.1 <= cy0 + 1);
-                let start = keys.partition_point(|e| e.0 < (cx0 + 1, cy0 - 1));
-                let next = keys[start..].iter().take_while(|e| e.0.0 == cx0 + 1 && e.0.1 <= cy0 + 1);
-                for &(_, o) in column.chain(next) {
-                    let q = &samples[o];
-                    if distance_m(s.lon, s.lat, q.lon, q.lat) <= p.meet_metres {
+        // Candidate pairs per moment: the samples sorted by moment and 500-metre cell; each
+        // looks at its own cell and the next one up, then at the three cells of the next
+        // column, found by walking the sorted list from where they begin.
+        keys.clear();
+        keys.extend(samples.iter().enumerate().map(|(k, (t, s))| (*t, cell(s), k)));
+        keys.sort_unstable();
+        let mut g = 0;
+        while g < keys.len() {
+            let t = keys[g].0;
+            let end = keys[g..].iter().position(|e| e.0 != t).map_or(keys.len(), |n| g + n);
+            let group = &keys[g..end];
+            for (at, &(_, (cx0, cy0), k)) in group.iter().enumerate() {
+                let s = &samples[k].1;
+                let column = group[at + 1..].iter().take_while(|e| e.1.0 == cx0 && e.1.1 <= cy0 + 1);
+                let start = group.partition_point(|e| e.1 < (cx0 + 1, cy0 - 1));
+                let next = group[start..].iter().take_while(|e| e.1.0 == cx0 + 1 && e.1.1 <= cy0 + 1);
+                for &(_, _, o) in column.chain(next) {
+                    let q = &samples[o].1;
+                    // (Two reports of one ship at the same second are not a meeting.)
+                    if q.vessel != s.vessel && distance_m(s.lon, s.lat, q.lon, q.lat) <= p.meet_metres {
                         let key = if s.vessel < q.vessel { (s.vessel, q.vessel) } else { (q.vessel, s.vessel) };
                         close.entry(key).or_default().push((t, s.knots, q.knots, (s.lon + q.lon) / 2.0, (s.lat + q.lat) / 2.0));
                     }
                 }
             }
+            g = end;
         }
-        t += step;
+        from = to;
     }
     let mut out = Vec::new();
     for ((a, b), moments) in close {
@@ -433,3 +464,33 @@ pub fn encounters(vessels: &[Vessel], cx: &Context) -> Vec<Event> {
 
 /// A sentence for people reading the events: what a gap does and does not show.
 pub const GAP_CAVEAT: &str = "A gap is not proof of intent: satellites and coastal receivers miss ships, and transponders fail.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ais::shore::{Ports, Shore};
+
+    fn vessel(mmsi: u32, fixes: Vec<Fix>) -> Vessel {
+        Vessel { mmsi, fixes, ..Vessel::default() }
+    }
+
+    /// Two ships drifting 100 m apart for 3 h are found; reports a century apart, and two
+    /// reports of one ship at the same second, add nothing (and cost two steps, not a
+    /// century of them).
+    #[test]
+    fn encounters_follow_the_reports_not_the_span() {
+        let drift = |lon: f64| (0..37).map(|i| Fix::new(i * 300, lon + i as f64 * 1e-4, 20.0)).collect::<Vec<_>>();
+        let mut a = drift(150.0);
+        a.push(Fix::new(100 * 365 * 86_400, 150.0, 20.0));
+        a.insert(0, Fix::new(-100 * 365 * 86_400, 150.0, 20.0));
+        let mut b = drift(150.001);
+        b.push(Fix { lon: 150.2, ..b[5] }); // same second as another report
+        b.sort_by_key(|f| f.t);
+        let vessels = vec![vessel(1, a), vessel(2, b)];
+        let ports = Ports::new(Vec::new());
+        let cx = Context { params: Params::default(), ports: &ports, shore: Shore::embedded() };
+        let found = encounters(&vessels, &cx);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].mmsi, found[0].other_mmsi, found[0].start, found[0].end), (1, Some(2), 0, 36 * 300));
+    }
+}
