@@ -114,7 +114,7 @@ fn thresholds_ui(ui: &mut egui::Ui, ctx: &mut PanelCtx, layer_index: usize, laye
     use crate::ais::detect::{Params, Preset};
     let made_with = crate::ais::output::thresholds(layer).unwrap_or_default();
     let id = ui.make_persistent_id(("ais-thresholds", layer_index));
-    let (mut p, mut case_sites): (Params, bool) = ui.data(|d| d.get_temp(id)).unwrap_or((made_with, false));
+    let (mut p, mut case_sites, mut point_layers): (Params, bool, bool) = ui.data(|d| d.get_temp(id)).unwrap_or((made_with, false, false));
     egui::CollapsingHeader::new("Detector thresholds").id_salt(id).show(ui, |ui| {
         ui.horizontal(|ui| {
             for preset in Preset::ALL {
@@ -143,12 +143,13 @@ fn thresholds_ui(ui: &mut egui::Ui, ctx: &mut PanelCtx, layer_index: usize, laye
             field(ui, "Away from ports by", &mut p.port_clear_km, " km", 200.0);
         });
         ui.checkbox(&mut case_sites, "Count the open cases' sites as ports");
-        let changed = p != made_with || case_sites;
+        ui.checkbox(&mut point_layers, "Count the points of the other layers as ports");
+        let changed = p != made_with || case_sites || point_layers;
         if ui.add_enabled(changed, egui::Button::new("Find events again")).clicked() {
-            ctx.actions.push(Action::RerunAis { layer: layer_index, params: p, case_sites });
+            ctx.actions.push(Action::RerunAis { layer: layer_index, params: p, case_sites, point_layers });
         }
     });
-    ui.data_mut(|d| d.insert_temp(id, (p, case_sites)));
+    ui.data_mut(|d| d.insert_temp(id, (p, case_sites, point_layers)));
 }
 
 fn event_ui(ui: &mut egui::Ui, ctx: &mut PanelCtx, at: FeatureRef, f: &Feature) {

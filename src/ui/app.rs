@@ -859,8 +859,11 @@ impl PortolanApp {
                         Err(e) => self.tools.problem = Some(format!("Cannot add the event to the case: {e}")),
                     }
                 }
-                Action::RerunAis { layer, params, case_sites } => {
-                    let ports = if case_sites { case_site_ports(&self.doc.layers) } else { Vec::new() };
+                Action::RerunAis { layer, params, case_sites, point_layers } => {
+                    let mut ports = if case_sites { case_site_ports(&self.doc.layers) } else { Vec::new() };
+                    if point_layers {
+                        ports.extend(point_layer_ports(&self.doc.layers, layer));
+                    }
                     let options = portolan_read_options(crate::ais::AisOptions { params, ports });
                     if let Err(e) = self.doc.rerun_ais(layer, &options) {
                         self.tools.problem = Some(format!("Cannot find the AIS events again: {e}"));
@@ -1105,6 +1108,20 @@ fn case_site_ports(layers: &[OpenLayer]) -> Vec<crate::ais::shore::Port> {
         .filter(|f| f.kind() == crate::model::FeatureKind::Site)
         .filter_map(|f| match f.geometry.as_ref()? {
             geo::Geometry::Point(p) => Some(crate::ais::shore::Port { name: f.name().unwrap_or("site").to_owned(), lon: p.x(), lat: p.y() }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The named points of the plain layers other than `except` (a table of berths), as ports.
+fn point_layer_ports(layers: &[OpenLayer], except: usize) -> Vec<crate::ais::shore::Port> {
+    layers
+        .iter()
+        .enumerate()
+        .filter(|(i, l)| *i != except && l.layer.case.is_none() && crate::ais::output::thresholds(&l.layer).is_none())
+        .flat_map(|(_, l)| l.layer.features.iter())
+        .filter_map(|f| match f.geometry.as_ref()? {
+            geo::Geometry::Point(p) => Some(crate::ais::shore::Port { name: f.name().unwrap_or("port").to_owned(), lon: p.x(), lat: p.y() }),
             _ => None,
         })
         .collect()

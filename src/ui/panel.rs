@@ -15,7 +15,7 @@ pub enum Action {
     AddAisEvent { case_layer: usize, event: FeatureRef },
     /// Find an AIS layer's events again with these thresholds (and the open cases' sites as
     /// ports too, if asked).
-    RerunAis { layer: usize, params: crate::ais::detect::Params, case_sites: bool },
+    RerunAis { layer: usize, params: crate::ais::detect::Params, case_sites: bool, point_layers: bool },
 }
 
 /// Context the panel reads: the layers and the timeline (for dimming).
