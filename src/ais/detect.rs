@@ -267,8 +267,9 @@ pub fn port_calls(v: &Vessel, cx: &Context) -> Vec<Event> {
         match cx.ports.within(f.lon, f.lat, p.port_enter_km * 1000.0) {
             Some((port, _)) => call = Some((port, i, i)),
             None => {
+                // (No port at all: nothing to skip to.)
                 let reach = cx.ports.nearest_m(f.lon, f.lat) - p.port_enter_km * 1000.0;
-                skip_until = f.t + (reach / max_speed).floor() as i64;
+                skip_until = f.t.saturating_add((reach / max_speed).floor() as i64);
             }
         }
     }
