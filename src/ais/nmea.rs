@@ -32,6 +32,13 @@ pub fn looks_like(text: &str) -> bool {
     })
 }
 
+/// What `nmea-parser` can be handed safely: ASCII (it slices by byte), and a payload of
+/// six-bit armour characters only (`0`–`W`, `` ` ``–`w`; it subtracts 48 from each).
+fn well_formed(sentence: &str) -> bool {
+    sentence.is_ascii()
+        && sentence.split(',').nth(5).is_some_and(|payload| payload.bytes().all(|b| matches!(b, b'0'..=b'W' | b'`'..=b'w')))
+}
+
 /// The time in a tag block's `c:` field.
 fn tag_block_time(block: &str) -> Option<i64> {
     let body = block.split('*').next()?;
@@ -103,6 +110,11 @@ pub fn read(mut reader: impl BufRead) -> Result<AisData, AisError> {
         }
         let t = t.or(next_time.take());
         rows += 1;
+        if !well_formed(sentence) {
+            message_time = None;
+            dropped.add("sentence not understood", line_no);
+            continue;
+        }
         let parsed = parser.parse_sentence(sentence);
         match parsed {
             Ok(ParsedMessage::Incomplete) => {
