@@ -32,11 +32,112 @@ pub fn looks_like(text: &str) -> bool {
     })
 }
 
-/// What `nmea-parser` can be handed safely: ASCII (it slices by byte), and a payload of
-/// six-bit armour characters only (`0`–`W`, `` ` ``–`w`; it subtracts 48 from each).
-fn well_formed(sentence: &str) -> bool {
-    sentence.is_ascii()
-        && sentence.split(',').nth(5).is_some_and(|payload| payload.bytes().all(|b| matches!(b, b'0'..=b'W' | b'`'..=b'w')))
+/// The parts of a multi-part message read so far.
+struct Pending {
+    count: u8,
+    next: u8,
+    id: String,
+    head: String,
+    payload: String,
+}
+
+enum Assembled {
+    /// A whole message the decoder can take, as one sentence.
+    Whole(String),
+    /// A part of a message still coming.
+    Part,
+    /// A message of a type that holds no position or identity.
+    Other,
+    /// Why the sentence was dropped.
+    Bad(&'static str),
+}
+
+/// The value of a six-bit armour character (`0`–`W`, `` ` ``–`w`).
+fn armour(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'W' => Some(b - 48),
+        b'`'..=b'w' => Some(b - 56),
+        _ => None,
+    }
+}
+
+fn checksum(body: &str) -> u8 {
+    body.bytes().fold(0, |x, b| x ^ b)
+}
+
+/// Checks a sentence (ASCII, its checksum, the payload's characters), joins the parts of
+/// multi-part messages, and gives back whole messages of the types read (1, 2, 3, 5, 18, 19,
+/// 24, 27) with payloads long enough for their fields, as single sentences.
+fn assemble(sentence: &str, pending: &mut Option<Pending>) -> Assembled {
+    if !sentence.is_ascii() {
+        return Assembled::Bad("sentence not understood");
+    }
+    let (body, sum) = match sentence.rsplit_once('*') {
+        Some((b, s)) => (b, Some(s.trim())),
+        None => (sentence, None),
+    };
+    if let Some(sum) = sum.filter(|s| !s.is_empty()) {
+        if u8::from_str_radix(sum.get(..2).unwrap_or(sum), 16).ok() != Some(checksum(&body[1..])) {
+            return Assembled::Bad("checksum does not match");
+        }
+    }
+    let f: Vec<&str> = body.split(',').collect();
+    if f.len() < 7 || !(f[0].ends_with("VDM") || f[0].ends_with("VDO")) {
+        return Assembled::Bad("sentence not understood");
+    }
+    let (Ok(count), Ok(number)) = (f[1].parse::<u8>(), f[2].parse::<u8>()) else { return Assembled::Bad("sentence not understood") };
+    let fill: usize = f[6].parse().unwrap_or(0);
+    if count == 0 || number == 0 || number > count || fill > 5 || !f[5].bytes().all(|b| armour(b).is_some()) {
+        return Assembled::Bad("sentence not understood");
+    }
+    let payload = if count == 1 {
+        *pending = None;
+        f[5].to_owned()
+    } else if number == 1 {
+        *pending = Some(Pending { count, next: 2, id: f[3].to_owned(), head: format!("{},1,1,,{}", f[0], f[4]), payload: f[5].to_owned() });
+        return Assembled::Part;
+    } else {
+        match pending.take() {
+            Some(mut p) if p.count == count && p.next == number && p.id == f[3] => {
+                p.payload.push_str(f[5]);
+                if number < count {
+                    p.next += 1;
+                    *pending = Some(p);
+                    return Assembled::Part;
+                }
+                let whole = p.payload;
+                let head = p.head;
+                return finish(&head, whole, fill);
+            }
+            _ => return Assembled::Bad("part of a message whose other parts are missing"),
+        }
+    };
+    finish(&format!("{},1,1,,{}", f[0], f[4]), payload, fill)
+}
+
+/// A whole message as one sentence for the decoder, if its type is read and its payload
+/// holds every field of it.
+fn finish(head: &str, payload: String, fill: usize) -> Assembled {
+    let Some(kind) = payload.bytes().next().and_then(armour) else { return Assembled::Bad("sentence not understood") };
+    let bits = (payload.len() * 6).saturating_sub(fill);
+    let needed = match kind {
+        1..=3 | 18 => 168,
+        19 => 312,
+        27 => 96,
+        5 => 424,
+        // Part A (name) is 160 bits, part B (type, call sign) 168; the part number is bits 38–39.
+        24 => {
+            let part = payload.as_bytes().get(6).and_then(|&b| armour(b)).map_or(0, |v| (v >> 2) & 0b11);
+            if part == 0 { 160 } else { 168 }
+        }
+        _ => return Assembled::Other,
+    };
+    if bits < needed {
+        return Assembled::Bad("message shorter than its type");
+    }
+    let body = format!("{head},{payload},{fill}");
+    let sum = checksum(&body[1..]);
+    Assembled::Whole(format!("{body}*{sum:02X}"))
 }
 
 /// The time in a tag block's `c:` field.
@@ -66,6 +167,7 @@ pub fn read(mut reader: impl BufRead) -> Result<AisData, AisError> {
     let mut next_time: Option<i64> = None;
     let mut message_time: Option<(i64, u64)> = None;
     let mut buf = Vec::new();
+    let mut pending: Option<Pending> = None;
     let mut line_no = 0u64;
     loop {
         buf.clear();
@@ -110,12 +212,30 @@ pub fn read(mut reader: impl BufRead) -> Result<AisData, AisError> {
         }
         let t = t.or(next_time.take());
         rows += 1;
-        if !well_formed(sentence) {
-            message_time = None;
-            dropped.add("sentence not understood", line_no);
-            continue;
-        }
-        let parsed = parser.parse_sentence(sentence);
+        // Multi-part messages are joined here, and only whole messages of the types read,
+        // long enough for their fields, reach the decoder (`nmea-parser` indexes past the end
+        // of short payloads).
+        let sentence = match assemble(sentence, &mut pending) {
+            Assembled::Whole(s) => s,
+            Assembled::Part => {
+                if message_time.is_none() || t.is_some() {
+                    message_time = t.map(|t| (t, line_no));
+                }
+                rows -= 1; // counted once, with its last part
+                continue;
+            }
+            Assembled::Other => {
+                message_time = None;
+                rows -= 1; // not a position or static report
+                continue;
+            }
+            Assembled::Bad(reason) => {
+                message_time = None;
+                dropped.add(reason, line_no);
+                continue;
+            }
+        };
+        let parsed = parser.parse_sentence(&sentence);
         match parsed {
             Ok(ParsedMessage::Incomplete) => {
                 if message_time.is_none() || t.is_some() {
