@@ -53,10 +53,11 @@ fn parse_range(s: &str) -> Result<portolan::model::time::DateRange, String> {
 fn parse_view(s: &str) -> Result<(f64, f64, f64), String> {
     let parts: Vec<f64> = s.split(',').map(|p| p.trim().parse::<f64>()).collect::<Result<_, _>>().map_err(|e| e.to_string())?;
     match parts[..] {
-        [lon, lat, zoom] if (-180.0..=180.0).contains(&lon) && (-85.0..=85.0).contains(&lat) && (0.0..=20.0).contains(&zoom) => {
-            Ok((lon, lat, zoom))
+        // Longitudes past ±180° are the same places (190 is 170° W).
+        [lon, lat, zoom] if lon.is_finite() && (-85.0..=85.0).contains(&lat) && (0.0..=20.0).contains(&zoom) => {
+            Ok((portolan::projection::wrap_lon(lon), lat, zoom))
         }
-        _ => Err("expected LON,LAT,ZOOM with lon in -180..180, lat in -85..85, zoom in 0..20".into()),
+        _ => Err("expected LON,LAT,ZOOM with lat in -85..85 and zoom in 0..20".into()),
     }
 }
 

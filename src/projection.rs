@@ -56,6 +56,12 @@ impl WorldRect {
         }
     }
 
+    /// The rectangle moved `dx` world units east (a whole number: the same place in another
+    /// copy of the world).
+    pub fn shifted(&self, dx: f64) -> Self {
+        WorldRect { min: [self.min[0] + dx, self.min[1]], max: [self.max[0] + dx, self.max[1]] }
+    }
+
     /// Whether the two rectangles share any point (touching edges count).
     pub fn intersects(&self, other: &WorldRect) -> bool {
         self.min[0] <= other.max[0]
@@ -191,6 +197,151 @@ pub fn tile_from_lonlat(z: u8, lon: f64, lat: f64) -> (u32, u32) {
     (x, y)
 }
 
+/// The longitude in −180..180 (180 itself stays 180), for showing: the map lets views and
+/// drawn lines run past ±180°, people read coordinates in the usual range.
+pub fn wrap_lon(lon: f64) -> f64 {
+    if (-180.0..=180.0).contains(&lon) || !lon.is_finite() {
+        return lon;
+    }
+    (lon + 180.0).rem_euclid(360.0) - 180.0
+}
+
+/// `lon` moved by whole turns to lie within 180° of `previous`: the next vertex of a line
+/// goes the short way round. A track from 179° E to 179° W crosses the antimeridian (it
+/// continues to 181°) instead of running 358° back across the world, as Google Earth and
+/// GDAL's dateline handling read such lines.
+#[inline]
+pub fn unwrap_lon(lon: f64, previous: f64) -> f64 {
+    let d = lon - previous;
+    if (-180.0..=180.0).contains(&d) || !d.is_finite() {
+        lon
+    } else {
+        lon - 360.0 * (d / 360.0).round()
+    }
+}
+
+/// The longitudes of a line or ring as they are drawn: the first vertex where it is (plus
+/// `turns` whole turns), each next one unwrapped against the one before ([`unwrap_lon`]).
+/// The map, the tiles, the index and the hit test all place vertices this way.
+pub fn unwrapped_lons(coords: &[geo::Coord], turns: i32) -> impl Iterator<Item = f64> + '_ {
+    let mut previous: Option<f64> = None;
+    coords.iter().map(move |c| {
+        let lon = match previous {
+            Some(p) => unwrap_lon(c.x, p),
+            None => c.x + 360.0 * f64::from(turns),
+        };
+        previous = Some(lon);
+        lon
+    })
+}
+
+/// The whole-world shifts `k` (world `x` + `k`) at which something drawn within `data_x`
+/// (world `x` range) meets a view spanning `view_x`: the copies of the world a view that
+/// crosses the antimeridian, or is wider than the world, has to draw. At most 64 copies.
+pub fn world_copies(view_x: [f64; 2], data_x: [f64; 2]) -> std::ops::RangeInclusive<i32> {
+    let first = (view_x[0] - data_x[1]).ceil();
+    let last = (view_x[1] - data_x[0]).floor();
+    if !(first.is_finite() && last.is_finite()) || first > last {
+        #[allow(clippy::reversed_empty_ranges)]
+        return 1..=0;
+    }
+    let first = first.clamp(-1e6, 1e6) as i32;
+    let last = (last.clamp(-1e6, 1e6) as i32).min(first + 63);
+    first..=last
+}
+
+/// The shortest span of longitude that holds every interval (`[west, east]` in degrees,
+/// `east` ≥ `west`, any number of turns): the extent to fit a view to. When the data sit on
+/// both sides of the antimeridian (Kamchatka and Alaska) the span crosses it and `east` is
+/// beyond 180°; `west` is always in −180..180. `None` for no intervals.
+pub fn lon_cover(intervals: impl IntoIterator<Item = [f64; 2]>) -> Option<[f64; 2]> {
+    // Each interval as a start in [−180, 180) and a length; then the largest stretch of the
+    // circle no interval covers is left out.
+    let mut spans: Vec<[f64; 2]> = intervals
+        .into_iter()
+        .filter(|[w, e]| w.is_finite() && e.is_finite() && e >= w)
+        .map(|[w, e]| [wrap_lon(w), (e - w).min(360.0)])
+        .map(|[w, len]| if w >= 180.0 { [-180.0, len] } else { [w, len] })
+        .collect();
+    if spans.is_empty() {
+        return None;
+    }
+    if spans.iter().any(|s| s[1] >= 360.0) {
+        return Some([-180.0, 180.0]);
+    }
+    spans.sort_by(|a, b| a[0].total_cmp(&b[0]));
+    // Merge in order; `reach` is how far east the merged run so far goes.
+    let mut runs: Vec<[f64; 2]> = Vec::new();
+    for [w, len] in spans {
+        match runs.last_mut() {
+            Some(r) if w <= r[1] => r[1] = r[1].max(w + len),
+            _ => runs.push([w, w + len]),
+        }
+    }
+    // Runs reaching past 180° may swallow the first runs of the next turn.
+    let first_start = runs[0][0] + 360.0;
+    let last = runs.last().copied()?;
+    if last[1] >= first_start + 360.0 - 1e-9 {
+        return Some([-180.0, 180.0]);
+    }
+    // Gaps: between consecutive runs, and from the last run round to the first.
+    let mut best = (f64::MIN, 0usize);
+    for i in 0..runs.len() {
+        let end = runs[i][1];
+        let next_start = if i + 1 < runs.len() { runs[i + 1][0] } else { first_start };
+        let gap = next_start - end;
+        if gap > best.0 {
+            best = (gap, i);
+        }
+    }
+    if best.0 <= 0.0 {
+        return Some([-180.0, 180.0]);
+    }
+    // The cover starts after the largest gap and ends where the gap begins.
+    let i = best.1;
+    let west = if i + 1 < runs.len() { runs[i + 1][0] } else { runs[0][0] };
+    let mut east = runs[i][1];
+    while east < west {
+        east += 360.0;
+    }
+    Some([west, east])
+}
+
+/// The longitude spans (`[west, east]`, degrees) the parts of a geometry are drawn across:
+/// points as they are, lines and rings as [`unwrapped_lons`] places them (east beyond 180°
+/// for a line that runs on past the antimeridian).
+pub fn drawn_lon_spans(g: &geo::Geometry, out: &mut Vec<[f64; 2]>) {
+    use geo::Geometry as G;
+    let mut span = |coords: &[geo::Coord]| {
+        let mut lons = unwrapped_lons(coords, 0);
+        if let Some(first) = lons.next() {
+            out.push(lons.fold([first, first], |[w, e], lon| [w.min(lon), e.max(lon)]));
+        }
+    };
+    match g {
+        G::Point(p) => span(&[p.0]),
+        G::MultiPoint(mp) => mp.0.iter().for_each(|p| span(&[p.0])),
+        G::LineString(l) => span(&l.0),
+        G::MultiLineString(ml) => ml.0.iter().for_each(|l| span(&l.0)),
+        G::Polygon(p) => span(&p.exterior().0),
+        G::MultiPolygon(mp) => mp.0.iter().for_each(|p| span(&p.exterior().0)),
+        G::GeometryCollection(gc) => gc.0.iter().for_each(|g| drawn_lon_spans(g, out)),
+        G::Line(l) => span(&[l.start, l.end]),
+        G::Rect(r) => span(&[r.min(), r.max()]),
+        G::Triangle(t) => span(&t.to_array()),
+    }
+}
+
+/// The smallest box holding all `rects` (lon/lat degrees), its longitudes by [`lon_cover`]:
+/// across the antimeridian (east beyond 180°) where that is the short way round.
+pub fn merge_extents(rects: impl IntoIterator<Item = geo::Rect<f64>>) -> Option<geo::Rect<f64>> {
+    let rects: Vec<geo::Rect<f64>> = rects.into_iter().collect();
+    let [west, east] = lon_cover(rects.iter().map(|r| [r.min().x, r.max().x]))?;
+    let south = rects.iter().map(|r| r.min().y).fold(f64::INFINITY, f64::min);
+    let north = rects.iter().map(|r| r.max().y).fold(f64::NEG_INFINITY, f64::max);
+    Some(geo::Rect::new(geo::coord! { x: west, y: south }, geo::coord! { x: east, y: north }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,4 +434,46 @@ mod tests {
         assert_eq!(tile_from_lonlat(2, f64::NAN, f64::NAN), (0, 0));
         assert_eq!(tile_from_lonlat(2, 500.0, -100.0), (3, 3));
     }
+    #[test]
+    fn longitudes_wrap_for_showing_and_unwrap_for_drawing() {
+        assert_eq!(wrap_lon(192.5), -167.5);
+        assert_eq!(wrap_lon(-190.0), 170.0);
+        assert_eq!(wrap_lon(180.0), 180.0);
+        assert_eq!(wrap_lon(540.0 + 10.0), -170.0);
+        assert_eq!(unwrap_lon(-179.0, 179.0), 181.0);
+        assert_eq!(unwrap_lon(179.0, -179.0), -181.0);
+        assert_eq!(unwrap_lon(10.0, 20.0), 10.0);
+        let line = [geo::coord! { x: 170.0, y: 0.0 }, geo::coord! { x: -175.0, y: 0.0 }, geo::coord! { x: 175.0, y: 0.0 }, geo::coord! { x: -170.0, y: 0.0 }];
+        assert_eq!(unwrapped_lons(&line, 0).collect::<Vec<_>>(), [170.0, 185.0, 175.0, 190.0]);
+        assert_eq!(unwrapped_lons(&line, -1).collect::<Vec<_>>(), [-190.0, -175.0, -185.0, -170.0]);
+    }
+
+    #[test]
+    fn copies_of_the_world_that_a_view_meets() {
+        // A view across the antimeridian meets the data of this world and of the next.
+        assert_eq!(world_copies([0.9, 1.1], [0.0, 1.0]), 0..=1);
+        assert_eq!(world_copies([-0.1, 0.1], [0.0, 1.0]), -1..=0);
+        assert_eq!(world_copies([0.3, 0.4], [0.0, 1.0]), 0..=0);
+        // Data drawn past 180° (to x 1.05) show at the left edge of a view on −170°.
+        assert_eq!(world_copies([0.0, 0.06], [0.9, 1.05]), -1..=-1);
+        assert!(world_copies([0.3, 0.4], [f64::NAN, 1.0]).is_empty());
+        assert_eq!(world_copies([-1e9, 1e9], [0.0, 1.0]).count(), 64);
+    }
+
+    #[test]
+    fn the_cover_of_longitudes_takes_the_short_way_round() {
+        // Kamchatka and Alaska: across the antimeridian.
+        assert_eq!(lon_cover([[158.0, 160.0], [-150.0, -149.0]]), Some([158.0, 211.0]));
+        // An RFC 7946 route cut at ±180°.
+        assert_eq!(lon_cover([[160.0, 180.0], [-180.0, -152.0]]), Some([160.0, 208.0]));
+        // Moscow to Vladivostok: not across it.
+        assert_eq!(lon_cover([[37.6, 37.6], [131.9, 131.9]]), Some([37.6, 131.9]));
+        // Already unwrapped past 180°.
+        assert_eq!(lon_cover([[165.0, 192.0]]), Some([165.0, 192.0]));
+        // Spread round the whole world.
+        assert_eq!(lon_cover([[-180.0, -60.0], [-70.0, 60.0], [50.0, 181.0]]), Some([-180.0, 180.0]));
+        assert_eq!(lon_cover([[0.0, 400.0]]), Some([-180.0, 180.0]));
+        assert_eq!(lon_cover(std::iter::empty()), None);
+    }
+
 }

@@ -895,9 +895,7 @@ fn footer_layout(ty: &Type, m: f32, size: [f32; 2], source: &str, credit: &str, 
 fn requested_world(spec: &ExportSpec, layers: &[Prepared]) -> Result<WorldRect, ExportError> {
     match spec.extent {
         Extent::Fit => {
-            let extent = layers.iter().filter_map(|p| p.layer.extent()).reduce(|a, b| {
-                geo::Rect::new((a.min().x.min(b.min().x), a.min().y.min(b.min().y)), (a.max().x.max(b.max().x), a.max().y.max(b.max().y)))
-            });
+            let extent = crate::projection::merge_extents(layers.iter().filter_map(|p| p.layer.extent()));
             let Some(e) = extent else {
                 let why = if spec.only.is_empty() && spec.time_range.is_none() { "" } else { " (after the layer and time filters)" };
                 return Err(ExportError::NothingToFit(why.into()));
@@ -907,7 +905,8 @@ fn requested_world(spec: &ExportSpec, layers: &[Prepared]) -> Result<WorldRect, 
             Ok(WorldRect { min: [x0, y0], max: [x1, y1] })
         }
         Extent::BBox([lon0, lat0, lon1, lat1]) => {
-            let lon1 = if lon1 < lon0 { lon1 + 360.0 } else { lon1 };
+            let lon0 = crate::projection::wrap_lon(lon0);
+            let lon1 = lon0 + super::bbox_width(lon0, crate::projection::wrap_lon(lon1));
             let (x0, y1) = world_from_lonlat(lon0, lat0);
             let (x1, y0) = world_from_lonlat(lon1, lat1);
             Ok(WorldRect { min: [x0, y0], max: [x1, y1] })

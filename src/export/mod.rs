@@ -290,15 +290,24 @@ pub fn default_dpi(scale: f32) -> f32 {
 fn check_bbox(b: [f64; 4]) -> Result<(), ExportError> {
     let [lon0, lat0, lon1, lat1] = b;
     let finite = b.iter().all(|v| v.is_finite());
-    let lons = (-180.0..=180.0).contains(&lon0) && (-180.0..=180.0).contains(&lon1) && lon0 != lon1;
+    // West beyond east crosses the antimeridian; longitudes past ±180° are the same places
+    // (190 is 170° W), so long as the box is less than a turn wide.
+    let lons = lon0.abs() <= 540.0 && lon1.abs() <= 540.0 && bbox_width(lon0, lon1) > 0.0 && bbox_width(lon0, lon1) <= 360.0;
     let lats = (-85.06..=85.06).contains(&lat0) && (-85.06..=85.06).contains(&lat1) && lat0 < lat1;
     if finite && lons && lats {
         Ok(())
     } else {
         Err(ExportError::Extent(format!(
-            "bbox {lon0},{lat0},{lon1},{lat1}: expected west,south,east,north with longitudes in −180..180 and latitudes in −85..85, south < north"
+            "bbox {lon0},{lat0},{lon1},{lat1}: expected west,south,east,north, at most 360° wide, latitudes in −85..85, south < north"
         )))
     }
+}
+
+/// Degrees of longitude from `west` east to `east`: across the antimeridian when `east` is
+/// less than `west`.
+pub(crate) fn bbox_width(west: f64, east: f64) -> f64 {
+    let d = east - west;
+    if d < 0.0 { d + 360.0 * (-d / 360.0).ceil() } else { d }
 }
 
 /// Why an export failed.

@@ -17,6 +17,7 @@ pub fn legs(points: &[(f64, f64)]) -> (Vec<f64>, f64) {
 
 /// "42.8930° N  132.3680° E"
 pub fn format_lonlat(lon: f64, lat: f64) -> String {
+    let lon = crate::projection::wrap_lon(lon);
     let ns = if lat >= 0.0 { 'N' } else { 'S' };
     let ew = if lon >= 0.0 { 'E' } else { 'W' };
     format!("{:.4}° {ns}  {:.4}° {ew}", lat.abs(), lon.abs())
@@ -32,6 +33,18 @@ pub fn format_distance(metres: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn across_the_antimeridian_the_short_way() {
+        // Petropavlovsk-Kamchatsky to Anchorage: about 3,000 km across the Bering Sea, not
+        // the 17,000 km the other way round the world; the same whichever side the points
+        // are written on.
+        let (_, total) = legs(&[(158.65, 53.02), (-149.9, 61.22)]);
+        assert!((2_900_000.0..3_200_000.0).contains(&total), "{total}");
+        let (_, unwrapped) = legs(&[(158.65, 53.02), (210.1, 61.22)]);
+        assert!((unwrapped - total).abs() < 1.0, "{unwrapped} {total}");
+        assert_eq!(format_lonlat(192.5781, 55.0), "55.0000° N  167.4219° W");
+    }
 
     #[test]
     fn a_degree_of_latitude_at_the_equator() {

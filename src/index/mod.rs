@@ -4,4 +4,4 @@
 pub mod measure;
 pub mod spatial;
 
-pub use spatial::{Hit, LayerIndex, Part, Piece, part, parts};
+pub use spatial::{Hit, LayerIndex, Part, Piece, drawn_x_range, part, parts};

@@ -12,7 +12,7 @@ use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
 use crate::model::Layer;
-use crate::projection::{LatToWorldY, WorldRect, lonlat_from_world, world_from_lonlat};
+use crate::projection::{LatToWorldY, WorldRect, lonlat_from_world, unwrapped_lons, world_copies, world_from_lonlat};
 
 /// Segments per indexed piece of a line. Shorter pieces have tighter boxes, so a hit test
 /// measures fewer segments (on tracks_1m at zoom 12: about 30 pieces of 33 vertices under
@@ -20,13 +20,17 @@ use crate::projection::{LatToWorldY, WorldRect, lonlat_from_world, world_from_lo
 pub const PIECE_SEGMENTS: usize = 8;
 
 /// A piece of one feature's geometry: part `part` (in [`parts`] order) and, for a line, its
-/// vertices `start..=end`.
+/// vertices `start..=end`. A line is placed as drawn ([`crate::projection::unwrapped_lons`]:
+/// each vertex the short way round from the one before, so a track that crosses the
+/// antimeridian runs on past 180°); `turns` is how many whole turns its vertex `start` is
+/// moved by, for whoever draws or measures the piece on its own.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Piece {
     pub feature: u32,
     pub part: u32,
     pub start: u32,
     pub end: u32,
+    pub turns: i32,
 }
 
 type Entry = GeomWithData<Rectangle<[f64; 2]>, Piece>;
@@ -87,33 +91,48 @@ fn push_parts<'a>(g: &'a Geometry, out: &mut Vec<Part<'a>>) {
     }
 }
 
+/// The world `x` range a layer is drawn in, as [`LayerIndex::x_range`] gives it for a layer
+/// with an index (beyond `[0, 1]` where lines run on past the antimeridian).
+pub fn drawn_x_range(layer: &Layer) -> Option<[f64; 2]> {
+    let mut spans = Vec::new();
+    for g in layer.features.iter().filter_map(|f| f.geometry.as_ref()) {
+        crate::projection::drawn_lon_spans(g, &mut spans);
+    }
+    let (west, east) = spans.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(w, e), s| (w.min(s[0]), e.max(s[1])));
+    (west <= east).then(|| [(west + 180.0) / 360.0, (east + 180.0) / 360.0])
+}
+
 /// The index entries of feature `i`'s geometry; returns its vertex count.
 fn push_entries(i: usize, g: &Geometry, entries: &mut Vec<Entry>) -> usize {
     let mut vertices = 0;
     for (p, part) in parts(g).into_iter().enumerate() {
-        let piece = |start: usize, end: usize| Piece { feature: i as u32, part: p as u32, start: start as u32, end: end as u32 };
+        let piece = |start: usize, end: usize, turns: i32| Piece { feature: i as u32, part: p as u32, start: start as u32, end: end as u32, turns };
         match part {
             Part::Point(c) => {
                 vertices += 1;
-                entries.push(entry(std::slice::from_ref(&c), piece(0, 0)));
+                entries.push(entry(std::slice::from_ref(&c), [c.x].into_iter(), piece(0, 0, 0)));
             }
             Part::Line(coords) => {
                 vertices += coords.len();
+                if coords.len() == 1 {
+                    entries.push(entry(coords, [coords[0].x].into_iter(), piece(0, 0, 0)));
+                    continue;
+                }
+                // The drawn longitudes of the whole line, then its pieces' boxes over them.
+                let lons: Vec<f64> = unwrapped_lons(coords, 0).collect();
                 let mut start = 0;
                 while start + 1 < coords.len() {
                     let end = (start + PIECE_SEGMENTS).min(coords.len() - 1);
-                    entries.push(entry(&coords[start..=end], piece(start, end)));
+                    let turns = ((lons[start] - coords[start].x) / 360.0).round() as i32;
+                    entries.push(entry(&coords[start..=end], lons[start..=end].iter().copied(), piece(start, end, turns)));
                     start = end;
-                }
-                if coords.len() == 1 {
-                    entries.push(entry(coords, piece(0, 0)));
                 }
             }
             Part::Polygon(poly) => {
                 let ring = &poly.exterior().0;
                 vertices += ring.len() + poly.interiors().iter().map(|r| r.0.len()).sum::<usize>();
                 if !ring.is_empty() {
-                    entries.push(entry(ring, piece(0, 0)));
+                    entries.push(entry(ring, unwrapped_lons(ring, 0), piece(0, 0, 0)));
                 }
             }
         }
@@ -128,6 +147,14 @@ pub struct Hit {
     pub feature: usize,
     pub distance: f64,
     pub rank: u8,
+}
+
+impl Hit {
+    /// Whether this hit wins over `other`: a stronger kind of part, then nearer, then the
+    /// feature drawn later (on top).
+    fn beats(&self, other: &Hit) -> bool {
+        self.rank > other.rank || (self.rank == other.rank && (self.distance < other.distance || (self.distance == other.distance && self.feature > other.feature)))
+    }
 }
 
 impl LayerIndex {
@@ -198,12 +225,30 @@ impl LayerIndex {
     /// The feature nearest to `world` within `tolerance` world units, measured exactly on the
     /// geometry: points first, then lines, then polygons the point is inside. Ties go to the
     /// feature drawn last (on top).
+    /// `world` may lie in any copy of the world (a view across the antimeridian): each copy
+    /// where the layer is drawn is looked in.
     pub fn hit(&self, layer: &Layer, world: [f64; 2], tolerance: f64) -> Option<Hit> {
-        // Pieces nearest first (by their boxes), so that a dense layer seen from far out (ten
-        // million AIS positions at zoom 3) is not measured segment by segment: once something
-        // is found, pieces whose box is farther cannot beat it (a point can still beat a line).
-        let nearest = self.tree.nearest_neighbor_iter_with_distance_2(&world).map(|(e, d2)| (e.data, d2.sqrt()));
-        self.hit_among(layer, world, tolerance, nearest, true)
+        let [data_x0, data_x1] = self.x_range()?;
+        world_copies([world[0] - tolerance, world[0] + tolerance], [data_x0, data_x1])
+            .filter_map(|k| {
+                let world = [world[0] - f64::from(k), world[1]];
+                // Pieces nearest first (by their boxes), so that a dense layer seen from far
+                // out (ten million AIS positions at zoom 3) is not measured segment by
+                // segment: once something is found, pieces whose box is farther cannot beat it
+                // (a point can still beat a line).
+                let nearest = self.tree.nearest_neighbor_iter_with_distance_2(&world).map(|(e, d2)| (e.data, d2.sqrt()));
+                self.hit_among(layer, world, tolerance, nearest, true)
+            })
+            .reduce(|best, c| if c.beats(&best) { c } else { best })
+    }
+
+    /// The world `x` range the layer is drawn in (beyond `[0, 1]` where lines run on past
+    /// the antimeridian); `None` for an empty layer.
+    pub fn x_range(&self) -> Option<[f64; 2]> {
+        (self.tree.size() > 0).then(|| {
+            let e = self.tree.root().envelope();
+            [e.lower()[0], e.upper()[0]]
+        })
     }
 
     /// [`LayerIndex::hit`] over `pieces` (with their boxes' distances, nearest first when
@@ -211,7 +256,7 @@ impl LayerIndex {
     fn hit_among(&self, layer: &Layer, world: [f64; 2], tolerance: f64, pieces: impl Iterator<Item = (Piece, f64)>, prune: bool) -> Option<Hit> {
         let rect = WorldRect { min: [world[0] - tolerance, world[1] - tolerance], max: [world[0] + tolerance, world[1] + tolerance] };
         let lat_y = LatToWorldY::new();
-        let to_world = |c: &Coord| [(c.x + 180.0) / 360.0, lat_y.y(c.y)];
+        let to_world = |lon: f64, lat: f64| [(lon + 180.0) / 360.0, lat_y.y(lat)];
         let ((lon_min, lat_max), (lon_max, lat_min)) = (lonlat_from_world(rect.min[0], rect.min[1]), lonlat_from_world(rect.max[0], rect.max[1]));
         let mut best: Option<Hit> = None;
         for (piece, box_distance) in pieces {
@@ -230,35 +275,39 @@ impl LayerIndex {
                 }
             }
             let found = match part {
-                Part::Point(c) => Some((3, dist(world, to_world(&c)))),
+                Part::Point(c) => Some((3, dist(world, to_world(c.x, c.y)))),
                 Part::Line(coords) => {
                     let Some(run) = coords.get(piece.start as usize..=piece.end as usize) else { continue };
                     let mut d2 = f64::MAX;
                     // The last vertex projected, by position in the run: each vertex ends one
                     // segment and starts the next.
                     let mut last: Option<(usize, [f64; 2])> = None;
-                    for (i, w) in run.windows(2).enumerate() {
+                    let mut lons = unwrapped_lons(run, piece.turns);
+                    let mut lon_a = lons.next().unwrap_or_default();
+                    for (i, (w, lon_b)) in run.windows(2).zip(lons).enumerate() {
                         // Segments wholly to one side of the search box are skipped before they are
                         // projected (Mercator keeps the order of longitudes and latitudes).
                         let (a, b) = (w[0], w[1]);
-                        if (a.x < lon_min && b.x < lon_min) || (a.x > lon_max && b.x > lon_max) || (a.y < lat_min && b.y < lat_min) || (a.y > lat_max && b.y > lat_max) {
+                        let lon_a = std::mem::replace(&mut lon_a, lon_b);
+                        if (lon_a < lon_min && lon_b < lon_min) || (lon_a > lon_max && lon_b > lon_max) || (a.y < lat_min && b.y < lat_min) || (a.y > lat_max && b.y > lat_max) {
                             continue;
                         }
                         let pa = match last {
                             Some((j, p)) if j == i => p,
-                            _ => to_world(&a),
+                            _ => to_world(lon_a, a.y),
                         };
-                        let pb = to_world(&b);
+                        let pb = to_world(lon_b, b.y);
                         d2 = d2.min(segment_dist2(world, pa, pb));
                         last = Some((i + 1, pb));
                     }
                     if run.len() == 1 {
-                        d2 = dist2(world, to_world(&run[0]));
+                        d2 = dist2(world, to_world(run[0].x, run[0].y));
                     }
                     Some((2, d2.sqrt()))
                 }
                 Part::Polygon(poly) => {
-                    let rings: Vec<Vec<[f64; 2]>> = std::iter::once(poly.exterior()).chain(poly.interiors()).map(|r| r.0.iter().map(to_world).collect()).collect();
+                    let rings: Vec<Vec<[f64; 2]>> =
+                        std::iter::once(poly.exterior()).chain(poly.interiors()).map(|r| r.0.iter().zip(unwrapped_lons(&r.0, 0)).map(|(c, lon)| to_world(lon, c.y)).collect()).collect();
                     let inside = rings.iter().filter(|r| contains(r, world)).count() % 2 == 1;
                     if inside {
                         Some((1, 0.0))
@@ -273,10 +322,7 @@ impl LayerIndex {
                 continue;
             }
             let candidate = Hit { feature: piece.feature as usize, distance, rank };
-            let better = best.is_none_or(|b| {
-                rank > b.rank || (rank == b.rank && (distance < b.distance || (distance == b.distance && candidate.feature > b.feature)))
-            });
-            if better {
+            if best.is_none_or(|b| candidate.beats(&b)) {
                 best = Some(candidate);
             }
         }
@@ -284,11 +330,12 @@ impl LayerIndex {
     }
 }
 
-fn entry(coords: &[Coord], piece: Piece) -> Entry {
+/// The entry of `coords` placed at longitudes `lons` (as drawn).
+fn entry(coords: &[Coord], lons: impl Iterator<Item = f64>, piece: Piece) -> Entry {
     let (mut lo, mut hi) = ([f64::MAX; 2], [f64::MIN; 2]);
-    for c in coords {
-        lo = [lo[0].min(c.x), lo[1].min(c.y)];
-        hi = [hi[0].max(c.x), hi[1].max(c.y)];
+    for (c, lon) in coords.iter().zip(lons) {
+        lo = [lo[0].min(lon), lo[1].min(c.y)];
+        hi = [hi[0].max(lon), hi[1].max(c.y)];
     }
     // Mercator y grows southwards: the north edge is the world minimum.
     let (x0, y0) = world_from_lonlat(lo[0], hi[1]);
@@ -361,7 +408,7 @@ mod tests {
         // vertex 15 to the one holding vertex 45, joined into one run.
         let view = WorldRect::from_corners(world(131.5, 41.0), world(134.5, 39.0));
         let (first, last) = (15 / PIECE_SEGMENTS * PIECE_SEGMENTS, 45usize.div_ceil(PIECE_SEGMENTS) * PIECE_SEGMENTS);
-        assert_eq!(index.runs_in(&view), [Piece { feature: 0, part: 0, start: first as u32, end: last as u32 }]);
+        assert_eq!(index.runs_in(&view), [Piece { feature: 0, part: 0, start: first as u32, end: last as u32, turns: 0 }]);
         assert_eq!(index.features_in(&view), [0]);
         let elsewhere = WorldRect::from_corners(world(-1.0, 1.0), world(1.0, -1.0));
         assert_eq!(index.features_in(&elsewhere), [1]);

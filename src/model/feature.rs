@@ -122,18 +122,23 @@ pub struct Layer {
 }
 
 impl Layer {
-    /// The bounding box of every geometry and placed overlay, in lon/lat degrees.
+    /// The bounding box of every geometry and placed overlay, in lon/lat degrees. Data on
+    /// both sides of the antimeridian (Kamchatka and Alaska, a route cut at ±180°) get the
+    /// box across it, its east edge beyond 180° (see `projection::lon_cover`).
     pub fn extent(&self) -> Option<Rect<f64>> {
-        self.features
-            .iter()
-            .filter_map(|f| f.geometry.as_ref()?.bounding_rect())
-            .chain(self.overlays.iter().filter_map(super::Overlay::extent))
-            .reduce(|a, b| {
-                Rect::new(
-                    (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
-                    (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
-                )
-            })
+        let mut spans = Vec::new();
+        let (mut south, mut north) = (f64::INFINITY, f64::NEG_INFINITY);
+        for g in self.features.iter().filter_map(|f| f.geometry.as_ref()) {
+            let Some(r) = g.bounding_rect() else { continue };
+            (south, north) = (south.min(r.min().y), north.max(r.max().y));
+            crate::projection::drawn_lon_spans(g, &mut spans);
+        }
+        for r in self.overlays.iter().filter_map(super::Overlay::extent) {
+            (south, north) = (south.min(r.min().y), north.max(r.max().y));
+            spans.push([r.min().x, r.max().x]);
+        }
+        let [west, east] = crate::projection::lon_cover(spans)?;
+        Some(Rect::new((west, south), (east, north)))
     }
 
     /// Number of features per kind, in kind order.

@@ -6,7 +6,7 @@ use super::style::{self, ARROW_SIZE_PX, ARROW_SPACING_PX};
 use super::{Anchor, Primitive, Px, Rgba, ScreenTransform, Stroke};
 use crate::index::{LayerIndex, Part, Piece, parts};
 use crate::model::{Feature, FeatureKind, FeatureRef, Layer};
-use crate::projection::{LatToWorldY, WorldRect};
+use crate::projection::{LatToWorldY, WorldRect, unwrap_lon, unwrapped_lons, world_copies};
 
 /// Level of detail: a vertex closer than this to the last one kept is not drawn.
 const MIN_STEP_PX: f32 = 0.5;
@@ -47,6 +47,14 @@ impl<'a> LayerInput<'a> {
     /// A layer drawn in full, feature by feature.
     pub fn new(index: usize, layer: &'a Layer, opacity: f32) -> Self {
         LayerInput { index, layer, opacity, spatial: None, highlights_only: false, mark_unsourced: false }
+    }
+
+    /// The world `x` range the layer is drawn in (from its index when it has one).
+    fn x_range(&self) -> Option<[f64; 2]> {
+        match self.spatial {
+            Some(index) => index.x_range(),
+            None => crate::index::drawn_x_range(self.layer),
+        }
     }
 
     /// The features to visit for a view.
@@ -96,7 +104,13 @@ pub fn build(layers: &[LayerInput], t: &ScreenTransform, size: Px, highlight: Hi
     let view = [[-VIEW_MARGIN_PX, -VIEW_MARGIN_PX], [size[0] + VIEW_MARGIN_PX, size[1] + VIEW_MARGIN_PX]];
     let view_world = WorldRect::from_corners(t.world_from_screen(view[0]), t.world_from_screen(view[1]));
     let lat_y = LatToWorldY::new();
-    for input in layers.iter().filter(|l| l.opacity > 0.0) {
+    let view_x = [view_world.min[0], view_world.max[0]];
+    // Each layer in every copy of the world the view meets: across the antimeridian, or
+    // where lines run on past it (see `projection::world_copies`).
+    let copies = layers.iter().filter(|l| l.opacity > 0.0).flat_map(|input| input.x_range().map(|data_x| world_copies(view_x, data_x)).into_iter().flatten().map(move |k| (input, k)));
+    for (input, k) in copies {
+        let t = &t.shifted(k);
+        let view_world = view_world.shifted(-f64::from(k));
         for i in input.candidates(&view_world, &highlight) {
             let Some(f) = input.layer.features.get(i) else { continue };
             let Some(geometry) = &f.geometry else { continue };
@@ -105,7 +119,7 @@ pub fn build(layers: &[LayerInput], t: &ScreenTransform, size: Px, highlight: Hi
             if fade <= 0.0 {
                 continue;
             }
-            let mut out = Emitter { t, at, fade, items: &mut items, view, lat_y };
+            let mut out = Emitter { t, at, fade, items: &mut items, view, lat_y, turns: 0 };
             let selected = highlight.selected.contains(&at);
             let hovered = highlight.hovered == Some(at);
             out.feature(f, geometry, selected, hovered);
@@ -137,7 +151,7 @@ pub fn build(layers: &[LayerInput], t: &ScreenTransform, size: Px, highlight: Hi
                 && let (Some(a), Some(b)) = (l.0.first(), l.0.last())
             {
                 // An AIS gap is named by its length ("AIS off 31 h") at its middle.
-                let (pa, pb) = (t.screen_from_lonlat(a.x, a.y), t.screen_from_lonlat(b.x, b.y));
+                let (pa, pb) = (t.screen_from_lonlat(a.x, a.y), t.screen_from_lonlat(unwrap_lon(b.x, a.x), b.y));
                 let anchor = [(pa[0] + pb[0]) / 2.0, (pa[1] + pb[1]) / 2.0];
                 if inside([[0.0, 0.0], size], anchor) && let Some(text) = f.name() {
                     labels.push(Label { at, anchor, radius: 3.0, text: text.to_owned(), priority: 1, fade, along: Some([pa, pb]) });
@@ -165,14 +179,16 @@ pub fn build(layers: &[LayerInput], t: &ScreenTransform, size: Px, highlight: Hi
 }
 
 /// The primitives of a layer's pieces in a view (a raster tile of a large layer), back to
-/// front: only the `runs` of lines the index found there are projected. `fades[i]` is how
-/// much feature `i` fades (0 hides it). No labels: they would be cut at tile edges.
-pub fn pieces(layer: &Layer, runs: &[Piece], fades: &[f32], t: &ScreenTransform, size: Px) -> Vec<Primitive> {
+/// front: only the `runs` of lines the index found there are projected, each list of runs in
+/// its copy of the world (`(k, runs)`: drawn `k` worlds east). `fades[i]` is how much
+/// feature `i` fades (0 hides it). No labels: they would be cut at tile edges.
+pub fn pieces(layer: &Layer, copies: &[(i32, Vec<Piece>)], fades: &[f32], t: &ScreenTransform, size: Px) -> Vec<Primitive> {
     let mut items = Vec::new();
     let view = [[-VIEW_MARGIN_PX, -VIEW_MARGIN_PX], [size[0] + VIEW_MARGIN_PX, size[1] + VIEW_MARGIN_PX]];
     let lat_y = LatToWorldY::new();
     let mut current: Option<(u32, Vec<Part>)> = None;
-    for run in runs {
+    for (k, run) in copies.iter().flat_map(|(k, runs)| runs.iter().map(move |r| (*k, r))) {
+        let t = &t.shifted(k);
         let Some(f) = layer.features.get(run.feature as usize) else { continue };
         let fade = fades.get(run.feature as usize).copied().unwrap_or(1.0);
         let Some(g) = f.geometry.as_ref().filter(|_| fade > 0.0) else { continue };
@@ -181,7 +197,7 @@ pub fn pieces(layer: &Layer, runs: &[Piece], fades: &[f32], t: &ScreenTransform,
         }
         let Some(part) = current.as_ref().and_then(|(_, p)| p.get(run.part as usize)).copied() else { continue };
         let at = FeatureRef { layer: 0, feature: run.feature as usize };
-        let mut out = Emitter { t, at, fade, items: &mut items, view, lat_y };
+        let mut out = Emitter { t, at, fade, items: &mut items, view, lat_y, turns: run.turns };
         match part {
             Part::Point(c) => out.point(f, c, false, false),
             Part::Line(coords) => out.line(f, coords.get(run.start as usize..=run.end as usize).unwrap_or_default(), false, false),
@@ -287,6 +303,9 @@ struct Emitter<'a, 'b> {
     items: &'b mut Vec<(Pass, FeatureRef, Primitive)>,
     view: [Px; 2],
     lat_y: LatToWorldY,
+    /// Whole turns the first vertex of the next line is moved by (a piece of a line that
+    /// crossed the antimeridian before it; see `index::Piece`).
+    turns: i32,
 }
 
 impl Emitter<'_, '_> {
@@ -314,16 +333,20 @@ impl Emitter<'_, '_> {
     /// vertex is always kept, so rings stay closed and lines end where they should.
     fn project(&self, coords: &[Coord]) -> Vec<Px> {
         let mut out: Vec<Px> = Vec::with_capacity(coords.len().min(4096));
-        let Some((last, rest)) = coords.split_last() else { return out };
-        let to_screen = |c: &Coord| self.t.screen_from_world([(c.x + 180.0) / 360.0, self.lat_y.y(c.y)]);
+        if coords.is_empty() {
+            return out;
+        }
+        let to_screen = |c: &Coord, lon: f64| self.t.screen_from_world([(lon + 180.0) / 360.0, self.lat_y.y(c.y)]);
         let min2 = MIN_STEP_PX * MIN_STEP_PX;
-        for c in rest {
-            let p = to_screen(c);
+        let mut lons = unwrapped_lons(coords, self.turns);
+        for c in &coords[..coords.len() - 1] {
+            let p = to_screen(c, lons.next().unwrap_or(c.x));
             if out.last().is_none_or(|q| (p[0] - q[0]).powi(2) + (p[1] - q[1]).powi(2) >= min2) {
                 out.push(p);
             }
         }
-        let end = to_screen(last);
+        let last = &coords[coords.len() - 1];
+        let end = to_screen(last, lons.next().unwrap_or(last.x));
         if out.len() > 1 && out.last().is_some_and(|q| (end[0] - q[0]).powi(2) + (end[1] - q[1]).powi(2) < min2) {
             out.pop();
         }
@@ -414,7 +437,29 @@ impl Emitter<'_, '_> {
                 self.push(Pass::Fill, Primitive::Line { points: ring.clone(), stroke: halo });
             }
         }
-        self.push(Pass::Fill, Primitive::Polygon { rings, fill, stroke: Some(stroke) });
+        if !on_the_seam(&p.exterior().0) {
+            self.push(Pass::Fill, Primitive::Polygon { rings, fill, stroke: Some(stroke) });
+            return;
+        }
+        // An area cut at the antimeridian (RFC 7946): its halves meet there, so the cut is not
+        // outlined; the rest of the outline is.
+        self.push(Pass::Fill, Primitive::Polygon { rings, fill, stroke: None });
+        let ring = &p.exterior().0;
+        let mut from = 0;
+        for i in 1..=ring.len() {
+            let cut_here = i == ring.len() || (ring[i - 1].x.abs() == 180.0 && ring[i].x == ring[i - 1].x);
+            if cut_here {
+                let outline = self.project(&ring[from..i]);
+                if outline.len() > 1 {
+                    self.push(Pass::Fill, Primitive::Line { points: outline, stroke });
+                }
+                from = i;
+            }
+        }
+        for hole in p.interiors() {
+            let outline = self.project(&hole.0);
+            self.push(Pass::Fill, Primitive::Line { points: outline, stroke });
+        }
     }
 
     /// The "unsourced" mark: at a site marker's upper right, half-way along a route (its ends
@@ -436,6 +481,11 @@ impl Emitter<'_, '_> {
             self.push(Pass::Mark, p);
         }
     }
+}
+
+/// Whether a ring has an edge along the antimeridian (both ends at 180° or both at −180°).
+fn on_the_seam(ring: &[Coord]) -> bool {
+    ring.windows(2).any(|w| w[0].x.abs() == 180.0 && w[1].x == w[0].x)
 }
 
 /// Half-way along a line (in degrees, which is near enough to place a mark), or along the

@@ -92,8 +92,9 @@ fn parts(f: &Feature) -> Option<Vec<Part>> {
     let mut k = 0;
     let mut out = Vec::new();
     for l in lines {
-        let part: Part = l.0.iter().map(|c| {
-            let p = (times[k], c.x, c.y);
+        // Placed as the line is drawn: across the antimeridian the short way.
+        let part: Part = l.0.iter().zip(crate::projection::unwrapped_lons(&l.0, 0)).map(|(c, lon)| {
+            let p = (times[k], lon, c.y);
             k += 1;
             p
         }).collect();

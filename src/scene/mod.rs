@@ -80,6 +80,12 @@ impl ScreenTransform {
         ]
     }
 
+    /// The same view with the world drawn `k` worlds further east: the copy of the world a
+    /// view sees past the antimeridian (`k` = 1 east of it, −1 west of it).
+    pub fn shifted(&self, k: i32) -> ScreenTransform {
+        ScreenTransform { world_origin: [self.world_origin[0] - f64::from(k), self.world_origin[1]], ..*self }
+    }
+
     pub fn screen_from_lonlat(&self, lon: f64, lat: f64) -> Px {
         let (x, y) = crate::projection::world_from_lonlat(lon, lat);
         self.screen_from_world([x, y])

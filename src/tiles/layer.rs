@@ -12,7 +12,7 @@ use tiny_skia::{Pixmap, Transform};
 use crate::painter::Stamps;
 use crate::index::LayerIndex;
 use crate::model::Layer;
-use crate::projection::tile_world_bounds;
+use crate::projection::{tile_world_bounds, world_copies};
 use crate::scene::{self, ScreenTransform};
 
 /// Layers with more vertices than this are drawn as raster tiles in the window.
@@ -28,9 +28,15 @@ pub fn render_tile(layer: &Layer, index: &LayerIndex, fades: &[f32], z: u8, x: u
     let bounds = tile_world_bounds(z, x, y);
     let px_per_world = f64::from(size_px) / bounds.width();
     let t = ScreenTransform { world_origin: bounds.min, px_per_world };
-    let runs = index.runs_in(&bounds.expanded(TILE_MARGIN_PX / px_per_world));
+    let query = bounds.expanded(TILE_MARGIN_PX / px_per_world);
+    // The layer's lines may run on past the antimeridian into this tile from another copy
+    // of the world.
+    let copies: Vec<(i32, Vec<crate::index::Piece>)> = match index.x_range() {
+        Some(data_x) => world_copies([query.min[0], query.max[0]], data_x).map(|k| (k, index.runs_in(&query.shifted(-f64::from(k))))).collect(),
+        None => Vec::new(),
+    };
     let size = size_px as f32;
-    let primitives = scene::pieces(layer, &runs, fades, &t, [size, size]);
+    let primitives = scene::pieces(layer, &copies, fades, &t, [size, size]);
     let mut pixmap = Pixmap::new(size_px, size_px)?;
     // One path per line: batching lines as the export does is slower here (a tile's lines
     // cross each other far more often than a page's, and tiny-skia sorts the edges of a path

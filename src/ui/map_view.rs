@@ -11,7 +11,7 @@ use super::tiles::LocalTiles;
 use crate::basemap::LayerKind;
 use crate::model::{Feature, FeatureRef, Layer};
 use crate::tiles::{TileFetcher, XyzSource};
-use crate::projection::{WorldRect, lonlat_from_world, world_from_lonlat};
+use crate::projection::{WorldRect, lonlat_from_world, unwrap_lon, world_copies, world_from_lonlat, wrap_lon};
 use crate::scene::{self, Highlight, LayerInput, PlaceName, ScreenTransform};
 
 /// Longitude, latitude and zoom of the view when there is nothing to fit: East Asia, far
@@ -114,31 +114,25 @@ impl MapState {
         }
     }
 
-    /// Where a place was drawn last frame, in screen points.
+    /// Where a place was drawn last frame, in screen points: in the copy of the world
+    /// nearest the middle of the view (the view may look across the antimeridian).
     pub fn screen_from_lonlat(&self, lon: f64, lat: f64) -> Option<Pos2> {
         let (rect, t) = (self.rect?, self.transform?);
-        let [x, y] = t.screen_from_lonlat(lon, lat);
+        let (centre_lon, _) = t.lonlat_from_screen([rect.width() / 2.0, rect.height() / 2.0]);
+        let [x, y] = t.screen_from_lonlat(unwrap_lon(lon, centre_lon), lat);
         Some(rect.min + Vec2::new(x, y))
     }
 
-    /// The place under a screen position, as the map was drawn last frame.
+    /// The place under a screen position, as the map was drawn last frame (longitude in
+    /// −180..180).
     pub fn lonlat_at(&self, pos: Pos2) -> Option<(f64, f64)> {
         let (rect, t) = (self.rect?, self.transform?);
-        Some(t.lonlat_from_screen([pos.x - rect.min.x, pos.y - rect.min.y]))
+        Some(lonlat_at(&t, [pos.x - rect.min.x, pos.y - rect.min.y]))
     }
 
     /// Zooms and centres so that every visible layer fits in `rect`.
     pub fn fit(&mut self, layers: &[OpenLayer], rect: Rect) {
-        let extent = layers
-            .iter()
-            .filter(|l| l.visible)
-            .filter_map(|l| l.layer.extent())
-            .reduce(|a, b| {
-                geo::Rect::new(
-                    (a.min().x.min(b.min().x), a.min().y.min(b.min().y)),
-                    (a.max().x.max(b.max().x), a.max().y.max(b.max().y)),
-                )
-            });
+        let extent = crate::projection::merge_extents(layers.iter().filter(|l| l.visible).filter_map(|l| l.layer.extent()));
         match extent {
             Some(extent) => self.fit_extent(extent, rect, 16.0),
             // Nothing to show yet (files still loading): a region, not a blank street-level
@@ -277,6 +271,46 @@ pub fn toolbar_ui(ui: &mut egui::Ui, map: &mut MapState, _layers: &[OpenLayer]) 
     }
 }
 
+/// The place at a point of the map (pixels from its top left), its longitude in −180..180
+/// whichever copy of the world the view shows there.
+fn lonlat_at(t: &ScreenTransform, local: scene::Px) -> (f64, f64) {
+    let (lon, lat) = t.lonlat_from_screen(local);
+    (wrap_lon(lon), lat)
+}
+
+/// The world `x` range the map shows.
+fn view_x(t: &ScreenTransform, rect: Rect) -> [f64; 2] {
+    [t.world_origin[0], t.world_from_screen([rect.width(), 0.0])[0]]
+}
+
+/// A tile layer drawn in every copy of the world the view meets. Walkers draws one world
+/// (tiles 0..2^z); east of the antimeridian the view sees the next copy, so each copy is
+/// drawn by walkers with the view moved by whole worlds (a projector whose centre is 360°
+/// away), and the copies join seamlessly.
+struct Wrapped<'t>(&'t mut dyn walkers::Tiles);
+
+impl walkers::Layer for Wrapped<'_> {
+    fn draw(&mut self, canvas: &mut walkers::Canvas, projector: &Projector) {
+        let rect = projector.clip_rect();
+        let x = |p: Pos2| (projector.unproject(p.to_vec2()).x() + 180.0) / 360.0;
+        let centre = projector.unproject(rect.center().to_vec2());
+        for k in world_copies([x(rect.left_center()), x(rect.right_center())], [0.0, 1.0]) {
+            let mut tiles: &mut dyn walkers::Tiles = &mut *self.0;
+            if k == 0 {
+                walkers::Layer::draw(&mut tiles, canvas, projector);
+                continue;
+            }
+            let mut memory = MapMemory::default();
+            if memory.set_zoom(projector.zoom()).is_err() {
+                continue;
+            }
+            memory.center_at(walkers::lon_lat(centre.x() - 360.0 * f64::from(k), centre.y()));
+            let shifted = Projector::new(rect, projector.projection(), &memory, centre);
+            walkers::Layer::draw(&mut tiles, canvas, &shifted);
+        }
+    }
+}
+
 /// The screen transform of the map widget, from walkers' projector.
 fn transform(projector: &Projector, rect: Rect) -> ScreenTransform {
     let world = |p: Pos2| {
@@ -355,18 +389,27 @@ pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer], input
     if let Some(o) = &map.online {
         credits.insert(0, o.fetcher.source.attribution.clone());
     }
+    // Panning past the antimeridian leaves the centre beyond ±180°; once the map stands
+    // still it is brought back into −180..180, which shows the same place.
+    if !map.memory.animating()
+        && let Some(p) = map.memory.detached()
+        && p.x().abs() > 180.0
+    {
+        map.memory.center_at(walkers::lon_lat(wrap_lon(p.x()), p.y()));
+    }
     let tiles: &mut dyn walkers::Tiles = match &mut map.online {
         Some(o) => &mut o.tiles,
         None => &mut map.tiles,
     };
     let pan_buttons = if inputs.pan { egui::DragPanButtons::PRIMARY } else { egui::DragPanButtons::empty() };
-    let mut widget = Map::new(Some(tiles), &mut map.memory, center)
+    let mut widget = Map::new(None, &mut map.memory, center)
+        .with_layer(Wrapped(tiles), 1.0)
         .double_click_to_zoom(!inputs.drawing)
         .drag_pan_buttons(pan_buttons)
         .zoom_with_ctrl(false);
     for t in &mut map.layer_tiles {
         let opacity = layers.iter().find(|l| Arc::as_ptr(&l.layer) == t.layer).map_or(1.0, |l| l.opacity);
-        widget = widget.with_layer(&mut t.tiles, opacity);
+        widget = widget.with_layer(Wrapped(&mut t.tiles), opacity);
     }
     widget.show(ui, |ui, response, projector, _memory| {
         let rect = response.rect;
@@ -390,11 +433,15 @@ pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer], input
         let highlight = Highlight { selected: inputs.highlighted, hovered, fade: Some(inputs.fade) };
         let scene = scene::build(&layer_inputs, &t, size, highlight, &names);
         let painter = ui.painter_at(rect);
-        overlays_drawn = paint_overlays(&painter, &mut overlay_textures, layers, &t, size, false);
+        // What is drawn straight from lon/lat here (pictures, ships at the cursor, the
+        // measured path) is drawn in each copy of the world the view meets, the copy shifted
+        // one world east each time (the layers are, in the scene).
+        let copies = || world_copies(view_x(&t, rect), [-0.25, 1.25]).map(|k| t.shifted(k));
+        overlays_drawn = copies().map(|t| paint_overlays(&painter, &mut overlay_textures, layers, &t, size, false)).sum();
         paint::paint_scene(&painter, &scene, rect.min);
         if let Some((at_time, trail)) = inputs.cursor {
             let fade = |at: FeatureRef| layers.get(at.layer).and_then(|l| l.layer.features.get(at.feature)).map_or(0.0, |f| (inputs.fade)(at, f));
-            for timed in &timed {
+            for (timed, t) in timed.iter().flat_map(|timed| copies().map(move |t| (timed, t))) {
                 for (_, p) in timed.at(at_time, trail, &t, &fade) {
                     paint::paint_primitive(&painter, &p, rect.min);
                 }
@@ -408,7 +455,7 @@ pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer], input
 
         if let Some(pos) = response.hover_pos() {
             let local = [pos.x - rect.min.x, pos.y - rect.min.y];
-            pointer = Some(t.lonlat_from_screen(local));
+            pointer = Some(lonlat_at(&t, local));
             hover = pick(&scene, layers, &t, local, inputs.fade);
             if let Some(at) = hover
                 && let Some(f) = layers.get(at.layer).and_then(|l| l.layer.features.get(at.feature))
@@ -426,16 +473,18 @@ pub fn map_ui(ui: &mut egui::Ui, map: &mut MapState, layers: &[OpenLayer], input
         {
             let local = [pos.x - rect.min.x, pos.y - rect.min.y];
             if measure.active {
-                measure.points.push(t.lonlat_from_screen(local));
+                measure.points.push(lonlat_at(&t, local));
             } else {
                 let hit = pick(&scene, layers, &t, local, inputs.fade);
-                picked = Some(MapClick { hit, lonlat: t.lonlat_from_screen(local), pos, double: response.double_clicked() });
+                picked = Some(MapClick { hit, lonlat: lonlat_at(&t, local), pos, double: response.double_clicked() });
             }
         }
-        measure.paint(&painter, |lon, lat| {
-            let [x, y] = t.screen_from_lonlat(lon, lat);
-            rect.min + Vec2::new(x, y)
-        });
+        for t in copies() {
+            measure.paint(&painter, |lon, lat| {
+                let [x, y] = t.screen_from_lonlat(lon, lat);
+                rect.min + Vec2::new(x, y)
+            });
+        }
     });
     // Textures of pictures no longer open are let go.
     overlay_textures.retain(|k, _| layers.iter().any(|l| l.layer.overlays.iter().any(|o| o.image.as_ref().is_some_and(|i| Arc::as_ptr(i) == *k))));

@@ -22,7 +22,17 @@ impl Measure {
             return;
         }
         let ink = Color32::from_rgb(20, 20, 20);
-        let pts: Vec<Pos2> = self.points.iter().map(|(lon, lat)| to_screen(*lon, *lat)).collect();
+        // Each leg the short way round, across the antimeridian where that is shorter.
+        let mut previous: Option<f64> = None;
+        let pts: Vec<Pos2> = self
+            .points
+            .iter()
+            .map(|&(lon, lat)| {
+                let lon = previous.map_or(lon, |p| crate::projection::unwrap_lon(lon, p));
+                previous = Some(lon);
+                to_screen(lon, lat)
+            })
+            .collect();
         painter.line(pts.clone(), Stroke::new(4.0, Color32::WHITE));
         painter.extend(egui::Shape::dashed_line(&pts, Stroke::new(2.0, ink), 8.0, 5.0));
         for p in &pts {
