@@ -49,3 +49,29 @@ pub fn render_tile(layer: &Layer, index: &LayerIndex, fades: &[f32], z: u8, x: u
     }
     Some(pixmap)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Painted pixels in a column band of a tile.
+    fn ink_in_columns(p: &Pixmap, cols: std::ops::Range<u32>) -> usize {
+        (0..p.height()).flat_map(|y| cols.clone().map(move |x| (x, y))).filter(|&(x, y)| p.pixel(x, y).is_some_and(|c| c.alpha() > 0)).count()
+    }
+
+    #[test]
+    fn a_track_across_the_antimeridian_is_drawn_in_the_tiles_on_both_sides() {
+        // 170° E to 170° W, written the way AIS files have it (179° then −179°).
+        let text = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":[[170,10],[179,10],[-179,10],[-170,10]]}}]}"#;
+        let layer = crate::io::geojson::read_str(text).unwrap().layer;
+        let index = LayerIndex::build(&layer);
+        // Zoom 1: tile x 1 ends at 180°, tile x 0 starts at −180°. The track reaches both
+        // edges, and nothing runs across either tile (the long way round).
+        let east = render_tile(&layer, &index, &[1.0], 1, 1, 0, 256).unwrap();
+        let west = render_tile(&layer, &index, &[1.0], 1, 0, 0, 256).unwrap();
+        assert!(ink_in_columns(&east, 250..256) > 0, "reaches 180° from the west");
+        assert!(ink_in_columns(&west, 0..6) > 0, "continues east of −180°");
+        assert_eq!(ink_in_columns(&west, 20..236), 0, "nothing across the western hemisphere");
+        assert_eq!(ink_in_columns(&east, 20..200), 0, "nothing across the eastern hemisphere");
+    }
+}
