@@ -375,9 +375,10 @@ fn summary(loaded: &io::Loaded) -> String {
         Some(r) => {
             let _ = writeln!(
                 out,
-                "  extent: lon {:.4} .. {:.4}, lat {:.4} .. {:.4}",
+                "  extent: lon {:.4} .. {:.4}{}, lat {:.4} .. {:.4}",
                 r.min().x,
-                r.max().x,
+                portolan::projection::wrap_lon(r.max().x),
+                if r.max().x > 180.0 { " (across 180°)" } else { "" },
                 r.min().y,
                 r.max().y
             );

@@ -332,6 +332,18 @@ pub fn drawn_lon_spans(g: &geo::Geometry, out: &mut Vec<[f64; 2]>) {
     }
 }
 
+/// The bounding box of a geometry in lon/lat degrees, its longitudes by [`lon_cover`] over
+/// the parts as drawn: a route cut at ±180° gets the box across the antimeridian (east
+/// beyond 180°), not one round the world.
+pub fn geometry_extent(g: &geo::Geometry) -> Option<geo::Rect<f64>> {
+    use geo::BoundingRect;
+    let r = g.bounding_rect()?;
+    let mut spans = Vec::new();
+    drawn_lon_spans(g, &mut spans);
+    let [west, east] = lon_cover(spans)?;
+    Some(geo::Rect::new(geo::coord! { x: west, y: r.min().y }, geo::coord! { x: east, y: r.max().y }))
+}
+
 /// The smallest box holding all `rects` (lon/lat degrees), its longitudes by [`lon_cover`]:
 /// across the antimeridian (east beyond 180°) where that is the short way round.
 pub fn merge_extents(rects: impl IntoIterator<Item = geo::Rect<f64>>) -> Option<geo::Rect<f64>> {

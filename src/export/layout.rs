@@ -764,12 +764,13 @@ fn publisher(p: &str) -> String {
     text::sanitize(cut, 120)
 }
 
+/// Whether a feature shows in the view, in any copy of the world the view meets.
 fn in_view(f: &Feature, view: &WorldRect) -> bool {
-    use geo::BoundingRect;
-    let Some(r) = f.geometry.as_ref().and_then(|g| g.bounding_rect()) else { return false };
+    let Some(r) = f.geometry.as_ref().and_then(crate::projection::geometry_extent) else { return false };
     let (x0, y1) = world_from_lonlat(r.min().x, r.min().y);
     let (x1, y0) = world_from_lonlat(r.max().x, r.max().y);
-    view.intersects(&WorldRect { min: [x0, y0], max: [x1, y1] })
+    let box_ = WorldRect { min: [x0, y0], max: [x1, y1] };
+    crate::projection::world_copies([view.min[0], view.max[0]], [x0, x1]).any(|k| view.intersects(&box_.shifted(f64::from(k))))
 }
 
 struct Header {

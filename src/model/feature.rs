@@ -1,6 +1,6 @@
 //! Features and layers.
 
-use geo::{BoundingRect, Geometry, Rect};
+use geo::{Geometry, Rect};
 use serde_json::{Map, Value};
 
 use super::{Case, Properties};
@@ -126,19 +126,8 @@ impl Layer {
     /// both sides of the antimeridian (Kamchatka and Alaska, a route cut at ±180°) get the
     /// box across it, its east edge beyond 180° (see `projection::lon_cover`).
     pub fn extent(&self) -> Option<Rect<f64>> {
-        let mut spans = Vec::new();
-        let (mut south, mut north) = (f64::INFINITY, f64::NEG_INFINITY);
-        for g in self.features.iter().filter_map(|f| f.geometry.as_ref()) {
-            let Some(r) = g.bounding_rect() else { continue };
-            (south, north) = (south.min(r.min().y), north.max(r.max().y));
-            crate::projection::drawn_lon_spans(g, &mut spans);
-        }
-        for r in self.overlays.iter().filter_map(super::Overlay::extent) {
-            (south, north) = (south.min(r.min().y), north.max(r.max().y));
-            spans.push([r.min().x, r.max().x]);
-        }
-        let [west, east] = crate::projection::lon_cover(spans)?;
-        Some(Rect::new((west, south), (east, north)))
+        let features = self.features.iter().filter_map(|f| crate::projection::geometry_extent(f.geometry.as_ref()?));
+        crate::projection::merge_extents(features.chain(self.overlays.iter().filter_map(super::Overlay::extent)))
     }
 
     /// Number of features per kind, in kind order.

@@ -4,7 +4,6 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use geo::BoundingRect;
 use walkers::MapMemory;
 
 use super::files::{self, Choice, Conflicts, NewCase, OnDisk, Unsaved};
@@ -436,10 +435,7 @@ impl PortolanApp {
     /// Selects an item and shows it on the map.
     pub fn select(&mut self, s: Selection) {
         let shown: Vec<FeatureRef> = highlighted(&self.doc.layers, &s);
-        let extent = shown
-            .iter()
-            .filter_map(|at| self.doc.feature(*at)?.geometry.as_ref()?.bounding_rect())
-            .reduce(|a, b| geo::Rect::new((a.min().x.min(b.min().x), a.min().y.min(b.min().y)), (a.max().x.max(b.max().x), a.max().y.max(b.max().y))));
+        let extent = crate::projection::merge_extents(shown.iter().filter_map(|at| crate::projection::geometry_extent(self.doc.feature(*at)?.geometry.as_ref()?)));
         if let Some(e) = extent {
             self.map.fit_to = Some(e);
         }
