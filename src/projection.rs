@@ -338,6 +338,11 @@ pub fn drawn_lon_spans(g: &geo::Geometry, out: &mut Vec<[f64; 2]>) {
 pub fn geometry_extent(g: &geo::Geometry) -> Option<geo::Rect<f64>> {
     use geo::BoundingRect;
     let r = g.bounding_rect()?;
+    // Less than half a turn wide: no step between vertices can be the long way round, and
+    // the box is the short span (the common case, without a second pass).
+    if r.width() < 180.0 {
+        return Some(r);
+    }
     let mut spans = Vec::new();
     drawn_lon_spans(g, &mut spans);
     let [west, east] = lon_cover(spans)?;
@@ -348,9 +353,14 @@ pub fn geometry_extent(g: &geo::Geometry) -> Option<geo::Rect<f64>> {
 /// across the antimeridian (east beyond 180°) where that is the short way round.
 pub fn merge_extents(rects: impl IntoIterator<Item = geo::Rect<f64>>) -> Option<geo::Rect<f64>> {
     let rects: Vec<geo::Rect<f64>> = rects.into_iter().collect();
-    let [west, east] = lon_cover(rects.iter().map(|r| [r.min().x, r.max().x]))?;
+    if rects.is_empty() {
+        return None;
+    }
     let south = rects.iter().map(|r| r.min().y).fold(f64::INFINITY, f64::min);
     let north = rects.iter().map(|r| r.max().y).fold(f64::NEG_INFINITY, f64::max);
+    let (west, east) = rects.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(w, e), r| (w.min(r.min().x), e.max(r.max().x)));
+    // All within half a turn: the plain union is the short span.
+    let [west, east] = if east - west < 180.0 { [west, east] } else { lon_cover(rects.iter().map(|r| [r.min().x, r.max().x]))? };
     Some(geo::Rect::new(geo::coord! { x: west, y: south }, geo::coord! { x: east, y: north }))
 }
 
@@ -486,6 +496,10 @@ mod tests {
         assert_eq!(lon_cover([[-180.0, -60.0], [-70.0, 60.0], [50.0, 181.0]]), Some([-180.0, 180.0]));
         assert_eq!(lon_cover([[0.0, 400.0]]), Some([-180.0, 180.0]));
         assert_eq!(lon_cover(std::iter::empty()), None);
+        assert_eq!(merge_extents(std::iter::empty()), None);
+        let r = |w: f64, e: f64| geo::Rect::new(geo::coord! { x: w, y: 0.0 }, geo::coord! { x: e, y: 1.0 });
+        assert_eq!(merge_extents([r(170.0, 180.0), r(-180.0, -170.0)]), Some(r(170.0, 190.0)));
+        assert_eq!(merge_extents([r(10.0, 20.0), r(-30.0, -20.0)]), Some(r(-30.0, 20.0)));
     }
 
 }

@@ -94,11 +94,22 @@ fn push_parts<'a>(g: &'a Geometry, out: &mut Vec<Part<'a>>) {
 /// The world `x` range a layer is drawn in, as [`LayerIndex::x_range`] gives it for a layer
 /// with an index (beyond `[0, 1]` where lines run on past the antimeridian).
 pub fn drawn_x_range(layer: &Layer) -> Option<[f64; 2]> {
+    use geo::BoundingRect;
+    let (mut west, mut east) = (f64::INFINITY, f64::NEG_INFINITY);
     let mut spans = Vec::new();
     for g in layer.features.iter().filter_map(|f| f.geometry.as_ref()) {
-        crate::projection::drawn_lon_spans(g, &mut spans);
+        let Some(r) = g.bounding_rect() else { continue };
+        // Less than half a turn wide: drawn where it is written.
+        if r.width() < 180.0 {
+            (west, east) = (west.min(r.min().x), east.max(r.max().x));
+        } else {
+            spans.clear();
+            crate::projection::drawn_lon_spans(g, &mut spans);
+            for s in &spans {
+                (west, east) = (west.min(s[0]), east.max(s[1]));
+            }
+        }
     }
-    let (west, east) = spans.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(w, e), s| (w.min(s[0]), e.max(s[1])));
     (west <= east).then(|| [(west + 180.0) / 360.0, (east + 180.0) / 360.0])
 }
 
