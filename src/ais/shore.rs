@@ -49,8 +49,20 @@ impl Shore {
     /// Distance from the nearest coastline in nautical miles (`f64::INFINITY` with no coast).
     pub fn distance_nm(&self, lon: f64, lat: f64) -> f64 {
         let (x, y) = world_from_lonlat(lon, lat);
-        self.tree.nearest_neighbor(&[x, y]).map_or(f64::INFINITY, |l| l.distance_2(&[x, y]).sqrt() * metres_per_world(lat) / super::NM)
+        across_the_seam(x)
+            .filter_map(|x| self.tree.nearest_neighbor(&[x, y]).map(|l| l.distance_2(&[x, y]).sqrt()))
+            .fold(f64::INFINITY, f64::min)
+            * metres_per_world(lat)
+            / super::NM
     }
+}
+
+/// World `x` and, near the antimeridian, the same place one world over: the nearest coast or
+/// port of a ship at 179.9° E may be at 179.9° W.
+fn across_the_seam(x: f64) -> impl Iterator<Item = f64> {
+    let x = x.rem_euclid(1.0);
+    let twin = if x < 0.05 { Some(x + 1.0) } else if x > 0.95 { Some(x - 1.0) } else { None };
+    std::iter::once(x).chain(twin)
 }
 
 /// A place ships call at.
@@ -112,18 +124,21 @@ impl Ports {
     /// Distance to the nearest port in metres (`f64::INFINITY` with none).
     pub fn nearest_m(&self, lon: f64, lat: f64) -> f64 {
         let (x, y) = world_from_lonlat(lon, lat);
-        self.tree.nearest_neighbor(&[x, y]).map_or(f64::INFINITY, |e| {
-            let p = &self.ports[e.data];
-            super::distance_m(lon, lat, p.lon, p.lat)
-        })
+        across_the_seam(x)
+            .filter_map(|x| self.tree.nearest_neighbor(&[x, y]))
+            .map(|e| {
+                let p = &self.ports[e.data];
+                super::distance_m(lon, lat, p.lon, p.lat)
+            })
+            .fold(f64::INFINITY, f64::min)
     }
 
     /// The nearest port within `metres`, with its distance.
     pub fn within(&self, lon: f64, lat: f64, metres: f64) -> Option<(&Port, f64)> {
         let (x, y) = world_from_lonlat(lon, lat);
         let r = metres / metres_per_world(lat) * 1.01;
-        self.tree
-            .locate_within_distance([x, y], r * r)
+        across_the_seam(x)
+            .flat_map(|x| self.tree.locate_within_distance([x, y], r * r))
             .map(|e| {
                 let p = &self.ports[e.data];
                 (p, super::distance_m(lon, lat, p.lon, p.lat))
@@ -136,6 +151,19 @@ impl Ports {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_nearest_coast_and_port_may_be_across_the_antimeridian() {
+        // Amchitka (Aleutians, 179.3° E) is land; a ship at 179.99° W off the islands west
+        // of it is nearer that coast than any coast on its own side of 180°.
+        let shore = Shore::embedded();
+        let east = shore.distance_nm(-179.99, 51.5);
+        let west = shore.distance_nm(179.99, 51.5);
+        assert!((east - west).abs() < 2.0, "{east} nm vs {west} nm");
+        let ports = Ports::new(vec![Port { name: "West of 180".into(), lon: 179.95, lat: 52.0 }]);
+        assert!(ports.nearest_m(-179.95, 52.0) < 8_000.0);
+        assert!(ports.within(-179.95, 52.0, 8_000.0).is_some());
+    }
 
     #[test]
     fn shore_and_ports_from_the_embedded_basemap() {
