@@ -467,15 +467,18 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
         let hidden = |i: usize| spec.hidden_overlays.contains(&[p.index, i]);
         for (_, o) in scene::overlay::in_paint_order(&p.layer.overlays, &hidden) {
             let Some(image) = &o.image else { continue };
-            let mesh = if o.is_screen() {
-                scene::overlay::screen_rect(o, image.native_size(), frame_size, 1.0).map(scene::overlay::rect_mesh)
+            let meshes: Vec<_> = if o.is_screen() {
+                scene::overlay::screen_rect(o, image.native_size(), frame_size, 1.0).map(scene::overlay::rect_mesh).into_iter().collect()
             } else {
-                scene::overlay::ground_mesh(o, &transform, frame_size)
+                // In each copy of the world the frame meets (a page across 180°).
+                let view_x = [transform.world_origin[0], transform.world_from_screen(frame_size)[0]];
+                crate::projection::world_copies(view_x, [-0.25, 1.25]).filter_map(|k| scene::overlay::ground_mesh(o, &transform.shifted(k), frame_size)).collect()
             };
-            let Some(mesh) = mesh else { continue };
-            let group = if o.is_screen() { &mut pinned } else { &mut ground };
-            group.items.push(Item::Image(ImageKind::Overlay(overlays.len())));
-            overlays.push(PlacedOverlay { image: image.clone(), mesh, opacity: (o.opacity * p.opacity).clamp(0.0, 1.0) });
+            for mesh in meshes {
+                let group = if o.is_screen() { &mut pinned } else { &mut ground };
+                group.items.push(Item::Image(ImageKind::Overlay(overlays.len())));
+                overlays.push(PlacedOverlay { image: image.clone(), mesh, opacity: (o.opacity * p.opacity).clamp(0.0, 1.0) });
+            }
         }
     }
     if !ground.items.is_empty() {
@@ -492,8 +495,9 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
     }
     if !heads.is_empty() {
         let mut ships = Group::new("ships", "Ships under way", Space::Frame);
+        let (centre_lon, _) = transform.lonlat_from_screen([frame_size[0] / 2.0, frame_size[1] / 2.0]);
         for h in &heads {
-            let center = transform.screen_from_lonlat(h.x, h.y);
+            let center = transform.screen_from_lonlat(crate::projection::unwrap_lon(h.x, centre_lon), h.y);
             let stroke = Some(Stroke::solid(style::WHITE, 2.0));
             ships.items.push(Item::Shape(Primitive::Circle { center, radius: 6.5, fill: style::INK, stroke }));
         }
