@@ -8,6 +8,7 @@ pub mod ais;
 pub mod basemap;
 pub mod export;
 pub mod fonts;
+pub mod imagery;
 pub mod document;
 pub mod index;
 pub mod io;

@@ -93,6 +93,15 @@ enum Command {
     /// plain, .gz or .zip. Presets: satellite (default: a gap is 6 h; likely switched off at
     /// 12 h with both ends over 50 nm from shore) and terrestrial (a gap is 1 h).
     Ais(AisArgs),
+    /// Find satellite scenes of a place in a STAC catalogue: which images exist between two
+    /// dates, how cloudy, how sharp.
+    ///
+    /// Searches a box (--bbox) or a site of a case file (--site ID CASE, over the site's
+    /// period unless --from/--to say otherwise) in Element 84 Earth Search (the default),
+    /// Microsoft Planetary Computer, Copernicus Data Space or any STAC API URL; pages through
+    /// every result; prints the scenes by date and writes them as CSV or GeoJSON footprints.
+    /// Answers are kept in the cache folder, so a search can be reopened offline.
+    Imagery(ImageryArgs),
     /// Build a case file from CSV tables (see sample_data/README.md for the columns).
     BuildCase {
         /// Directory holding case.json, sources.csv, vessels.csv, events.csv, sites.csv,
@@ -129,6 +138,129 @@ struct AisArgs {
     /// map reads (a case's sites, a table of berths).
     #[arg(long, value_name = "FILE")]
     ports: Vec<PathBuf>,
+}
+
+#[derive(clap::Args)]
+struct ImageryArgs {
+    /// The box to search: west,south,east,north in degrees.
+    #[arg(long, value_name = "W,S,E,N", value_parser = parse_bbox, allow_hyphen_values = true, required_unless_present = "site", conflicts_with = "site")]
+    bbox: Option<[f64; 4]>,
+    /// A site of a case file, by its id: scenes that cover it.
+    #[arg(long, value_names = ["ID", "CASE"], num_args = 2)]
+    site: Option<Vec<String>>,
+    /// First day (2023-08-01, or 2023-08 for the month).
+    #[arg(long, value_name = "DATE")]
+    from: Option<String>,
+    /// Last day (2023-10-31, or 2023-10 for the month).
+    #[arg(long, value_name = "DATE")]
+    to: Option<String>,
+    /// earth-search (default), planetary-computer, copernicus, or a STAC API URL.
+    #[arg(long, value_name = "NAME|URL", default_value = "earth-search")]
+    catalogue: String,
+    /// A header to send with every request, such as an API key ("X-API-Key: …").
+    #[arg(long, value_name = "NAME: VALUE")]
+    header: Option<String>,
+    /// Collections to search (the catalogue's Sentinel-2 L2A when none).
+    #[arg(long, value_name = "C")]
+    collection: Vec<String>,
+    /// Leave out scenes cloudier than this per cent.
+    #[arg(long, value_name = "P")]
+    max_cloud: Option<f64>,
+    /// At most this many scenes.
+    #[arg(long, value_name = "N", default_value_t = 500)]
+    limit: usize,
+    /// Seconds to wait for each answer.
+    #[arg(long, value_name = "S", default_value_t = 30)]
+    timeout: u64,
+    /// Write the scenes: .csv (id, collection, datetime, platform, constellation, gsd,
+    /// cloud_cover, off_nadir, sun_elevation, thumbnail, self) or .geojson (footprints).
+    #[arg(long, value_name = "scenes.csv|scenes.geojson")]
+    out: Option<PathBuf>,
+}
+
+fn imagery(args: &ImageryArgs) -> ExitCode {
+    use portolan::imagery::{self, Catalogue, Query, SearchOptions};
+    let usage = |msg: String| {
+        eprintln!("error: {msg}");
+        ExitCode::from(2)
+    };
+    let out_ext = args.out.as_ref().map(|o| o.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase());
+    if let Some(ext) = &out_ext
+        && !matches!(ext.as_str(), "csv" | "geojson" | "json")
+    {
+        return usage("--out must end in .csv or .geojson".into());
+    }
+    let mut catalogue = match Catalogue::named(&args.catalogue) {
+        Ok(c) => c,
+        Err(e) => return usage(e.to_string()),
+    };
+    if let Some(h) = &args.header {
+        match h.split_once(':') {
+            Some((k, v)) if !k.trim().is_empty() => catalogue.header = Some((k.trim().to_owned(), v.trim().to_owned())),
+            _ => return usage(format!("--header {h:?}: expected \"Name: value\"")),
+        }
+    }
+    let day = |d: &Option<String>, last: bool| -> Result<Option<String>, String> {
+        d.as_deref()
+            .map(|t| {
+                let r = portolan::model::time::DateRange::parse(t).ok_or_else(|| format!("{t:?} is not a date (2023-08-01, 2023-08 or 2023)"))?;
+                Ok(if last { r.last } else { r.first }.to_string())
+            })
+            .transpose()
+    };
+    let (mut from, mut to) = match (day(&args.from, false), day(&args.to, true)) {
+        (Ok(f), Ok(t)) => (f, t),
+        (Err(e), _) | (_, Err(e)) => return usage(e),
+    };
+    let mut query = Query { bbox: args.bbox, collections: args.collection.clone(), max_cloud: args.max_cloud, limit: args.limit.max(1), ..Query::default() };
+    if let Some([id, case]) = args.site.as_deref() {
+        let layer = match portolan::io::read_path(std::path::Path::new(case)) {
+            Ok(l) => l.layer,
+            Err(e) => {
+                eprintln!("error: {case}: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let Some(site) = layer.features.iter().find(|f| f.key().as_deref() == Some(id.as_str())) else {
+            return usage(format!("{case} has no feature with id {id:?}"));
+        };
+        let Some(geometry) = &site.geometry else { return usage(format!("{id} has no geometry")) };
+        query.intersects = serde_json::to_value(geojson::Geometry::new(geojson::GeometryValue::from(geometry))).ok();
+        // The site's period when no dates are given.
+        if let Some(period) = site.str_prop("period").and_then(portolan::model::time::DateRange::parse) {
+            from = from.or(Some(period.first.to_string()));
+            to = to.or(Some(period.last.to_string()));
+        }
+        println!("{}: {}", id, site.name().unwrap_or("unnamed"));
+    }
+    query.from = from;
+    query.to = to;
+    let options = SearchOptions { timeout: std::time::Duration::from_secs(args.timeout.max(1)), ..SearchOptions::default() };
+    let found = match imagery::search(&catalogue, &query, &options) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let span = format!("{} to {}", query.from.as_deref().unwrap_or("the start"), query.to.as_deref().unwrap_or("now"));
+    match found.from_cache {
+        Some(age) => println!("{}: offline; the answer kept from {} h ago", catalogue.name, age.as_secs() / 3600),
+        None => println!("{}: {} scenes, {span}, in {} pages{}", catalogue.name, found.scenes.len(), found.pages, if found.truncated { format!(" (cut at --limit {})", query.limit) } else { String::new() }),
+    }
+    let f1 = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.1}"));
+    for s in &found.scenes {
+        println!("  {}  {:<14} cloud {:>5} %  gsd {:>5} m  {}", s.datetime.as_deref().unwrap_or("-"), s.platform.as_deref().unwrap_or("-"), f1(s.cloud_cover), f1(s.gsd), s.id);
+    }
+    if let (Some(out), Some(ext)) = (&args.out, out_ext) {
+        let text = if ext == "csv" { imagery::to_csv(&found.scenes) } else { imagery::to_geojson(&found.scenes).to_string() };
+        if let Err(e) = portolan::io::save_atomic(out, text.as_bytes()) {
+            eprintln!("error: cannot write {}: {e}", out.display());
+            return ExitCode::FAILURE;
+        }
+        println!("wrote {}", out.display());
+    }
+    ExitCode::SUCCESS
 }
 
 fn parse_preset(s: &str) -> Result<portolan::ais::detect::Preset, String> {
@@ -299,6 +431,7 @@ fn main() -> ExitCode {
         Some(Command::Convert { input, out }) => convert(&input, &out),
         Some(Command::Export(args)) => export(args, cli.online),
         Some(Command::Ais(args)) => ais(&args),
+        Some(Command::Imagery(args)) => imagery(&args),
         None => {
             let options = portolan::ui::Options {
                 files: cli.files,

@@ -1,0 +1,334 @@
+//! Imagery search against real servers on 127.0.0.1: the stac-utils STAC API server (its
+//! memory backend, no sort or query extension) loaded with items written in Earth Search's
+//! shape, and a bare socket server for the failures (500, a hang, garbage, an oversized
+//! body). Covers box and date search, paging across several pages, client-side cloud
+//! filtering and sorting, the CSV and GeoJSON outputs, the command line, and reopening a
+//! search offline from the cache.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::time::Duration;
+
+use portolan::imagery::{self, Catalogue, ImageryError, Query, SearchOptions};
+use serde_json::{Value, json};
+
+/// Dunai naval port facility.
+const DUNAI: (f64, f64) = (132.368, 42.893);
+
+/// A Sentinel-2 L2A item as Earth Search writes it (fields trimmed to what Portolan reads,
+/// plus a few it does not).
+fn s2_item(day: u32, month: u32, cloud: f64, lon: f64, lat: f64) -> Value {
+    let id = format!("S2B_52TGN_2023{month:02}{day:02}_0_L2A");
+    let dt = format!("2023-{month:02}-{day:02}T02:05:{:02}.123Z", day % 60);
+    json!({
+        "type": "Feature",
+        "stac_version": "1.0.0",
+        "stac_extensions": ["https://stac-extensions.github.io/eo/v1.1.0/schema.json", "https://stac-extensions.github.io/view/v1.0.0/schema.json"],
+        "id": id,
+        "collection": "sentinel-2-l2a",
+        "bbox": [lon - 0.6, lat - 0.5, lon + 0.6, lat + 0.5],
+        "geometry": {"type": "Polygon", "coordinates": [[[lon - 0.6, lat - 0.5], [lon + 0.6, lat - 0.5], [lon + 0.6, lat + 0.5], [lon - 0.6, lat + 0.5], [lon - 0.6, lat - 0.5]]]},
+        "properties": {
+            "datetime": dt,
+            "created": "2023-11-02T10:11:12.000Z",
+            "platform": "sentinel-2b",
+            "constellation": "sentinel-2",
+            "instruments": ["msi"],
+            "gsd": 10,
+            "eo:cloud_cover": cloud,
+            "view:off_nadir": 0,
+            "view:sun_elevation": 35.5 + f64::from(day) / 10.0,
+            "s2:mgrs_tile": "52TGN"
+        },
+        "links": [],
+        "assets": {
+            "thumbnail": {"href": format!("https://sentinel-cogs.s3.us-west-2.amazonaws.com/sentinel-s2-l2a-cogs/52/T/GN/2023/{month}/{id}/thumbnail.jpg"), "type": "image/jpeg", "roles": ["thumbnail"]},
+            "visual": {"href": "https://example.invalid/visual.tif", "type": "image/tiff; application=geotiff; profile=cloud-optimized"}
+        }
+    })
+}
+
+/// A Sentinel-1 GRD item: radar, no cloud cover, no gsd.
+fn s1_item(day: u32, month: u32) -> Value {
+    let (lon, lat) = DUNAI;
+    json!({
+        "type": "Feature", "stac_version": "1.0.0", "stac_extensions": [],
+        "id": format!("S1A_IW_GRDH_1SDV_2023{month:02}{day:02}"),
+        "collection": "sentinel-1-grd",
+        "bbox": [lon - 1.0, lat - 1.0, lon + 1.0, lat + 1.0],
+        "geometry": {"type": "Polygon", "coordinates": [[[lon - 1.0, lat - 1.0], [lon + 1.0, lat - 1.0], [lon + 1.0, lat + 1.0], [lon - 1.0, lat + 1.0], [lon - 1.0, lat - 1.0]]]},
+        "properties": {"datetime": format!("2023-{month:02}-{day:02}T20:50:00Z"), "platform": "sentinel-1a", "constellation": "sentinel-1", "sar:instrument_mode": "IW"},
+        "links": [], "assets": {}
+    })
+}
+
+fn collection(id: &str) -> Value {
+    json!({
+        "type": "Collection", "stac_version": "1.0.0", "id": id, "description": id, "license": "proprietary",
+        "extent": {"spatial": {"bbox": [[-180, -90, 180, 90]]}, "temporal": {"interval": [["2015-06-27T10:25:31Z", null]]}},
+        "links": []
+    })
+}
+
+/// Every 5 days from 2023-08-01 to 2023-10-31 over Dunai (19 scenes), cloud cover cycling
+/// through 0, 15, 30, 45, 60, 75 %; one scene before the period, one after, one far away
+/// (over the Black Sea), and three radar scenes in the period.
+fn items() -> Vec<Value> {
+    let (lon, lat) = DUNAI;
+    let mut all = Vec::new();
+    let mut k = 0;
+    for (month, days) in [(8u32, 31u32), (9, 30), (10, 31)] {
+        for day in (1..=days).filter(|d| (d - 1) % 5 == 0) {
+            all.push(s2_item(day, month, f64::from(k % 6) * 15.0, lon, lat));
+            k += 1;
+        }
+    }
+    all.push(s2_item(20, 7, 5.0, lon, lat));
+    all.push(s2_item(3, 11, 5.0, lon, lat));
+    all.push(s2_item(2, 9, 5.0, 37.8, 44.7));
+    for (day, month) in [(4, 8), (16, 9), (28, 10)] {
+        all.push(s1_item(day, month));
+    }
+    all
+}
+
+/// The S2 scenes of the period over Dunai, as (datetime, cloud) in date order.
+fn expected_in_period() -> Vec<(String, f64)> {
+    let mut out = Vec::new();
+    let mut k = 0;
+    for (month, days) in [(8u32, 31u32), (9, 30), (10, 31)] {
+        for day in (1..=days).filter(|d| (d - 1) % 5 == 0) {
+            out.push((format!("2023-{month:02}-{day:02}T02:05:{:02}.123Z", day % 60), f64::from(k % 6) * 15.0));
+            k += 1;
+        }
+    }
+    out
+}
+
+/// A STAC API (stac-server, memory backend) on 127.0.0.1, serving `items`; stops when the
+/// returned runtime is dropped.
+fn stac_server(items: Vec<Value>) -> (String, tokio::runtime::Runtime) {
+    use stac::api::TransactionClient;
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let mut backend = stac_server::MemoryBackend::new();
+    rt.block_on(async {
+        for c in ["sentinel-2-l2a", "sentinel-1-grd"] {
+            backend.add_collection(serde_json::from_value(collection(c)).unwrap()).await.unwrap();
+        }
+        for item in items {
+            backend.add_item(serde_json::from_value(item).unwrap()).await.unwrap();
+        }
+    });
+    let api = stac_server::Api::new(backend, &url).unwrap();
+    let router = stac_server::routes::from_api(api);
+    rt.spawn(async move { axum::serve(listener, router).await });
+    (url, rt)
+}
+
+fn options(cache: &std::path::Path) -> SearchOptions {
+    SearchOptions { timeout: Duration::from_secs(5), page_size: 7, cache_dir: Some(cache.to_path_buf()) }
+}
+
+fn dunai_query() -> Query {
+    let (lon, lat) = DUNAI;
+    Query { bbox: Some([lon - 0.05, lat - 0.05, lon + 0.05, lat + 0.05]), from: Some("2023-08-01".into()), to: Some("2023-10-31".into()), limit: 500, ..Query::default() }
+}
+
+#[test]
+fn box_and_dates_find_every_scene_across_pages_sorted_by_date() {
+    let (url, _server) = stac_server(items());
+    let cache = tempfile::tempdir().unwrap();
+    let catalogue = Catalogue::named(&url).unwrap();
+    let q = Query { collections: vec!["sentinel-2-l2a".into()], ..dunai_query() };
+    let found = imagery::search(&catalogue, &q, &options(cache.path())).unwrap();
+    let want = expected_in_period();
+    // 19 scenes at 7 a page: 3 pages, none dropped, none repeated, oldest first; the one
+    // before, the one after and the one elsewhere left out.
+    assert_eq!(found.pages, 3);
+    let got: Vec<(String, f64)> = found.scenes.iter().map(|s| (s.datetime.clone().unwrap(), s.cloud_cover.unwrap())).collect();
+    assert_eq!(got, want);
+    // This server can neither sort nor filter: Portolan does both.
+    assert!(!found.server_sort && !found.server_cloud_filter);
+    let s = &found.scenes[0];
+    assert_eq!(s.id, "S2B_52TGN_20230801_0_L2A");
+    assert_eq!((s.platform.as_deref(), s.constellation.as_deref(), s.gsd, s.off_nadir), (Some("sentinel-2b"), Some("sentinel-2"), Some(10.0), Some(0.0)));
+    assert!(s.thumbnail.as_deref().is_some_and(|t| t.ends_with("/thumbnail.jpg")));
+    assert!(s.self_href.as_deref().is_some_and(|h| h.starts_with(&url) && h.ends_with(&s.id)), "{:?}", s.self_href);
+    assert!(s.footprint.is_some());
+}
+
+#[test]
+fn cloud_filter_limit_and_radar_without_cloud_cover() {
+    let (url, _server) = stac_server(items());
+    let cache = tempfile::tempdir().unwrap();
+    let catalogue = Catalogue::named(&url).unwrap();
+    let q = Query { collections: vec!["sentinel-2-l2a".into(), "sentinel-1-grd".into()], max_cloud: Some(20.0), ..dunai_query() };
+    let found = imagery::search(&catalogue, &q, &options(cache.path())).unwrap();
+    let clear = expected_in_period().iter().filter(|(_, c)| *c <= 20.0).count();
+    let optical = found.scenes.iter().filter(|s| s.collection.as_deref() == Some("sentinel-2-l2a")).count();
+    let radar: Vec<_> = found.scenes.iter().filter(|s| s.collection.as_deref() == Some("sentinel-1-grd")).collect();
+    assert_eq!(optical, clear);
+    assert!(clear < expected_in_period().len());
+    // Radar has no cloud cover: kept, with the field empty.
+    assert_eq!(radar.len(), 3);
+    assert!(radar.iter().all(|s| s.cloud_cover.is_none() && s.gsd.is_none()));
+    // Sorted across both collections.
+    let dates: Vec<&str> = found.scenes.iter().map(|s| s.datetime.as_deref().unwrap()).collect();
+    assert!(dates.windows(2).all(|w| w[0] <= w[1]), "{dates:?}");
+    // The CSV: the issue's columns, empty where an item lacks the field.
+    let csv = imagery::to_csv(&found.scenes);
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("id,collection,datetime,platform,constellation,gsd,cloud_cover,off_nadir,sun_elevation,thumbnail,self"));
+    let s1 = csv.lines().find(|l| l.starts_with("S1A_IW_GRDH_1SDV_20230916")).unwrap();
+    let cols: Vec<&str> = s1.split(',').collect();
+    assert_eq!((cols[3], cols[5], cols[6], cols[7]), ("sentinel-1a", "", "", ""));
+    // GeoJSON footprints.
+    let gj = imagery::to_geojson(&found.scenes);
+    assert_eq!(gj["features"].as_array().unwrap().len(), found.scenes.len());
+    assert_eq!(gj["features"][0]["geometry"]["type"], "Polygon");
+    // --limit cuts the list and says so.
+    let few = imagery::search(&catalogue, &Query { limit: 4, ..q }, &options(cache.path())).unwrap();
+    assert_eq!(few.scenes.len(), 4);
+    assert!(few.truncated);
+}
+
+#[test]
+fn a_search_made_online_reopens_offline_from_the_cache() {
+    let cache = tempfile::tempdir().unwrap();
+    let q = Query { collections: vec!["sentinel-2-l2a".into()], ..dunai_query() };
+    let url = {
+        let (url, server) = stac_server(items());
+        let online = imagery::search(&Catalogue::named(&url).unwrap(), &q, &options(cache.path())).unwrap();
+        assert_eq!(online.scenes.len(), expected_in_period().len());
+        drop(server);
+        url
+    };
+    std::thread::sleep(Duration::from_millis(200));
+    // The server is gone: the same search comes from the cache, marked as such.
+    let offline = imagery::search(&Catalogue::named(&url).unwrap(), &q, &options(cache.path())).unwrap();
+    assert!(offline.from_cache.is_some());
+    assert_eq!(offline.scenes.len(), expected_in_period().len());
+    // Another search was never made: offline, with a message that says so.
+    let other = Query { from: Some("2024-01-01".into()), to: Some("2024-02-01".into()), ..q };
+    match imagery::search(&Catalogue::named(&url).unwrap(), &other, &options(cache.path())) {
+        Err(e @ ImageryError::Offline { .. }) => assert!(e.to_string().contains("cannot reach the catalogue"), "{e}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A server that answers every request with `respond` (given the request line).
+fn bare_server(respond: impl Fn(&str, &mut std::net::TcpStream) + Send + Sync + 'static) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let respond = std::sync::Arc::new(respond);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let respond = respond.clone();
+            std::thread::spawn(move || {
+                let mut stream = stream;
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut first = String::new();
+                let _ = reader.read_line(&mut first);
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                respond(&first, &mut stream);
+            });
+        }
+    });
+    url
+}
+
+fn reply(stream: &mut std::net::TcpStream, status: &str, body: &[u8]) {
+    let _ = write!(stream, "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+    let _ = stream.write_all(body);
+}
+
+const CONFORMANCE: &str = r#"{"conformsTo":["https://api.stacspec.org/v1.0.0/core","https://api.stacspec.org/v1.0.0/item-search"]}"#;
+
+fn failing(search: impl Fn(&mut std::net::TcpStream) + Send + Sync + 'static) -> Result<imagery::Searched, ImageryError> {
+    let url = bare_server(move |line, stream| {
+        if line.contains("/conformance") {
+            reply(stream, "200 OK", CONFORMANCE.as_bytes());
+        } else {
+            search(stream);
+        }
+    });
+    let cache = tempfile::tempdir().unwrap();
+    let o = SearchOptions { timeout: Duration::from_secs(2), page_size: 10, cache_dir: Some(cache.path().to_path_buf()) };
+    imagery::search(&Catalogue::named(&url).unwrap(), &dunai_query(), &o)
+}
+
+#[test]
+fn failures_are_messages_not_panics() {
+    let e = failing(|s| reply(s, "500 Internal Server Error", br#"{"code":"Internal","description":"database is down"}"#)).unwrap_err();
+    assert!(matches!(e, ImageryError::Server { status: 500, .. }) && e.to_string().contains("database is down"), "{e}");
+    let e = failing(|s| reply(s, "400 Bad Request", br#"{"detail":"bbox must have 4 numbers"}"#)).unwrap_err();
+    assert!(e.to_string().contains("refused the search (400): bbox must have 4 numbers"), "{e}");
+    let e = failing(|s| {
+        let _ = write!(s, "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 30\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+    })
+    .unwrap_err();
+    assert_eq!(e.to_string(), "the catalogue asks to slow down (429): try again in 30 s");
+    let e = failing(|s| reply(s, "200 OK", b"<html>gateway</html>")).unwrap_err();
+    assert!(matches!(e, ImageryError::Malformed(_)), "{e}");
+    let e = failing(|s| reply(s, "200 OK", br#"{"type":"FeatureCollection"}"#)).unwrap_err();
+    assert!(e.to_string().contains("no \"features\""), "{e}");
+    // 33 MB of JSON: refused after the limit, not read to the end.
+    let e = failing(|s| {
+        let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", 33 << 20);
+        let chunk = vec![b' '; 1 << 20];
+        for _ in 0..33 {
+            if s.write_all(&chunk).is_err() {
+                break;
+            }
+        }
+    })
+    .unwrap_err();
+    assert!(matches!(e, ImageryError::TooLarge), "{e}");
+    // A server that never answers: a timeout after the time asked for.
+    let started = std::time::Instant::now();
+    let e = failing(|_| std::thread::sleep(Duration::from_secs(10))).unwrap_err();
+    assert!(matches!(e, ImageryError::Timeout(_)), "{e}");
+    assert!(started.elapsed() < Duration::from_secs(8));
+}
+
+#[test]
+fn the_command_line_searches_a_site_of_a_case_and_writes_csv() {
+    let (url, _server) = stac_server(items());
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("scenes.csv");
+    let case = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample_data/dprk-russia-2023.portolan.geojson");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_portolan"))
+        .args(["imagery", "--site", "site_dunai_port"])
+        .arg(&case)
+        .args(["--from", "2023-08", "--to", "2023-10", "--catalogue", &url, "--max-cloud", "30", "--out"])
+        .arg(&out)
+        .env("XDG_CACHE_HOME", dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
+    // A catalogue named by URL has no default collection: the optical scenes clear enough,
+    // and the three radar scenes (no cloud cover to filter on).
+    let clear = expected_in_period().iter().filter(|(_, c)| *c <= 30.0).count() + 3;
+    assert!(stdout.contains(&format!("{clear} scenes, 2023-08-01 to 2023-10-31")), "{stdout}");
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(csv.lines().count(), 1 + clear, "{csv}");
+    assert!(csv.lines().nth(1).unwrap().starts_with("S2B_52TGN_20230801_0_L2A,sentinel-2-l2a,2023-08-01T02:05:01.123Z,sentinel-2b,sentinel-2,10,0,0,"), "{csv}");
+    // Bad arguments are usage errors.
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_portolan")).args(["imagery", "--bbox", "1,2,3,4", "--catalogue", "nowhere"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown catalogue"));
+}
