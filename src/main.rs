@@ -176,6 +176,10 @@ struct ImageryArgs {
     /// cloud_cover, off_nadir, sun_elevation, thumbnail, self) or .geojson (footprints).
     #[arg(long, value_name = "scenes.csv|scenes.geojson")]
     out: Option<PathBuf>,
+    /// Save each scene's thumbnail in this folder, named after the scene (fetched once, then
+    /// kept in the cache).
+    #[arg(long, value_name = "DIR")]
+    thumbnails: Option<PathBuf>,
 }
 
 fn imagery(args: &ImageryArgs) -> ExitCode {
@@ -259,6 +263,35 @@ fn imagery(args: &ImageryArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
         println!("wrote {}", out.display());
+    }
+    if let Some(dir) = &args.thumbnails {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            eprintln!("error: cannot make {}: {e}", dir.display());
+            return ExitCode::FAILURE;
+        }
+        let (mut saved, mut failed) = (0, 0);
+        for s in found.scenes.iter().filter(|s| s.thumbnail.is_some()) {
+            let url = s.thumbnail.as_deref().unwrap_or_default();
+            let bytes = match imagery::thumbnail(url, &options) {
+                Ok(b) => b,
+                Err(e) => {
+                    eprintln!("  {}: {e}", s.id);
+                    failed += 1;
+                    continue;
+                }
+            };
+            let ext = image::guess_format(&bytes).ok().and_then(|f| f.extensions_str().first().copied()).unwrap_or("img");
+            // The id may hold anything a catalogue put there: only its safe characters name the file.
+            let stem: String = s.id.chars().map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' }).collect();
+            match portolan::io::save_atomic(&dir.join(format!("{}.{ext}", stem.trim_start_matches('.'))), &bytes) {
+                Ok(()) => saved += 1,
+                Err(e) => {
+                    eprintln!("  {}: {e}", s.id);
+                    failed += 1;
+                }
+            }
+        }
+        println!("thumbnails: {saved} saved in {}{}", dir.display(), if failed > 0 { format!(", {failed} failed") } else { String::new() });
     }
     ExitCode::SUCCESS
 }

@@ -332,3 +332,56 @@ fn the_command_line_searches_a_site_of_a_case_and_writes_csv() {
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown catalogue"));
 }
+
+#[test]
+fn thumbnails_are_fetched_once_checked_and_saved_by_the_command_line() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // A PNG of 2×2 pixels.
+    let mut png = Vec::new();
+    image::RgbImage::from_pixel(2, 2, image::Rgb([200, 180, 40])).write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png).unwrap();
+    let png_len = png.len();
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    let thumbs = bare_server(move |line, s| {
+        counted.fetch_add(1, Ordering::SeqCst);
+        if line.contains("/ok/") {
+            let _ = write!(s, "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", png.len());
+            let _ = s.write_all(&png);
+        } else if line.contains("/garbage/") {
+            reply(s, "200 OK", b"not a picture at all");
+        } else {
+            reply(s, "404 Not Found", b"{}");
+        }
+    });
+    let cache = tempfile::tempdir().unwrap();
+    let o = options(cache.path());
+    let url = format!("{thumbs}/ok/a.png");
+    assert_eq!(imagery::thumbnail(&url, &o).unwrap().len(), png_len);
+    let before = hits.load(Ordering::SeqCst);
+    imagery::thumbnail(&url, &o).unwrap();
+    assert_eq!(hits.load(Ordering::SeqCst), before, "the second time comes from the cache");
+    assert!(matches!(imagery::thumbnail(&format!("{thumbs}/garbage/b.png"), &o), Err(ImageryError::Malformed(_))));
+    assert!(matches!(imagery::thumbnail(&format!("{thumbs}/missing/c.png"), &o), Err(ImageryError::Server { status: 404, .. })));
+    assert!(imagery::thumbnail("file:///etc/passwd", &o).is_err());
+    // The command line saves them beside the table, named after the scenes.
+    let (lon, lat) = DUNAI;
+    let mut with_thumbs = Vec::new();
+    for (i, kind) in ["ok", "ok", "garbage"].iter().enumerate() {
+        let mut item = s2_item(1 + 5 * i as u32, 8, 0.0, lon, lat);
+        item["assets"]["thumbnail"]["href"] = json!(format!("{thumbs}/{kind}/{i}.png"));
+        with_thumbs.push(item);
+    }
+    let (stac_url, _server) = stac_server(with_thumbs);
+    let dir = tempfile::tempdir().unwrap();
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_portolan"))
+        .args(["imagery", "--bbox", "132.3,42.8,132.4,42.9", "--catalogue", &stac_url, "--thumbnails"])
+        .arg(dir.path().join("thumbs"))
+        .env("XDG_CACHE_HOME", dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{stdout}");
+    assert!(stdout.contains("thumbnails: 2 saved") && stdout.contains("1 failed"), "{stdout}");
+    assert!(dir.path().join("thumbs/S2B_52TGN_20230801_0_L2A.png").exists());
+}

@@ -7,7 +7,7 @@ pub mod stac;
 
 use serde_json::{Map, Value};
 
-pub use stac::{Catalogue, ImageryError, Query, SearchOptions, Searched, search};
+pub use stac::{Catalogue, ImageryError, Query, SearchOptions, Searched, search, thumbnail};
 
 /// One scene of a catalogue, as an item describes it. Fields real items often lack (gsd and
 /// view angles; cloud cover for radar and elevation) are `None`.

@@ -236,6 +236,53 @@ pub fn search(catalogue: &Catalogue, query: &Query, options: &SearchOptions) -> 
     Ok(Searched { scenes: scenes_of(&items), pages, server_sort: abilities.sort, server_cloud_filter: abilities.query || abilities.filter, from_cache: None, truncated })
 }
 
+/// A thumbnail larger than this is refused (catalogue thumbnails are tens of kilobytes).
+const MAX_THUMBNAIL_BYTES: u64 = 8 << 20;
+
+/// A scene's thumbnail picture: from the cache when it was fetched before, else from the web
+/// (then kept). Only http(s) addresses are fetched.
+pub fn thumbnail(url: &str, options: &SearchOptions) -> Result<Vec<u8>, ImageryError> {
+    if !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err(ImageryError::Usage(format!("not a web address: {url}")));
+    }
+    let mut h = sha2::Sha256::new();
+    h.update(url.as_bytes());
+    let name: String = h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect();
+    let cached = options.cache_dir.as_ref().map(|d| d.join("thumbnails").join(name));
+    if let Some(bytes) = cached.as_deref().and_then(|p| std::fs::read(p).ok()) {
+        return Ok(bytes);
+    }
+    let agent: ureq::Agent =
+        ureq::Agent::config_builder().timeout_global(Some(options.timeout)).user_agent(crate::io::user_agent()).http_status_as_error(false).build().into();
+    let response = match agent.get(url).call() {
+        Ok(r) => r,
+        Err(ureq::Error::Timeout(_)) => return Err(ImageryError::Timeout(options.timeout.as_secs().max(1))),
+        Err(e) => return Err(ImageryError::Offline { url: url.to_owned(), why: e.to_string() }),
+    };
+    let status = response.status().as_u16();
+    if status != 200 {
+        return Err(ImageryError::Server { status, message: format!("no thumbnail at {url}") });
+    }
+    let mut bytes = Vec::new();
+    response
+        .into_body()
+        .into_reader()
+        .take(MAX_THUMBNAIL_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ImageryError::Offline { url: url.to_owned(), why: e.to_string() })?;
+    if bytes.len() as u64 > MAX_THUMBNAIL_BYTES {
+        return Err(ImageryError::TooLarge);
+    }
+    if image::guess_format(&bytes).is_err() {
+        return Err(ImageryError::Malformed(format!("the thumbnail at {url} is not a picture")));
+    }
+    if let Some(path) = &cached {
+        let _ = path.parent().map(std::fs::create_dir_all);
+        let _ = crate::io::save_atomic(path, &bytes);
+    }
+    Ok(bytes)
+}
+
 #[derive(Debug)]
 enum Next {
     Post(String),
