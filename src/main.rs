@@ -254,7 +254,9 @@ fn imagery(args: &ImageryArgs) -> ExitCode {
     }
     let f1 = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{v:.1}"));
     for s in &found.scenes {
-        println!("  {}  {:<14} cloud {:>5} %  gsd {:>5} m  {}", s.datetime.as_deref().unwrap_or("-"), s.platform.as_deref().unwrap_or("-"), f1(s.cloud_cover), f1(s.gsd), s.id);
+        // To the minute, as the rows line up: "2023-08-01 02:05 UTC".
+        let when = s.datetime.as_deref().and_then(|d| d.get(..16)).map_or("-".to_owned(), |d| format!("{} UTC", d.replacen('T', " ", 1)));
+        println!("  {when:<20}  {:<14} cloud {:>5} %  gsd {:>5} m  {}", s.platform.as_deref().unwrap_or("-"), f1(s.cloud_cover), f1(s.gsd), s.id);
     }
     if let (Some(out), Some(ext)) = (&args.out, out_ext) {
         let text = if ext == "csv" { imagery::to_csv(&found.scenes) } else { imagery::to_geojson(&found.scenes).to_string() };
