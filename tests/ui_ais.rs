@@ -2,20 +2,16 @@
 //! page with its events, a click on an event in the list selects it and fits the map to it,
 //! and the event page shows its evidence.
 
-use egui::{Event, Modifiers, PointerButton, Pos2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use portolan::ui::{Options, PortolanApp};
 
+#[path = "common/ui.rs"]
+mod ui_support;
+use ui_support::{click_at};
+
 #[path = "support/fleet.rs"]
 mod fleet;
-
-fn click_at(h: &mut Harness<'_, PortolanApp>, p: Pos2) {
-    h.hover_at(p);
-    h.event(Event::PointerButton { pos: p, button: PointerButton::Primary, pressed: true, modifiers: Modifiers::NONE });
-    h.event(Event::PointerButton { pos: p, button: PointerButton::Primary, pressed: false, modifiers: Modifiers::NONE });
-    h.run_steps(30);
-}
 
 #[test]
 fn vessel_page_lists_events_and_an_event_click_shows_its_evidence() {

@@ -6,12 +6,16 @@
 use std::path::{Path, PathBuf};
 
 use egui::accesskit::Role;
-use egui::{Event, Key, Modifiers, PointerButton, Pos2};
+use egui::{Event, Key, Modifiers, Pos2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use portolan::document::selection::Selection;
 use portolan::model::{FeatureKind, FeatureRef, Layer};
 use portolan::ui::{Options, PortolanApp};
+
+#[path = "common/ui.rs"]
+mod ui_support;
+use ui_support::{hover_then_click as click_at, press};
 
 const CTRL_SHIFT: Modifiers = Modifiers { ctrl: true, shift: true, command: true, alt: false, mac_cmd: false };
 
@@ -19,18 +23,6 @@ fn app(options: Options) -> Harness<'static, PortolanApp> {
     let mut h = Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_eframe(move |cc| PortolanApp::new(&cc.egui_ctx, options, None, None));
     h.run_steps(3);
     h
-}
-
-fn press(h: &mut Harness<'_, PortolanApp>, p: Pos2, pressed: bool) {
-    h.event(Event::PointerButton { pos: p, button: PointerButton::Primary, pressed, modifiers: Modifiers::NONE });
-}
-
-fn click_at(h: &mut Harness<'_, PortolanApp>, p: Pos2) {
-    h.hover_at(p);
-    h.run_steps(2);
-    press(h, p, true);
-    press(h, p, false);
-    h.run_steps(30);
 }
 
 /// Presses at `from`, moves in steps to `to`, releases there.

@@ -10,13 +10,15 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
 
-use egui::{Event, Modifiers, PointerButton, Pos2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use portolan::model::FeatureRef;
 use portolan::ui::{Options, PortolanApp};
+
+#[path = "common/ui.rs"]
+mod ui_support;
+use ui_support::{click_at, frames_until};
 
 /// Tracks: `n` lines of 1,000 vertices along parallels 0.2° apart from 30° N, lon 130–150.
 /// 150 of them make 150,000 vertices, more than the raster threshold.
@@ -63,22 +65,6 @@ fn app() -> Harness<'static, PortolanApp> {
 
 /// Runs frames until `done` (which may already hold: a background thread can be quicker than
 /// the first frame), or fails after 60 s.
-fn frames_until(h: &mut Harness<'_, PortolanApp>, done: impl Fn(&PortolanApp) -> bool) {
-    let start = Instant::now();
-    while !done(h.state()) {
-        assert!(start.elapsed() < Duration::from_secs(60), "timed out");
-        h.step();
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-fn click_at(h: &mut Harness<'_, PortolanApp>, p: Pos2) {
-    h.hover_at(p);
-    h.event(Event::PointerButton { pos: p, button: PointerButton::Primary, pressed: true, modifiers: Modifiers::NONE });
-    h.event(Event::PointerButton { pos: p, button: PointerButton::Primary, pressed: false, modifiers: Modifiers::NONE });
-    h.run_steps(30);
-}
-
 #[test]
 fn a_big_file_loads_in_the_background_while_the_map_keeps_working() {
     let dir = tempfile::tempdir().unwrap();

@@ -1,9 +1,13 @@
 //! The map window driven through its real UI with egui_kittest (no GPU needed).
 
-use egui::{Event, Modifiers, PointerButton, Pos2};
+use egui::Pos2;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use portolan::ui::{Options, PortolanApp};
+
+#[path = "common/ui.rs"]
+mod ui_support;
+use ui_support::{click_at};
 
 const DUNAI: (f64, f64) = (132.368, 42.893);
 
@@ -13,14 +17,6 @@ fn app(view: Option<(f64, f64, f64)>) -> Harness<'static, PortolanApp> {
         .build_eframe(move |cc| PortolanApp::new(&cc.egui_ctx, Options { view, ..Options::default() }, None, None));
     h.run_steps(3);
     h
-}
-
-fn click_at(h: &mut Harness<'_, PortolanApp>, p: Pos2) {
-    h.hover_at(p);
-    h.event(Event::PointerButton { pos: p, button: PointerButton::Primary, pressed: true, modifiers: Modifiers::NONE });
-    h.event(Event::PointerButton { pos: p, button: PointerButton::Primary, pressed: false, modifiers: Modifiers::NONE });
-    // Half a second of frames, so that the next click is not taken for a double click.
-    h.run_steps(30);
 }
 
 fn dunai_on_screen(h: &Harness<'_, PortolanApp>) -> Pos2 {

@@ -4,13 +4,17 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use egui::{Event, Modifiers, PointerButton, Pos2};
+use egui::Event;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use portolan::model::FeatureRef;
 use portolan::model::time::DateRange;
 use portolan::document::selection::Selection;
 use portolan::ui::{Options, PortolanApp};
+
+#[path = "common/ui.rs"]
+mod ui_support;
+use ui_support::{click_at};
 
 fn app_with(options: Options, storage: Option<MemoryStorage>) -> Harness<'static, PortolanApp> {
     let mut h = Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_eframe(move |cc| {
@@ -30,13 +34,6 @@ fn open_export_dialog(h: &mut Harness<'static, PortolanApp>) {
     h.run_steps(2);
     h.get_by_label("Export map…").click();
     h.run_steps(3);
-}
-
-fn click_at(h: &mut Harness<'_, PortolanApp>, p: Pos2) {
-    h.hover_at(p);
-    h.event(Event::PointerButton { pos: p, button: PointerButton::Primary, pressed: true, modifiers: Modifiers::NONE });
-    h.event(Event::PointerButton { pos: p, button: PointerButton::Primary, pressed: false, modifiers: Modifiers::NONE });
-    h.run_steps(30);
 }
 
 /// Clicks into the search box and types, as a user does.

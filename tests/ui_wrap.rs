@@ -3,12 +3,15 @@
 //! clicked, a route cut at ±180° is one continuous line, and coordinates read −180..180.
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
-use egui::{Event, Modifiers, PointerButton, Pos2, Shape};
+use egui::{Pos2, Shape};
 use egui_kittest::Harness;
 use portolan::model::FeatureRef;
 use portolan::ui::{Options, PortolanApp};
+
+#[path = "common/ui.rs"]
+mod ui_support;
+use ui_support::{frames_until, hover_then_click as click_at, press};
 
 fn pacific() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/pacific-antimeridian.geojson")
@@ -20,19 +23,6 @@ fn app(view: (f64, f64, f64)) -> Harness<'static, PortolanApp> {
     frames_until(&mut h, |a| a.loading.is_empty() && !a.doc.layers.is_empty());
     h.run_steps(3);
     h
-}
-
-fn frames_until(h: &mut Harness<'_, PortolanApp>, done: impl Fn(&PortolanApp) -> bool) {
-    let start = Instant::now();
-    while !done(h.state()) {
-        assert!(start.elapsed() < Duration::from_secs(60), "timed out");
-        h.step();
-        std::thread::sleep(Duration::from_millis(5));
-    }
-}
-
-fn press(h: &Harness<'_, PortolanApp>, p: Pos2, pressed: bool) {
-    h.event(Event::PointerButton { pos: p, button: PointerButton::Primary, pressed, modifiers: Modifiers::NONE });
 }
 
 /// Drags the map from `from` to `to` in small steps, holding still before letting go (no
@@ -49,14 +39,6 @@ fn drag(h: &mut Harness<'_, PortolanApp>, from: Pos2, to: Pos2) {
     h.run_steps(10);
     press(h, to, false);
     h.run_steps(10);
-}
-
-fn click_at(h: &mut Harness<'_, PortolanApp>, p: Pos2) {
-    h.hover_at(p);
-    h.run_steps(2);
-    press(h, p, true);
-    press(h, p, false);
-    h.run_steps(30);
 }
 
 fn feature(h: &Harness<'_, PortolanApp>, name: &str) -> FeatureRef {

@@ -1,0 +1,44 @@
+//! Helpers for the tests that drive the real window with egui_kittest: clicks and waiting
+//! for background work. Included with `#[path = "common/ui.rs"] mod ui_support;`.
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+use egui::{Event, Modifiers, PointerButton, Pos2};
+use egui_kittest::Harness;
+use portolan::ui::PortolanApp;
+
+/// The primary button pressed or released at `p`.
+pub fn press(h: &Harness<'_, PortolanApp>, p: Pos2, pressed: bool) {
+    h.event(Event::PointerButton { pos: p, button: PointerButton::Primary, pressed, modifiers: Modifiers::NONE });
+}
+
+/// A click at `p`, then half a second of frames, so that the next click is not taken for a
+/// double click.
+pub fn click_at(h: &mut Harness<'_, PortolanApp>, p: Pos2) {
+    h.hover_at(p);
+    press(h, p, true);
+    press(h, p, false);
+    h.run_steps(30);
+}
+
+/// A click at `p` after the pointer has rested there for two frames (as a hand moves onto a
+/// handle or a feature before clicking), then half a second of frames.
+pub fn hover_then_click(h: &mut Harness<'_, PortolanApp>, p: Pos2) {
+    h.hover_at(p);
+    h.run_steps(2);
+    press(h, p, true);
+    press(h, p, false);
+    h.run_steps(30);
+}
+
+/// Frames until `done` holds (files load and tiles render on other threads); fails after a
+/// minute.
+pub fn frames_until(h: &mut Harness<'_, PortolanApp>, done: impl Fn(&PortolanApp) -> bool) {
+    let start = Instant::now();
+    while !done(h.state()) {
+        assert!(start.elapsed() < Duration::from_secs(60), "timed out");
+        h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
