@@ -10,125 +10,14 @@ use std::net::TcpListener;
 use std::time::Duration;
 
 use portolan::imagery::{self, Catalogue, ImageryError, Query, SearchOptions};
-use serde_json::{Value, json};
+use serde_json::json;
 
-/// Dunai naval port facility.
-const DUNAI: (f64, f64) = (132.368, 42.893);
-
-/// A Sentinel-2 L2A item as Earth Search writes it (fields trimmed to what Portolan reads,
-/// plus a few it does not).
-fn s2_item(day: u32, month: u32, cloud: f64, lon: f64, lat: f64) -> Value {
-    let id = format!("S2B_52TGN_2023{month:02}{day:02}_0_L2A");
-    let dt = format!("2023-{month:02}-{day:02}T02:05:{:02}.123Z", day % 60);
-    json!({
-        "type": "Feature",
-        "stac_version": "1.0.0",
-        "stac_extensions": ["https://stac-extensions.github.io/eo/v1.1.0/schema.json", "https://stac-extensions.github.io/view/v1.0.0/schema.json"],
-        "id": id,
-        "collection": "sentinel-2-l2a",
-        "bbox": [lon - 0.6, lat - 0.5, lon + 0.6, lat + 0.5],
-        "geometry": {"type": "Polygon", "coordinates": [[[lon - 0.6, lat - 0.5], [lon + 0.6, lat - 0.5], [lon + 0.6, lat + 0.5], [lon - 0.6, lat + 0.5], [lon - 0.6, lat - 0.5]]]},
-        "properties": {
-            "datetime": dt,
-            "created": "2023-11-02T10:11:12.000Z",
-            "platform": "sentinel-2b",
-            "constellation": "sentinel-2",
-            "instruments": ["msi"],
-            "gsd": 10,
-            "eo:cloud_cover": cloud,
-            "view:off_nadir": 0,
-            "view:sun_elevation": 35.5 + f64::from(day) / 10.0,
-            "s2:mgrs_tile": "52TGN"
-        },
-        "links": [],
-        "assets": {
-            "thumbnail": {"href": format!("https://sentinel-cogs.s3.us-west-2.amazonaws.com/sentinel-s2-l2a-cogs/52/T/GN/2023/{month}/{id}/thumbnail.jpg"), "type": "image/jpeg", "roles": ["thumbnail"]},
-            "visual": {"href": "https://example.invalid/visual.tif", "type": "image/tiff; application=geotiff; profile=cloud-optimized"}
-        }
-    })
-}
-
-/// A Sentinel-1 GRD item: radar, no cloud cover, no gsd.
-fn s1_item(day: u32, month: u32) -> Value {
-    let (lon, lat) = DUNAI;
-    json!({
-        "type": "Feature", "stac_version": "1.0.0", "stac_extensions": [],
-        "id": format!("S1A_IW_GRDH_1SDV_2023{month:02}{day:02}"),
-        "collection": "sentinel-1-grd",
-        "bbox": [lon - 1.0, lat - 1.0, lon + 1.0, lat + 1.0],
-        "geometry": {"type": "Polygon", "coordinates": [[[lon - 1.0, lat - 1.0], [lon + 1.0, lat - 1.0], [lon + 1.0, lat + 1.0], [lon - 1.0, lat + 1.0], [lon - 1.0, lat - 1.0]]]},
-        "properties": {"datetime": format!("2023-{month:02}-{day:02}T20:50:00Z"), "platform": "sentinel-1a", "constellation": "sentinel-1", "sar:instrument_mode": "IW"},
-        "links": [], "assets": {}
-    })
-}
-
-fn collection(id: &str) -> Value {
-    json!({
-        "type": "Collection", "stac_version": "1.0.0", "id": id, "description": id, "license": "proprietary",
-        "extent": {"spatial": {"bbox": [[-180, -90, 180, 90]]}, "temporal": {"interval": [["2015-06-27T10:25:31Z", null]]}},
-        "links": []
-    })
-}
-
-/// Every 5 days from 2023-08-01 to 2023-10-31 over Dunai (19 scenes), cloud cover cycling
-/// through 0, 15, 30, 45, 60, 75 %; one scene before the period, one after, one far away
-/// (over the Black Sea), and three radar scenes in the period.
-fn items() -> Vec<Value> {
-    let (lon, lat) = DUNAI;
-    let mut all = Vec::new();
-    let mut k = 0;
-    for (month, days) in [(8u32, 31u32), (9, 30), (10, 31)] {
-        for day in (1..=days).filter(|d| (d - 1) % 5 == 0) {
-            all.push(s2_item(day, month, f64::from(k % 6) * 15.0, lon, lat));
-            k += 1;
-        }
-    }
-    all.push(s2_item(20, 7, 5.0, lon, lat));
-    all.push(s2_item(3, 11, 5.0, lon, lat));
-    all.push(s2_item(2, 9, 5.0, 37.8, 44.7));
-    for (day, month) in [(4, 8), (16, 9), (28, 10)] {
-        all.push(s1_item(day, month));
-    }
-    all
-}
-
-/// The S2 scenes of the period over Dunai, as (datetime, cloud) in date order.
-fn expected_in_period() -> Vec<(String, f64)> {
-    let mut out = Vec::new();
-    let mut k = 0;
-    for (month, days) in [(8u32, 31u32), (9, 30), (10, 31)] {
-        for day in (1..=days).filter(|d| (d - 1) % 5 == 0) {
-            out.push((format!("2023-{month:02}-{day:02}T02:05:{:02}.123Z", day % 60), f64::from(k % 6) * 15.0));
-            k += 1;
-        }
-    }
-    out
-}
-
-/// A STAC API (stac-server, memory backend) on 127.0.0.1, serving `items`; stops when the
-/// returned runtime is dropped.
-fn stac_server(items: Vec<Value>) -> (String, tokio::runtime::Runtime) {
-    use stac::api::TransactionClient;
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
-    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let mut backend = stac_server::MemoryBackend::new();
-    rt.block_on(async {
-        for c in ["sentinel-2-l2a", "sentinel-1-grd"] {
-            backend.add_collection(serde_json::from_value(collection(c)).unwrap()).await.unwrap();
-        }
-        for item in items {
-            backend.add_item(serde_json::from_value(item).unwrap()).await.unwrap();
-        }
-    });
-    let api = stac_server::Api::new(backend, &url).unwrap();
-    let router = stac_server::routes::from_api(api);
-    rt.spawn(async move { axum::serve(listener, router).await });
-    (url, rt)
-}
+#[path = "support/stac.rs"]
+mod stac_fixture;
+use stac_fixture::{DUNAI, expected_in_period, items, s2_item, stac_server};
 
 fn options(cache: &std::path::Path) -> SearchOptions {
-    SearchOptions { timeout: Duration::from_secs(5), page_size: 7, cache_dir: Some(cache.to_path_buf()) }
+    SearchOptions { timeout: Duration::from_secs(5), page_size: 7, cache_dir: Some(cache.to_path_buf()), ..SearchOptions::default() }
 }
 
 fn dunai_query() -> Query {
@@ -144,7 +33,7 @@ fn box_and_dates_find_every_scene_across_pages_sorted_by_date() {
     let q = Query { collections: vec!["sentinel-2-l2a".into()], ..dunai_query() };
     let found = imagery::search(&catalogue, &q, &options(cache.path())).unwrap();
     let want = expected_in_period();
-    // 19 scenes at 7 a page: 3 pages, none dropped, none repeated, oldest first; the one
+    // 20 scenes at 7 a page: 3 pages, none dropped, none repeated, oldest first; the one
     // before, the one after and the one elsewhere left out.
     assert_eq!(found.pages, 3);
     let got: Vec<(String, f64)> = found.scenes.iter().map(|s| (s.datetime.clone().unwrap(), s.cloud_cover.unwrap())).collect();
@@ -266,7 +155,7 @@ fn failing(search: impl Fn(&mut std::net::TcpStream) + Send + Sync + 'static) ->
         }
     });
     let cache = tempfile::tempdir().unwrap();
-    let o = SearchOptions { timeout: Duration::from_secs(2), page_size: 10, cache_dir: Some(cache.path().to_path_buf()) };
+    let o = SearchOptions { timeout: Duration::from_secs(2), page_size: 10, cache_dir: Some(cache.path().to_path_buf()), ..SearchOptions::default() };
     imagery::search(&Catalogue::named(&url).unwrap(), &dunai_query(), &o)
 }
 
@@ -384,4 +273,79 @@ fn thumbnails_are_fetched_once_checked_and_saved_by_the_command_line() {
     assert!(run.status.success(), "{stdout}");
     assert!(stdout.contains("thumbnails: 2 saved") && stdout.contains("1 failed"), "{stdout}");
     assert!(dir.path().join("thumbs/S2B_52TGN_20230801_0_L2A.png").exists());
+}
+
+/// "Add to ledger": a found scene becomes a source and an event at the site (one undo step),
+/// the panel's imagery ledger reads it, a second add is refused, and the export's source line
+/// credits the imagery with Copernicus's own line.
+#[test]
+fn a_scene_added_to_a_site_ledger_is_evidence_and_is_credited_in_exports() {
+    use portolan::document::{Document, OpenLayer};
+    use portolan::export::{ExportLayer, ExportSpec, Extent};
+    let cache = tempfile::tempdir().unwrap();
+    let (url, _server) = stac_server(items());
+    let found = imagery::search(&Catalogue::named(&url).unwrap(), &dunai_query(), &options(cache.path())).unwrap();
+    let scene = found.scenes.iter().find(|s| s.cloud_cover == Some(15.0)).unwrap().clone();
+    assert_eq!(scene.provider(), "Copernicus Sentinel-2");
+
+    let mut doc = Document::new();
+    doc.push(OpenLayer::new(portolan::io::sample_case(), None));
+    let site = portolan::document::selection::feature_ref(&doc.layers, 0, "site_dunai_port").unwrap();
+    let (sources, events) = (doc.case(0).unwrap().sources.len(), doc.case(0).unwrap().events.len());
+    let id = doc.add_imagery_scene(site, &scene, "Element 84 Earth Search").unwrap().expect("added");
+    let case = doc.case(0).unwrap();
+    assert_eq!((case.sources.len(), case.events.len()), (sources + 1, events + 1));
+    let e = case.event(&id).unwrap();
+    assert_eq!(e.imagery_provider.as_deref(), Some("Copernicus Sentinel-2"));
+    assert_eq!(e.image_dates, vec![scene.day().unwrap().to_owned()]);
+    assert_eq!(e.site_ids, vec!["site_dunai_port".to_owned()]);
+    assert_eq!(e.evidence_types, vec!["satellite_imagery".to_owned()]);
+    let source_id = e.source_ids[0].clone();
+    let src = case.source(&source_id).unwrap();
+    assert_eq!(imagery::scene_of(src), Some(scene.id.as_str()));
+    assert_eq!(src.publisher, "Element 84 Earth Search");
+    assert_eq!(src.extra["scene"]["cloud_cover"], 15.0);
+    assert!(src.extra["scene"]["thumbnail"].as_str().is_some_and(|t| t.ends_with("thumbnail.jpg")));
+    assert!(doc.feature(site).unwrap().list_prop("event_ids").contains(&id.as_str()), "the site links the event");
+    assert_eq!(doc.add_imagery_scene(site, &scene, "Element 84 Earth Search").unwrap(), None, "recorded once");
+
+    // The case saved and read again keeps the scene.
+    let text = portolan::io::geojson::to_string(&doc.layers[0].layer);
+    let again = portolan::io::geojson::read_str(&text).unwrap().layer;
+    let kept = again.case.as_ref().unwrap().source(&source_id).unwrap();
+    assert_eq!(imagery::scene_of(kept), Some(scene.id.as_str()));
+
+    // The export of Dunai credits the imagery.
+    let layer = &doc.layers[0].layer;
+    let mut spec = ExportSpec::new(vec![ExportLayer { layer, opacity: 1.0 }]);
+    spec.extent = Extent::BBox([132.2, 42.8, 132.5, 43.0]);
+    let page = portolan::export::layout::layout_offline(&spec).unwrap();
+    assert!(page.meta.source.contains("Imagery: Copernicus Sentinel-2 (contains modified Copernicus Sentinel data 2023)"), "{}", page.meta.source);
+    // Far from Dunai (the depot near Tikhoretsk) nothing is credited to it.
+    spec.extent = Extent::BBox([39.9, 45.8, 40.2, 45.95]);
+    let page = portolan::export::layout::layout_offline(&spec).unwrap();
+    assert!(!page.meta.source.contains("Imagery:"), "{}", page.meta.source);
+
+    // One undo takes the source, the event and the link away.
+    doc.undo();
+    let case = doc.case(0).unwrap();
+    assert_eq!((case.sources.len(), case.events.len()), (sources, events));
+    assert!(!doc.feature(site).unwrap().list_prop("event_ids").contains(&id.as_str()));
+}
+
+/// The footprints layer: one outlined polygon per scene, dated, named by time and provider.
+#[test]
+fn footprints_are_a_dated_layer_of_outlines() {
+    let scenes: Vec<imagery::Scene> = items().iter().filter_map(imagery::Scene::from_item).collect();
+    let layer = imagery::footprints_layer(&scenes, "Imagery: Dunai");
+    assert_eq!(layer.name, "Imagery: Dunai");
+    assert_eq!(layer.features.len(), scenes.len());
+    let f = &layer.features[0];
+    assert!(matches!(f.geometry, Some(geo::Geometry::Polygon(_))));
+    assert_eq!(f.key().as_deref(), Some(scenes[0].id.as_str()));
+    assert_eq!(f.str_prop("period"), scenes[0].day());
+    assert_eq!(f.str_prop("name"), Some(format!("{} · Copernicus Sentinel-2", scenes[0].when()).as_str()));
+    assert_eq!(f.f64_prop("fill-opacity"), Some(0.0));
+    let radar = layer.features.iter().find(|f| f.str_prop("collection") == Some("sentinel-1-grd")).unwrap();
+    assert!(radar.str_prop("name").unwrap().ends_with("Copernicus Sentinel-1"));
 }

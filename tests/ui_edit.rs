@@ -15,7 +15,7 @@ use portolan::ui::{Options, PortolanApp};
 
 #[path = "common/ui.rs"]
 mod ui_support;
-use ui_support::{hover_then_click as click_at, press};
+use ui_support::{hover_then_click as click_at, press, type_into};
 
 const CTRL_SHIFT: Modifiers = Modifiers { ctrl: true, shift: true, command: true, alt: false, mac_cmd: false };
 
@@ -50,16 +50,6 @@ fn lonlat(h: &Harness<'_, PortolanApp>, p: Pos2) -> (f64, f64) {
 
 fn layer(h: &Harness<'_, PortolanApp>, i: usize) -> Layer {
     (*h.state().doc.layers[i].layer).clone()
-}
-
-/// Clicks a text field by its label and types into it, replacing what it held.
-fn type_into(h: &mut Harness<'_, PortolanApp>, label: &str, text: &str) {
-    h.get_by_role_and_label(Role::TextInput, label).click();
-    h.run_steps(2);
-    h.key_press_modifiers(Modifiers::COMMAND, Key::A);
-    h.run_steps(1);
-    h.event(Event::Text(text.to_owned()));
-    h.run_steps(3);
 }
 
 fn new_case(h: &mut Harness<'_, PortolanApp>, title: &str) {

@@ -261,6 +261,22 @@ pub fn point_of(g: &Geometry<f64>) -> Option<Coord<f64>> {
     }
 }
 
+/// The feature with `id` added to (`link`) or taken out of its list property `key`
+/// (`event_ids`, `source_ids`); the property goes when the list is empty.
+pub fn linked(f: &Feature, key: &str, id: &str, link: bool) -> Feature {
+    let mut ids: Vec<String> = f.list_prop(key).into_iter().filter(|x| *x != id).map(str::to_owned).collect();
+    if link {
+        ids.push(id.to_owned());
+    }
+    let mut g = f.clone();
+    if ids.is_empty() {
+        g.properties.remove(key);
+    } else {
+        g.properties.insert(key.into(), json!(ids));
+    }
+    g
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -638,6 +638,34 @@ impl Document {
         Ok(id)
     }
 
+    /// Records a catalogue scene in the imagery ledger of the site at `site`: a source for
+    /// the item and an event for the picture, linked from the site, as one step. A scene
+    /// already recorded there is not added twice (`Ok(None)`); else the new event's id.
+    pub fn add_imagery_scene(&mut self, site: FeatureRef, scene: &crate::imagery::Scene, catalogue: &str) -> Result<Option<String>, EditError> {
+        let l = &self.layers.get(site.layer).ok_or(EditError::NoLayer)?.layer;
+        let case = l.case.as_ref().ok_or(EditError::NotACase)?;
+        let f = l.features.get(site.feature).ok_or(EditError::Stale)?;
+        let site_id = f.key().ok_or(EditError::Stale)?;
+        if imagery_events(case, &site_id).any(|(_, s)| crate::imagery::scene_of(s) == Some(scene.id.as_str())) {
+            return Ok(None);
+        }
+        let source_id = edit::unique_id(l, "src_scene");
+        let event_id = loop {
+            let id = edit::unique_id(l, "event_image");
+            if id != source_id {
+                break id;
+            }
+        };
+        let (source, event) = crate::imagery::ledger_entry(scene, catalogue, source_id, event_id.clone(), &site_id);
+        let ops = vec![
+            Op::Source(Change::insert(case.sources.len(), source)),
+            Op::Event(Change::insert(case.events.len(), event)),
+            Op::Feature(Change::replace(site.feature, f.clone(), edit::linked(f, "event_ids", &event_id, true))),
+        ];
+        self.apply(site.layer, Edit::new("Add scene to the imagery ledger", ops))?;
+        Ok(Some(event_id))
+    }
+
     /// Deletes a source, vessel or event and every reference to it, as one step.
     pub fn remove<R: Record>(&mut self, layer: usize, id: &str) -> Result<(), EditError> {
         let l = &self.layers.get(layer).ok_or(EditError::NoLayer)?.layer;
@@ -776,6 +804,14 @@ fn unlink_feature_ids(layer: &Layer, id: &str, props: &[&str]) -> Vec<Op> {
             (new != *f).then(|| Op::Feature(Change::replace(at, f.clone(), new)))
         })
         .collect()
+}
+
+/// The events at a site that record a catalogue scene, with the scene's source.
+pub fn imagery_events<'a>(case: &'a Case, site_id: &'a str) -> impl Iterator<Item = (&'a Event, &'a Source)> {
+    case.events.iter().filter(move |e| e.site_ids.iter().any(|s| s == site_id)).filter_map(|e| {
+        let s = e.source_ids.iter().filter_map(|id| case.source(id)).find(|s| crate::imagery::scene_of(s).is_some())?;
+        Some((e, s))
+    })
 }
 
 #[cfg(test)]

@@ -715,6 +715,8 @@ fn source_line(s: &str) -> String {
 fn default_source(layers: &[Prepared], view: &WorldRect) -> String {
     let mut counts: Vec<(String, usize)> = Vec::new();
     let mut plain_layers = Vec::new();
+    // Catalogue scenes recorded at what is in view: provider and the years of the pictures.
+    let mut imagery: Vec<(String, Vec<i32>)> = Vec::new();
     for p in layers {
         let Some(case) = &p.layer.case else {
             if !p.layer.name.is_empty() && !plain_layers.contains(&p.layer.name) {
@@ -723,6 +725,14 @@ fn default_source(layers: &[Prepared], view: &WorldRect) -> String {
             continue;
         };
         for f in p.layer.features.iter().filter(|f| in_view(f, view)) {
+            for (e, _) in f.key().iter().flat_map(|k| crate::document::imagery_events(case, k)) {
+                let (Some(provider), Some(year)) = (&e.imagery_provider, e.date_start.get(..4).and_then(|y| y.parse().ok())) else { continue };
+                match imagery.iter_mut().find(|(p, _)| p == provider) {
+                    Some((_, years)) if !years.contains(&year) => years.push(year),
+                    Some(_) => {}
+                    None => imagery.push((provider.clone(), vec![year])),
+                }
+            }
             for id in f.list_prop("source_ids") {
                 let Some(src) = case.source(id) else { continue };
                 let name = publisher(&src.publisher);
@@ -747,6 +757,17 @@ fn default_source(layers: &[Prepared], view: &WorldRect) -> String {
             n => format!("{} and {n} others", top.join(", ")),
         };
         parts.push(format!("Sources: {list}"));
+    }
+    if !imagery.is_empty() {
+        imagery.sort();
+        let credits: Vec<String> = imagery
+            .iter_mut()
+            .map(|(p, years)| {
+                years.sort_unstable();
+                crate::imagery::credit(p, years)
+            })
+            .collect();
+        parts.push(format!("Imagery: {}", credits.join("; ")));
     }
     if !plain_layers.is_empty() {
         parts.push(format!("Data: {}", plain_layers.join(", ")));

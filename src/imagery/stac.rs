@@ -8,6 +8,8 @@
 
 use std::io::Read;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime};
 
 use serde_json::{Map, Value, json};
@@ -49,6 +51,17 @@ impl Catalogue {
             // Copernicus Data Space Ecosystem.
             c("copernicus", "https://stac.dataspace.copernicus.eu/v1", &["sentinel-2-l2a"]),
         ]
+    }
+
+    /// The name a person knows the catalogue by ("Element 84 Earth Search"); its host for
+    /// others.
+    pub fn title(&self) -> String {
+        match self.name.as_str() {
+            "earth-search" => "Element 84 Earth Search".into(),
+            "planetary-computer" => "Microsoft Planetary Computer".into(),
+            "copernicus" => "Copernicus Data Space Ecosystem".into(),
+            other => other.to_owned(),
+        }
     }
 
     /// A built-in catalogue by name, or any other STAC API by its http(s) URL.
@@ -97,11 +110,32 @@ pub struct SearchOptions {
     pub page_size: usize,
     /// Where answers are kept for offline use; none keeps nothing.
     pub cache_dir: Option<PathBuf>,
+    /// Pages and scenes so far, and the cancel flag, shared with whoever shows them.
+    pub progress: Arc<Progress>,
 }
 
 impl Default for SearchOptions {
     fn default() -> Self {
-        SearchOptions { timeout: Duration::from_secs(30), page_size: 100, cache_dir: default_cache_dir() }
+        SearchOptions { timeout: Duration::from_secs(30), page_size: 100, cache_dir: default_cache_dir(), progress: Arc::default() }
+    }
+}
+
+/// How far a search is, read by the thread that shows it; `cancel` stops it after the page
+/// in flight.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub pages: AtomicUsize,
+    pub scenes: AtomicUsize,
+    cancelled: AtomicBool,
+}
+
+impl Progress {
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
     }
 }
 
@@ -144,6 +178,8 @@ pub enum ImageryError {
     Malformed(String),
     #[error("the catalogue's answer is larger than {} MB", MAX_PAGE_BYTES >> 20)]
     TooLarge,
+    #[error("the search was cancelled")]
+    Cancelled,
 }
 
 /// What a catalogue can do, from its conformance classes.
@@ -169,6 +205,9 @@ pub fn search(catalogue: &Catalogue, query: &Query, options: &SearchOptions) -> 
     // The cache key is the search as asked, before the catalogue's abilities are known.
     let key = cache_key(catalogue, &body(catalogue, query, options, Abilities::default()));
     let cached = options.cache_dir.as_ref().map(|d| d.join(format!("{key}.json")));
+    if options.progress.is_cancelled() {
+        return Err(ImageryError::Cancelled);
+    }
     let abilities = match client.abilities() {
         Ok(a) => a,
         Err(ImageryError::Offline { url, why }) => return from_cache(cached, query).ok_or(ImageryError::Offline { url, why }),
@@ -182,6 +221,9 @@ pub fn search(catalogue: &Catalogue, query: &Query, options: &SearchOptions) -> 
     let mut next = Some(Next::Post(format!("{}/search", catalogue.url)));
     let mut asked = std::collections::HashSet::new();
     while let Some(page) = next.take() {
+        if options.progress.is_cancelled() {
+            return Err(ImageryError::Cancelled);
+        }
         if pages >= MAX_PAGES || !asked.insert(format!("{page:?}{request}")) {
             break;
         }
@@ -204,6 +246,8 @@ pub fn search(catalogue: &Catalogue, query: &Query, options: &SearchOptions) -> 
                 items.push(item.clone());
             }
         }
+        options.progress.pages.store(pages, Ordering::Relaxed);
+        options.progress.scenes.store(items.len().min(query.limit), Ordering::Relaxed);
         if items.len() >= query.limit {
             truncated = items.len() > query.limit || next_link(&answer).is_some();
             items.truncate(query.limit);

@@ -105,6 +105,8 @@ pub struct PortolanApp {
     pub show_problems: bool,
     /// The export dialog, while it is open.
     pub export: Option<super::ExportDialog>,
+    /// The "Find imagery" window, while it is open.
+    pub imagery: Option<super::imagery::FindImagery>,
     /// Messages for files that could not be opened at all.
     pub load_errors: Vec<String>,
     /// Files loading in the background.
@@ -193,6 +195,7 @@ impl PortolanApp {
             show_layers: persisted.show_layers,
             show_problems: false,
             export: None,
+            imagery: None,
             load_errors: Vec::new(),
             loading: Vec::new(),
             note: None,
@@ -819,6 +822,55 @@ impl PortolanApp {
         self.rebuild_timeline();
     }
 
+    /// Opens "Find imagery" for the selection, over the timeline's range.
+    pub fn open_imagery(&mut self) {
+        let range = self.timeline.as_ref().and_then(Timeline::range);
+        self.imagery = Some(super::imagery::FindImagery::new(&self.doc, range));
+    }
+
+    /// The imagery window, and what it asks of the document: its footprints as a layer (the
+    /// last search's replaced), scenes into a site's ledger, a footprint shown.
+    fn imagery_ui(&mut self, ctx: &egui::Context) {
+        use super::imagery::Act;
+        let Some(w) = &mut self.imagery else { return };
+        let mut acts = Vec::new();
+        let open = w.ui(ctx, &self.doc, &self.map, &mut acts);
+        for act in acts {
+            match act {
+                Act::Footprints(layer) => {
+                    let Some(r) = self.imagery.as_mut().and_then(|w| w.results.as_mut()) else { continue };
+                    let visible = match r.layer.and_then(|id| self.doc.position(id)) {
+                        Some(i) => {
+                            let visible = self.doc.layers[i].visible;
+                            self.doc.remove_layer(i);
+                            visible
+                        }
+                        None => true,
+                    };
+                    let mut open = OpenLayer::new(io::Loaded { layer, diagnostics: Vec::new() }, None);
+                    open.visible = visible;
+                    r.layer = Some(open.id);
+                    self.doc.push(open);
+                    self.rebuild_timeline();
+                }
+                Act::AddToLedger { site, scene, catalogue } => match self.doc.add_imagery_scene(site, &scene, &catalogue) {
+                    Ok(Some(_)) => self.note = Some(format!("Added the {} scene of {} to the ledger", scene.provider(), scene.when())),
+                    Ok(None) => {}
+                    Err(e) => self.tools.problem = Some(format!("Cannot add the scene to the ledger: {e}")),
+                },
+                Act::Show(id) => {
+                    let layer = self.imagery.as_ref().and_then(|w| w.results.as_ref()?.layer).and_then(|id| self.doc.position(id));
+                    let Some(layer) = layer else { continue };
+                    let Some(feature) = self.doc.layers[layer].layer.features.iter().position(|f| f.key().as_deref() == Some(id.as_str())) else { continue };
+                    self.select(Selection::Feature(FeatureRef { layer, feature }));
+                }
+            }
+        }
+        if !open {
+            self.imagery = None;
+        }
+    }
+
     /// The right panel: the drawing tool's questions, the property editor in edit mode, or
     /// the read-only view of the selection.
     fn side_panel_ui(&mut self, ui: &mut egui::Ui) {
@@ -848,6 +900,7 @@ impl PortolanApp {
         for action in actions {
             match action {
                 Action::Select(s) => self.select(s),
+                Action::FindImagery => self.open_imagery(),
                 Action::AddAisEvent { case_layer, event } => {
                     let Some(f) = self.doc.feature(event).cloned() else { continue };
                     match self.doc.add_ais_event(case_layer, &f) {
@@ -1164,6 +1217,14 @@ impl eframe::App for PortolanApp {
                 if ui.toggle_value(&mut self.measure.active, "Measure").on_hover_text("Click points on the map; Esc clears").changed() {
                     self.measure.points.clear();
                 }
+                let mut imagery = self.imagery.is_some();
+                if ui.toggle_value(&mut imagery, "Find imagery").on_hover_text("Satellite scenes of the selection or the view, from a STAC catalogue").changed() {
+                    if imagery {
+                        self.open_imagery();
+                    } else {
+                        self.imagery = None;
+                    }
+                }
                 if ui.toggle_value(&mut self.tools.editing, "Edit mode").on_hover_text("Edit the selection on the map and in the panel (Ctrl+E)").changed() {
                     self.tools.cancel();
                 }
@@ -1225,7 +1286,8 @@ impl eframe::App for PortolanApp {
         }
         self.side_panel_ui(ui);
         self.disk_bar_ui(ui);
-        let highlighted = self.doc.selection.current().map(|s| highlighted(&self.doc.layers, s)).unwrap_or_default();
+        let mut highlighted = self.doc.selection.current().map(|s| highlighted(&self.doc.layers, s)).unwrap_or_default();
+        highlighted.extend(self.imagery.as_ref().and_then(|w| w.highlighted(&self.doc)));
         let mut clicked = None;
         let pan = self.tools.begin_frame(&ctx, &mut self.doc, &self.map);
         egui::CentralPanel::no_frame().show(ui, |ui| {
@@ -1261,6 +1323,7 @@ impl eframe::App for PortolanApp {
                 self.select(s);
             }
         }
+        self.imagery_ui(&ctx);
         if let Some(dialog) = &mut self.export {
             let range = self.timeline.as_ref().and_then(|t| t.range());
             if !dialog.ui(&ctx, &self.doc.layers, &self.map, range) {

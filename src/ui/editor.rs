@@ -5,7 +5,7 @@
 use egui::{RichText, TextEdit};
 use serde_json::{Value, json};
 
-use crate::document::edit::unique_id;
+use crate::document::edit::{linked, unique_id};
 use crate::document::selection::{Selection, feature_ref};
 use crate::document::{Change, Document, Edit, Info, Op};
 use crate::model::time::DateRange;
@@ -453,17 +453,6 @@ fn other_properties(ui: &mut egui::Ui, out: &mut Outcome, f: &mut Feature, key: 
 }
 
 /// The feature with `id` added to (or, when `link` is false, taken out of) its id list `key`.
-fn linked(f: &Feature, key: &str, id: &str, link: bool) -> Feature {
-    let mut ids = list_of(f, key);
-    ids.retain(|x| x != id);
-    if link {
-        ids.push(id.to_owned());
-    }
-    let mut g = f.clone();
-    set_list(&mut g, key, ids);
-    g
-}
-
 /// A new source, linked to the feature, as one step; the form of the source comes next.
 fn new_linked_source(doc: &mut Document, at: FeatureRef, out: &mut Outcome) {
     let (Some(case), Some(old)) = (doc.case(at.layer), doc.feature(at).cloned()) else { return };

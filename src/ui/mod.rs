@@ -9,6 +9,7 @@ mod editor;
 mod export_dialog;
 mod files;
 mod fonts;
+mod imagery;
 mod layers;
 mod loading;
 mod map_view;

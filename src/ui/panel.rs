@@ -16,6 +16,8 @@ pub enum Action {
     /// Find an AIS layer's events again with these thresholds (and the open cases' sites as
     /// ports too, if asked).
     RerunAis { layer: usize, params: crate::ais::detect::Params, case_sites: bool, point_layers: bool },
+    /// Open "Find imagery" for the selection.
+    FindImagery,
 }
 
 /// Context the panel reads: the layers and the timeline (for dimming).
@@ -128,6 +130,9 @@ fn site_ui(ui: &mut egui::Ui, ctx: &mut PanelCtx, at: FeatureRef, f: &Feature, c
         event_row(ui, ctx, at.layer, case, e);
     }
     imagery_ui(ui, ctx, &events);
+    if ui.button("Find imagery of this site…").on_hover_text("Search a satellite catalogue for scenes of this place").clicked() {
+        ctx.actions.push(Action::FindImagery);
+    }
     ui.separator();
     ui.strong("Reports");
     sources_list(ui, ctx, at.layer, case, &f.list_prop("source_ids"));

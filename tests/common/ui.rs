@@ -42,3 +42,14 @@ pub fn frames_until(h: &mut Harness<'_, PortolanApp>, done: impl Fn(&PortolanApp
         std::thread::sleep(Duration::from_millis(5));
     }
 }
+
+/// Clicks a text field by its label and types into it, replacing what it held.
+pub fn type_into(h: &mut Harness<'_, PortolanApp>, label: &str, text: &str) {
+    use egui_kittest::kittest::Queryable;
+    h.get_by_role_and_label(egui::accesskit::Role::TextInput, label).click();
+    h.run_steps(2);
+    h.key_press_modifiers(Modifiers::COMMAND, egui::Key::A);
+    h.run_steps(1);
+    h.event(Event::Text(text.to_owned()));
+    h.run_steps(3);
+}
