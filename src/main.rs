@@ -273,8 +273,7 @@ fn imagery(args: &ImageryArgs) -> ExitCode {
         }
         let (mut saved, mut failed) = (0, 0);
         for s in found.scenes.iter().filter(|s| s.thumbnail.is_some()) {
-            let url = s.thumbnail.as_deref().unwrap_or_default();
-            let bytes = match imagery::thumbnail(url, &options) {
+            let bytes = match imagery::thumbnail_of(&catalogue, s, &options) {
                 Ok(b) => b,
                 Err(e) => {
                     eprintln!("  {}: {e}", s.id);

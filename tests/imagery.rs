@@ -349,3 +349,37 @@ fn footprints_are_a_dated_layer_of_outlines() {
     let radar = layer.features.iter().find(|f| f.str_prop("collection") == Some("sentinel-1-grd")).unwrap();
     assert!(radar.str_prop("name").unwrap().ends_with("Copernicus Sentinel-1"));
 }
+
+/// Planetary Computer's assets: a URL in its blob storage gets the SAS token of its
+/// collection (asked once, then kept), other URLs are left alone, and a token server that
+/// answers nonsense is an error, not a bad URL.
+#[test]
+fn assets_in_signed_storage_get_the_collections_token_once() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let asked = Arc::new(AtomicUsize::new(0));
+    let counter = asked.clone();
+    let sas = bare_server(move |first, stream| {
+        counter.fetch_add(1, Ordering::SeqCst);
+        if first.starts_with("GET /token/landsat-c2-l2 ") {
+            reply(stream, "200 OK", br#"{"msft:expiry": "2099-01-01T00:00:00Z", "token": "st=2099&se=2099&sp=rl&sig=abc%3D"}"#);
+        } else {
+            reply(stream, "200 OK", b"{\"nothing\": 1}");
+        }
+    });
+    let pc = Catalogue { sas: Some(format!("{sas}/token")), ..Catalogue::named("planetary-computer").unwrap() };
+    let o = SearchOptions { cache_dir: None, ..SearchOptions::default() };
+    let blob = "https://landsateuwest.blob.core.windows.net/landsat-c2/level-2/LC09_thumb_small.jpeg";
+    let signed = imagery::signed(&pc, Some("landsat-c2-l2"), blob, &o).unwrap();
+    assert_eq!(signed, format!("{blob}?st=2099&se=2099&sp=rl&sig=abc%3D"));
+    assert_eq!(imagery::signed(&pc, Some("landsat-c2-l2"), blob, &o).unwrap(), signed);
+    assert_eq!(asked.load(Ordering::SeqCst), 1, "the token is asked once per collection");
+    // Not in the storage, or no collection: as it is, without asking.
+    let preview = "https://planetarycomputer.microsoft.com/api/data/v1/item/preview.png?collection=x&item=y";
+    assert_eq!(imagery::signed(&pc, Some("landsat-c2-l2"), preview, &o).unwrap(), preview);
+    assert_eq!(imagery::signed(&pc, None, blob, &o).unwrap(), blob);
+    assert_eq!(imagery::signed(&Catalogue::named("earth-search").unwrap(), Some("landsat-c2-l2"), blob, &o).unwrap(), blob);
+    assert_eq!(asked.load(Ordering::SeqCst), 1);
+    // A token server without a token.
+    assert!(matches!(imagery::signed(&pc, Some("sentinel-2-l2a"), blob, &o), Err(ImageryError::Malformed(_))));
+}

@@ -5,8 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use egui::accesskit::Role;
-use egui::{Event, Key, Modifiers, Pos2};
+use egui::{Key, Modifiers, Pos2};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use portolan::document::selection::Selection;

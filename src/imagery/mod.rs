@@ -7,7 +7,7 @@ pub mod stac;
 
 use serde_json::{Map, Value};
 
-pub use stac::{Catalogue, ImageryError, Progress, Query, SearchOptions, Searched, search, thumbnail};
+pub use stac::{Catalogue, ImageryError, Progress, Query, SearchOptions, Searched, search, signed, thumbnail, thumbnail_of};
 
 use crate::model::{Event, Layer, Source};
 
@@ -204,6 +204,7 @@ pub fn footprints_layer(scenes: &[Scene], name: &str) -> Layer {
             }
             p.insert("stroke".into(), FOOTPRINT_STROKE.into());
             p.insert("stroke-width".into(), 1.5.into());
+            p.insert("fill".into(), FOOTPRINT_STROKE.into());
             p.insert("fill-opacity".into(), 0.0.into());
         }
     }

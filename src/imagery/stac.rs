@@ -30,6 +30,9 @@ pub struct Catalogue {
     /// The collections searched when the user names none.
     pub default_collections: Vec<String>,
     pub header: Option<(String, String)>,
+    /// Where the catalogue hands out tokens that sign its assets' URLs (Planetary Computer's
+    /// SAS endpoint: `{sas}/{collection}` answers `{"token": …}`).
+    pub sas: Option<String>,
 }
 
 impl Catalogue {
@@ -40,6 +43,7 @@ impl Catalogue {
             url: url.into(),
             default_collections: collections.iter().map(|s| (*s).to_owned()).collect(),
             header: None,
+            sas: None,
         };
         vec![
             // Element 84 Earth Search: Sentinel-2 L2A, Landsat Collection 2, Sentinel-1 GRD,
@@ -47,7 +51,10 @@ impl Catalogue {
             c("earth-search", "https://earth-search.aws.element84.com/v1", &["sentinel-2-l2a"]),
             // Microsoft Planetary Computer: searching is anonymous (its assets need a SAS token
             // to download).
-            c("planetary-computer", "https://planetarycomputer.microsoft.com/api/stac/v1", &["sentinel-2-l2a"]),
+            Catalogue {
+                sas: Some("https://planetarycomputer.microsoft.com/api/sas/v1/token".into()),
+                ..c("planetary-computer", "https://planetarycomputer.microsoft.com/api/stac/v1", &["sentinel-2-l2a"])
+            },
             // Copernicus Data Space Ecosystem.
             c("copernicus", "https://stac.dataspace.copernicus.eu/v1", &["sentinel-2-l2a"]),
         ]
@@ -71,7 +78,7 @@ impl Catalogue {
             return Ok(c);
         }
         if s.starts_with("https://") || s.starts_with("http://") {
-            return Ok(Catalogue { name: host(s).to_owned(), url: s.trim_end_matches('/').to_owned(), default_collections: Vec::new(), header: None });
+            return Ok(Catalogue { name: host(s).to_owned(), url: s.trim_end_matches('/').to_owned(), default_collections: Vec::new(), header: None, sas: None });
         }
         let names: Vec<String> = Self::builtin().into_iter().map(|c| c.name).collect();
         Err(ImageryError::Usage(format!("unknown catalogue {s:?}: use one of {} or a STAC API URL", names.join(", "))))
@@ -286,26 +293,68 @@ const MAX_THUMBNAIL_BYTES: u64 = 8 << 20;
 /// A scene's thumbnail picture: from the cache when it was fetched before, else from the web
 /// (then kept). Only http(s) addresses are fetched.
 pub fn thumbnail(url: &str, options: &SearchOptions) -> Result<Vec<u8>, ImageryError> {
-    if !(url.starts_with("https://") || url.starts_with("http://")) {
-        return Err(ImageryError::Usage(format!("not a web address: {url}")));
+    fetch_thumbnail(url, || Ok(url.to_owned()), options)
+}
+
+/// The thumbnail of a scene found in `catalogue`, its URL signed when the catalogue signs
+/// its assets (kept in the cache under the unsigned URL, as tokens expire).
+pub fn thumbnail_of(catalogue: &Catalogue, scene: &Scene, options: &SearchOptions) -> Result<Vec<u8>, ImageryError> {
+    let url = scene.thumbnail.as_deref().ok_or_else(|| ImageryError::Usage(format!("{} has no thumbnail", scene.id)))?;
+    fetch_thumbnail(url, || signed(catalogue, scene.collection.as_deref(), url, options), options)
+}
+
+/// `url` with the catalogue's token for `collection` appended, when the catalogue signs its
+/// assets and `url` is in its storage (Azure blobs, for Planetary Computer); else as it is.
+/// Tokens are asked once per collection and kept for half an hour (they last an hour).
+pub fn signed(catalogue: &Catalogue, collection: Option<&str>, url: &str, options: &SearchOptions) -> Result<String, ImageryError> {
+    type Tokens = std::collections::HashMap<String, (String, std::time::Instant)>;
+    static TOKENS: std::sync::Mutex<Option<Tokens>> = std::sync::Mutex::new(None);
+    let (Some(sas), Some(collection)) = (&catalogue.sas, collection) else { return Ok(url.to_owned()) };
+    let blob = host(url).split(':').next().is_some_and(|h| h.ends_with(".blob.core.windows.net"));
+    if !blob || url.contains("sig=") {
+        return Ok(url.to_owned());
+    }
+    let key = format!("{sas}/{collection}");
+    let kept = TOKENS.lock().ok().and_then(|t| t.as_ref()?.get(&key).filter(|(_, until)| *until > std::time::Instant::now()).map(|(t, _)| t.clone()));
+    let token = match kept {
+        Some(t) => t,
+        None => {
+            let agent: ureq::Agent = ureq::Agent::config_builder().timeout_global(Some(options.timeout)).user_agent(crate::io::user_agent()).http_status_as_error(false).build().into();
+            let client = Client { agent, catalogue, timeout: options.timeout };
+            let answer = client.get(&key)?;
+            let token = answer.get("token").and_then(Value::as_str).filter(|t| !t.is_empty()).ok_or_else(|| ImageryError::Malformed(format!("no token from {key}")))?.to_owned();
+            if let Ok(mut t) = TOKENS.lock() {
+                t.get_or_insert_with(Tokens::new).insert(key, (token.clone(), std::time::Instant::now() + Duration::from_secs(1800)));
+            }
+            token
+        }
+    };
+    let joiner = if url.contains('?') { '&' } else { '?' };
+    Ok(format!("{url}{joiner}{}", token.trim_start_matches('?')))
+}
+
+fn fetch_thumbnail(key_url: &str, url: impl FnOnce() -> Result<String, ImageryError>, options: &SearchOptions) -> Result<Vec<u8>, ImageryError> {
+    if !(key_url.starts_with("https://") || key_url.starts_with("http://")) {
+        return Err(ImageryError::Usage(format!("not a web address: {key_url}")));
     }
     let mut h = sha2::Sha256::new();
-    h.update(url.as_bytes());
+    h.update(key_url.as_bytes());
     let name: String = h.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect();
     let cached = options.cache_dir.as_ref().map(|d| d.join("thumbnails").join(name));
     if let Some(bytes) = cached.as_deref().and_then(|p| std::fs::read(p).ok()) {
         return Ok(bytes);
     }
+    let url = &url()?;
     let agent: ureq::Agent =
         ureq::Agent::config_builder().timeout_global(Some(options.timeout)).user_agent(crate::io::user_agent()).http_status_as_error(false).build().into();
     let response = match agent.get(url).call() {
         Ok(r) => r,
         Err(ureq::Error::Timeout(_)) => return Err(ImageryError::Timeout(options.timeout.as_secs().max(1))),
-        Err(e) => return Err(ImageryError::Offline { url: url.to_owned(), why: e.to_string() }),
+        Err(e) => return Err(ImageryError::Offline { url: key_url.to_owned(), why: e.to_string() }),
     };
     let status = response.status().as_u16();
     if status != 200 {
-        return Err(ImageryError::Server { status, message: format!("no thumbnail at {url}") });
+        return Err(ImageryError::Server { status, message: format!("no thumbnail at {key_url}") });
     }
     let mut bytes = Vec::new();
     response
@@ -313,12 +362,12 @@ pub fn thumbnail(url: &str, options: &SearchOptions) -> Result<Vec<u8>, ImageryE
         .into_reader()
         .take(MAX_THUMBNAIL_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| ImageryError::Offline { url: url.to_owned(), why: e.to_string() })?;
+        .map_err(|e| ImageryError::Offline { url: key_url.to_owned(), why: e.to_string() })?;
     if bytes.len() as u64 > MAX_THUMBNAIL_BYTES {
         return Err(ImageryError::TooLarge);
     }
     if image::guess_format(&bytes).is_err() {
-        return Err(ImageryError::Malformed(format!("the thumbnail at {url} is not a picture")));
+        return Err(ImageryError::Malformed(format!("the thumbnail at {key_url} is not a picture")));
     }
     if let Some(path) = &cached {
         let _ = path.parent().map(std::fs::create_dir_all);

@@ -93,10 +93,7 @@ pub fn expected_in_period() -> Vec<(String, f64)> {
     let mut k = 0;
     for (month, days) in [(8u32, 31u32), (9, 30), (10, 31)] {
         for day in (1..=days).filter(|d| (d - 1) % 5 == 0) {
-            out.push((
-                format!("2023-{month:02}-{day:02}T02:05:{:02}.123Z", day % 60),
-                f64::from(k % 6) * 15.0,
-            ));
+            out.push((format!("2023-{month:02}-{day:02}T02:05:{:02}.123Z", day % 60), f64::from(k % 6) * 15.0));
             k += 1;
         }
     }
@@ -106,14 +103,8 @@ pub fn expected_in_period() -> Vec<(String, f64)> {
 /// A STAC API (stac-server, memory backend) on 127.0.0.1, serving `items`; stops when the
 /// returned runtime is dropped.
 pub fn stac_server(items: Vec<Value>) -> (String, tokio::runtime::Runtime) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let router = rt.block_on(router(&url, items));
     rt.spawn(async move { axum::serve(listener, router).await });
@@ -123,14 +114,8 @@ pub fn stac_server(items: Vec<Value>) -> (String, tokio::runtime::Runtime) {
 /// As [`stac_server`], with each item's thumbnail served by the same server at
 /// `/thumbnails/{id}.png`.
 pub fn stac_server_with_thumbnails(mut items: Vec<Value>) -> (String, tokio::runtime::Runtime) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let listener = rt
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let mut pictures = std::collections::HashMap::new();
     for item in &mut items {
@@ -142,25 +127,15 @@ pub fn stac_server_with_thumbnails(mut items: Vec<Value>) -> (String, tokio::run
     let pictures = std::sync::Arc::new(pictures);
     let router = rt.block_on(router(&url, items)).route(
         "/thumbnails/{name}",
-        axum::routing::get(
-            move |axum::extract::Path(name): axum::extract::Path<String>| {
-                let pictures = pictures.clone();
-                async move {
-                    match pictures.get(&name) {
-                        Some(png) => (
-                            axum::http::StatusCode::OK,
-                            [("content-type", "image/png")],
-                            png.clone(),
-                        ),
-                        None => (
-                            axum::http::StatusCode::NOT_FOUND,
-                            [("content-type", "text/plain")],
-                            b"no such thumbnail".to_vec(),
-                        ),
-                    }
+        axum::routing::get(move |axum::extract::Path(name): axum::extract::Path<String>| {
+            let pictures = pictures.clone();
+            async move {
+                match pictures.get(&name) {
+                    Some(png) => (axum::http::StatusCode::OK, [("content-type", "image/png")], png.clone()),
+                    None => (axum::http::StatusCode::NOT_FOUND, [("content-type", "text/plain")], b"no such thumbnail".to_vec()),
                 }
-            },
-        ),
+            }
+        }),
     );
     rt.spawn(async move { axum::serve(listener, router).await });
     (url, rt)
@@ -170,16 +145,10 @@ async fn router(url: &str, items: Vec<Value>) -> axum::Router {
     use stac::api::TransactionClient;
     let mut backend = stac_server::MemoryBackend::new();
     for c in ["sentinel-2-l2a", "sentinel-1-grd"] {
-        backend
-            .add_collection(serde_json::from_value(collection(c)).unwrap())
-            .await
-            .unwrap();
+        backend.add_collection(serde_json::from_value(collection(c)).unwrap()).await.unwrap();
     }
     for item in items {
-        backend
-            .add_item(serde_json::from_value(item).unwrap())
-            .await
-            .unwrap();
+        backend.add_item(serde_json::from_value(item).unwrap()).await.unwrap();
     }
     let api = stac_server::Api::new(backend, url).unwrap();
     stac_server::routes::from_api(api)
@@ -188,20 +157,14 @@ async fn router(url: &str, items: Vec<Value>) -> axum::Router {
 /// A 96-pixel picture: land and water in the colours of a true-colour scene, with white
 /// blobs over `cloud` per cent of it (placed by the id, so each scene differs).
 fn thumbnail_png(id: &str, cloud: f64) -> Vec<u8> {
-    let seed = id
-        .bytes()
-        .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    let seed = id.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
     let n = 96u32;
     let img = image::RgbImage::from_fn(n, n, |x, y| {
         let (fx, fy) = (x as f64 / n as f64, y as f64 / n as f64);
         // A coast running across the picture: land to the north-west, sea to the south-east.
         let land = fy < 0.55 + 0.15 * (fx * 6.0 + f64::from(seed % 7)).sin() - 0.3 * fx;
         let noise = ((x.wrapping_mul(73) ^ y.wrapping_mul(151) ^ seed) % 23) as u8;
-        let mut px = if land {
-            [70 + noise, 82 + noise, 52 + noise / 2]
-        } else {
-            [18 + noise / 3, 40 + noise / 2, 62 + noise / 2]
-        };
+        let mut px = if land { [70 + noise, 82 + noise, 52 + noise / 2] } else { [18 + noise / 3, 40 + noise / 2, 62 + noise / 2] };
         let cx = f64::from((seed >> 3) % 97) / 97.0;
         let cy = f64::from((seed >> 9) % 89) / 89.0;
         let d = ((fx - cx).powi(2) + (fy - cy).powi(2)).sqrt();
