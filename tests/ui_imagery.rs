@@ -86,3 +86,56 @@ fn find_imagery_of_dunai_lists_scenes_draws_footprints_and_fills_the_ledger() {
     assert_eq!(h.state().doc.case(0).unwrap().events.len(), events);
     assert!(h.query_by_label("In the ledger").is_none());
 }
+
+/// A catalogue that never answers: the window says it is searching and keeps drawing, Cancel
+/// stops it; a catalogue that fails says why in the window.
+#[test]
+fn a_hanging_search_can_be_cancelled_and_a_failing_one_says_why() {
+    use std::io::{Read, Write};
+    // Accepts and never answers.
+    let hang = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hang_url = format!("http://{}", hang.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in hang.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    // Answers every request with a 500.
+    let fail = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let fail_url = format!("http://{}", fail.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut s in fail.incoming().flatten() {
+            let mut buf = [0u8; 4096];
+            let _ = s.read(&mut buf);
+            let body = br#"{"code": "InternalError", "description": "the index is rebuilding"}"#;
+            let _ = write!(s, "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+            let _ = s.write_all(body);
+        }
+    });
+    let options = Options { view: Some((132.37, 42.9, 8.0)), ..Options::default() };
+    let mut h = Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_eframe(move |cc| PortolanApp::new(&cc.egui_ctx, options, None, None));
+    h.run_steps(10);
+    h.get_by_label("Find imagery").click();
+    h.run_steps(5);
+    // Nothing is selected: the map view is searched.
+    h.get_by_label("Another STAC API…").click();
+    h.run_steps(3);
+    type_into(&mut h, "URL", &hang_url);
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Search").click();
+    h.run_steps(10);
+    assert!(h.state().imagery.as_ref().unwrap().is_searching());
+    h.get_by_label_contains("Searching 127.0.0.1");
+    h.get_by_label("Cancel").click();
+    h.run_steps(5);
+    assert!(!h.state().imagery.as_ref().unwrap().is_searching());
+    h.get_by_label("Search cancelled");
+
+    type_into(&mut h, "URL", &fail_url);
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "Search").click();
+    h.run_steps(3);
+    frames_until(&mut h, |app| app.imagery.as_ref().is_some_and(|w| !w.is_searching()));
+    h.run_steps(3);
+    h.get_by_label_contains("the catalogue failed (500): the index is rebuilding");
+    assert!(h.state().imagery.as_ref().unwrap().results.is_none());
+}
