@@ -14,20 +14,32 @@ const BATCH_LINES: usize = 256;
 /// Runs of scene primitives painted as few paths, with the same pixels as painting them one
 /// by one, in a fraction of the time when there are thousands:
 ///
-/// * consecutive solid, opaque lines of one style are stroked as one path (opaque paint over
-///   itself is unchanged): a 1M-vertex file of ship tracks;
-/// * consecutive areas of one fill and solid outline whose boxes (with the outline's reach and
-///   a pixel of anti-aliasing) touch no other area of the run are filled as one path and
-///   outlined as one path: no pixel is painted by two of them, so their order, and the
-///   translucent fill, do not matter (10,000 site polygons);
+/// * solid, opaque lines of one style are stroked as one path (opaque paint over itself is
+///   unchanged): a 1M-vertex file of ship tracks;
+/// * areas of one fill and solid outline whose boxes (with the outline's reach and a pixel of
+///   anti-aliasing) touch no other area of the run are filled as one path and outlined as one
+///   path: no pixel is painted by two of them, so their order, and the translucent fill, do
+///   not matter (10,000 site polygons);
 /// * markers are stamped ([`Stamps`]).
+///
+/// A run of lines and a run of areas stay open side by side while no box of the one touches a
+/// box of the other, and a marker clear of both is stamped at once: what is painted out of
+/// order never shares a pixel, so a file that mixes lines, areas and points (in any order)
+/// still paints in runs. Whatever lies wholly outside the picture (the other band of a page
+/// painted in bands) is skipped.
 #[derive(Default)]
 pub struct Batch {
-    stroke: Option<Stroke>,
-    path: PathBuilder,
-    lines: usize,
+    lines: LineRun,
     areas: AreaRun,
     markers: Stamps,
+}
+
+/// The lines of a [`Batch`]: their stroke, path, and the device boxes they paint in.
+#[derive(Default)]
+struct LineRun {
+    stroke: Option<Stroke>,
+    path: PathBuilder,
+    boxes: Boxes,
 }
 
 /// The areas of a [`Batch`]: their style, paths, and the device boxes they paint in.
@@ -35,8 +47,46 @@ pub struct Batch {
 struct AreaRun {
     style: Option<(Rgba, Option<Stroke>)>,
     path: PathBuilder,
-    boxes: Vec<tiny_skia::Rect>,
+    boxes: Boxes,
+}
+
+/// Device boxes of a run and their union, for the question "does this touch any of them?".
+#[derive(Default)]
+struct Boxes {
+    each: Vec<tiny_skia::Rect>,
     union: Option<tiny_skia::Rect>,
+}
+
+impl Boxes {
+    fn len(&self) -> usize {
+        self.each.len()
+    }
+
+    fn touches(&self, r: &tiny_skia::Rect) -> bool {
+        self.union.as_ref().is_some_and(|u| meet(u, r)) && self.each.iter().any(|b| meet(b, r))
+    }
+
+    fn push(&mut self, r: tiny_skia::Rect) {
+        self.union = Some(match self.union {
+            Some(u) => tiny_skia::Rect::from_ltrb(u.left().min(r.left()), u.top().min(r.top()), u.right().max(r.right()), u.bottom().max(r.bottom())).unwrap_or(u),
+            None => r,
+        });
+        self.each.push(r);
+    }
+
+    fn clear(&mut self) {
+        self.each.clear();
+        self.union = None;
+    }
+}
+
+fn meet(a: &tiny_skia::Rect, b: &tiny_skia::Rect) -> bool {
+    !(a.right() < b.left() || b.right() < a.left() || a.bottom() < b.top() || b.bottom() < a.top())
+}
+
+/// A box that meets everything: for primitives whose reach is not known.
+fn everywhere() -> tiny_skia::Rect {
+    tiny_skia::Rect::from_ltrb(-1e30, -1e30, 1e30, 1e30).expect("a finite box")
 }
 
 impl Batch {
@@ -45,46 +95,69 @@ impl Batch {
         s.dash.is_none() && s.color.0[3] == 255
     }
 
-    /// Adds a primitive: one that can be batched joins (or starts) a run, anything else ends
-    /// the runs and is painted.
+    /// Adds a primitive: one that can be batched joins (or starts) a run, a marker is stamped,
+    /// anything else ends the runs and is painted.
     pub fn paint(&mut self, pm: &mut PixmapMut, p: &Primitive, ts: Transform) {
-        match p {
-            Primitive::Line { points, stroke } if Self::batchable(stroke) => {
-                self.flush_areas(pm, ts);
-                if !self.takes(stroke) {
-                    self.flush(pm, ts);
-                }
-                self.push(points, *stroke);
+        let reach = reach(p, ts);
+        let picture = tiny_skia::Rect::from_xywh(0.0, 0.0, pm.width() as f32, pm.height() as f32);
+        if let (Some(r), Some(pic)) = (&reach, &picture) {
+            if !meet(r, pic) {
+                return;
             }
-            Primitive::Polygon { rings, fill, stroke } if stroke.is_none_or(|s| s.dash.is_none()) => {
-                self.flush_lines(pm, ts);
-                let Some(reach) = area_box(rings, stroke.as_ref(), ts) else {
-                    self.flush(pm, ts);
-                    paint_primitive(pm, p, ts);
-                    return;
-                };
-                if !self.areas.takes((*fill, *stroke), &reach) {
+            // What crosses the picture's edge is painted on its own: tiny-skia's anti-aliasing
+            // of a path cut by the edge differs by a few levels along the other parts of the
+            // same path.
+            let inside = pic.left() <= r.left() && r.right() <= pic.right() && pic.top() <= r.top() && r.bottom() <= pic.bottom();
+            if !inside && matches!(p, Primitive::Line { .. } | Primitive::Polygon { .. }) {
+                if self.lines.boxes.touches(r) && !matches!(p, Primitive::Line { stroke, .. } if Self::batchable(stroke) && self.lines.stroke == Some(*stroke)) {
+                    self.flush_lines(pm, ts);
+                }
+                if self.areas.boxes.touches(r) {
                     self.flush_areas(pm, ts);
                 }
-                self.areas.push(rings, (*fill, *stroke), reach);
+                paint_primitive(pm, p, ts);
+                return;
+            }
+        }
+        match p {
+            Primitive::Line { points, stroke } if Self::batchable(stroke) => {
+                let r = reach.unwrap_or_else(everywhere);
+                if self.areas.boxes.touches(&r) {
+                    self.flush_areas(pm, ts);
+                }
+                if !(self.lines.stroke.is_none_or(|b| b == *stroke) && self.lines.boxes.len() < BATCH_LINES) {
+                    self.flush_lines(pm, ts);
+                }
+                if let Some(path) = polyline(points, false) {
+                    self.lines.path.push_path(&path);
+                    self.lines.stroke = Some(*stroke);
+                    self.lines.boxes.push(r);
+                }
+            }
+            Primitive::Polygon { rings, fill, stroke } if reach.is_some() && stroke.is_none_or(|s| s.dash.is_none()) => {
+                let r = reach.unwrap_or_else(everywhere);
+                if self.lines.boxes.touches(&r) {
+                    self.flush_lines(pm, ts);
+                }
+                if !self.areas.takes((*fill, *stroke), &r) {
+                    self.flush_areas(pm, ts);
+                }
+                self.areas.push(rings, (*fill, *stroke), r);
+            }
+            Primitive::Circle { .. } | Primitive::Triangle { .. } if reach.is_some() => {
+                let r = reach.unwrap_or_else(everywhere);
+                if self.lines.boxes.touches(&r) {
+                    self.flush_lines(pm, ts);
+                }
+                if self.areas.boxes.touches(&r) {
+                    self.flush_areas(pm, ts);
+                }
+                self.markers.paint(pm, p, ts);
             }
             _ => {
                 self.flush(pm, ts);
                 self.markers.paint(pm, p, ts);
             }
-        }
-    }
-
-    /// Whether the line can join this batch (same style, room left).
-    fn takes(&self, s: &Stroke) -> bool {
-        self.stroke.is_none_or(|b| b == *s) && self.lines < BATCH_LINES
-    }
-
-    fn push(&mut self, points: &[Px], stroke: Stroke) {
-        if let Some(p) = polyline(points, false) {
-            self.path.push_path(&p);
-            self.stroke = Some(stroke);
-            self.lines += 1;
         }
     }
 
@@ -95,8 +168,9 @@ impl Batch {
     }
 
     fn flush_lines(&mut self, pm: &mut PixmapMut, ts: Transform) {
-        let (Some(stroke), path) = (self.stroke.take(), std::mem::take(&mut self.path)) else { return };
-        self.lines = 0;
+        let run = &mut self.lines;
+        run.boxes.clear();
+        let (Some(stroke), path) = (run.stroke.take(), std::mem::take(&mut run.path)) else { return };
         if let Some(path) = path.finish() {
             pm.stroke_path(&path, &paint(stroke.color), &skia_stroke(&stroke), ts, None);
         }
@@ -115,12 +189,7 @@ impl Batch {
 impl AreaRun {
     /// Same style, room left, and the box clear of every area in the run.
     fn takes(&self, style: (Rgba, Option<Stroke>), reach: &tiny_skia::Rect) -> bool {
-        let clear = |b: &tiny_skia::Rect| {
-            reach.right() < b.left() || b.right() < reach.left() || reach.bottom() < b.top() || b.bottom() < reach.top()
-        };
-        self.style.is_none_or(|s| s == style)
-            && self.boxes.len() < BATCH_LINES
-            && (self.union.as_ref().is_none_or(clear) || self.boxes.iter().all(clear))
+        self.style.is_none_or(|s| s == style) && self.boxes.len() < BATCH_LINES && !self.boxes.touches(reach)
     }
 
     fn push(&mut self, rings: &[Vec<Px>], style: (Rgba, Option<Stroke>), reach: tiny_skia::Rect) {
@@ -130,27 +199,32 @@ impl AreaRun {
             }
         }
         self.style = Some(style);
-        self.union = Some(match self.union {
-            Some(u) => tiny_skia::Rect::from_ltrb(u.left().min(reach.left()), u.top().min(reach.top()), u.right().max(reach.right()), u.bottom().max(reach.bottom())).unwrap_or(u),
-            None => reach,
-        });
         self.boxes.push(reach);
     }
 }
 
-/// The device pixels an area can paint: its rings' box under `ts` (which must only scale and
-/// move), widened by the outline's reach (a mitre is at most 4 half-widths long) and two
-/// pixels of anti-aliasing. `None` when the transform skews or the rings have no finite point.
-fn area_box(rings: &[Vec<Px>], stroke: Option<&Stroke>, ts: Transform) -> Option<tiny_skia::Rect> {
+/// The device pixels a primitive can paint: its points' box under `ts` (which must only scale
+/// and move), widened by the outline's reach (a mitre is at most 4 half-widths long) and two
+/// pixels of anti-aliasing. `None` for text, when the transform skews, or when no point is
+/// finite.
+fn reach(p: &Primitive, ts: Transform) -> Option<tiny_skia::Rect> {
     if ts.kx != 0.0 || ts.ky != 0.0 {
         return None;
     }
+    let scale = ts.sx.abs().max(ts.sy.abs());
+    let (points, stroke, grow): (&mut dyn Iterator<Item = &Px>, Option<&Stroke>, f32) = match p {
+        Primitive::Line { points, stroke } => (&mut points.iter(), Some(stroke), 0.0),
+        Primitive::Polygon { rings, stroke, .. } => (&mut rings.iter().flatten(), stroke.as_ref(), 0.0),
+        Primitive::Circle { center, radius, stroke, .. } => (&mut std::iter::once(center), stroke.as_ref(), radius.abs() * scale),
+        Primitive::Triangle { points, .. } => (&mut points.iter(), None, 0.0),
+        Primitive::Text { .. } => return None,
+    };
     let mut b = [f32::INFINITY, f32::INFINITY, f32::NEG_INFINITY, f32::NEG_INFINITY];
-    for p in rings.iter().flatten().filter(|p| p[0].is_finite() && p[1].is_finite()) {
+    for p in points.filter(|p| p[0].is_finite() && p[1].is_finite()) {
         let (x, y) = ts.map_point_xy(p[0], p[1]);
         b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
     }
-    let pad = stroke.map_or(0.0, |s| s.width * ts.sx.abs().max(ts.sy.abs()) * 2.0) + 2.0;
+    let pad = grow + stroke.map_or(0.0, |s| s.width * scale * 2.0) + 2.0;
     tiny_skia::Rect::from_ltrb(b[0] - pad, b[1] - pad, b[2] + pad, b[3] + pad)
 }
 
@@ -442,6 +516,56 @@ mod tests {
             batch.flush(&mut batched.as_mut(), ts);
             assert!(painted.data() == batched.data(), "scale {scale}: the runs changed pixels");
             assert!(longest_run >= 4, "scale {scale}: areas apart were painted in runs ({longest_run})");
+        }
+    }
+
+    /// Lines, areas, markers and arrows interleaved as a mixed file has them (and some off
+    /// the picture): painted with both runs open they give exactly the pixels of painting each
+    /// on its own, and the runs still form across the interleaving.
+    #[test]
+    fn interleaved_lines_areas_and_markers_paint_in_runs_with_the_same_pixels() {
+        let fill = crate::scene::style::SKY.with_alpha(50);
+        let outline = Some(Stroke::solid(crate::scene::style::SKY, 1.5));
+        let line = Stroke::solid(crate::scene::style::VERMILLION, 2.0);
+        let mut prims = Vec::new();
+        // One primitive per cell of a grid (lines never cross lines: overlapping strokes of one
+        // run blend their anti-aliased edges differently), every seventh area big enough to
+        // cover its neighbours of every kind, and the grid reaching past the picture's edges.
+        for i in 0..200 {
+            let (x, y) = ((i % 9) as f32 * 30.0 - 12.0, (i / 9) as f32 * 30.0 - 8.0);
+            let r = if i % 7 == 2 { 22.0 } else { 6.0 };
+            prims.push(match i % 5 {
+                0 => Primitive::Line { points: (0..6).map(|k| [x + k as f32 * 2.5, y + (k * k) as f32 * 0.1]).collect(), stroke: line },
+                1 => Primitive::Line { points: vec![[x, y], [x + 9.0, y + 4.0]], stroke: line },
+                2 => Primitive::Polygon { rings: vec![vec![[x - r, y - r], [x + r, y - r + 1.0], [x + r - 1.0, y + r], [x - r, y + r - 1.0]]], fill, stroke: outline },
+                3 => Primitive::Circle { center: [x, y], radius: 4.5, fill: crate::scene::style::ORANGE, stroke: Some(Stroke::solid(crate::scene::style::INK, 1.5)) },
+                _ => Primitive::Triangle { points: [[x, y], [x + 5.0, y + 2.0], [x, y + 4.0]], fill: crate::scene::style::INK },
+            });
+        }
+        // Far off the picture: skipped.
+        prims.push(Primitive::Line { points: vec![[5000.0, 5000.0], [5100.0, 5000.0]], stroke: line });
+        for scale in [1.0f32, 2.0] {
+            let (w, h) = ((250.0 * scale) as u32, (600.0 * scale) as u32);
+            let mut painted = tiny_skia::Pixmap::new(w, h).unwrap();
+            let mut batched = tiny_skia::Pixmap::new(w, h).unwrap();
+            painted.fill(Color::WHITE);
+            batched.fill(Color::WHITE);
+            let ts = Transform::from_scale(scale, scale);
+            let mut batch = Batch::default();
+            let (mut longest_lines, mut longest_areas) = (0, 0);
+            for p in &prims {
+                match p {
+                    // Stamps place markers to a quarter pixel: compare them as stamps on both.
+                    Primitive::Circle { .. } => batch.markers.paint(&mut painted.as_mut(), p, ts),
+                    _ => paint_primitive(&mut painted.as_mut(), p, ts),
+                }
+                batch.paint(&mut batched.as_mut(), p, ts);
+                longest_lines = longest_lines.max(batch.lines.boxes.len());
+                longest_areas = longest_areas.max(batch.areas.boxes.len());
+            }
+            batch.flush(&mut batched.as_mut(), ts);
+            assert!(painted.data() == batched.data(), "scale {scale}: painting in runs changed pixels");
+            assert!(longest_lines >= 4 && longest_areas >= 3, "scale {scale}: runs formed across the interleaving ({longest_lines} lines, {longest_areas} areas)");
         }
     }
 }

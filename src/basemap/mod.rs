@@ -138,6 +138,24 @@ impl Basemap {
         Ok(())
     }
 
+    /// Decodes, on two threads, the layers a view at `zoom` draws from (its tier's, and the
+    /// low tier's, which the locator and the layers only it has need): painting in bands then
+    /// finds them ready instead of both bands waiting on one thread decoding them in turn.
+    pub fn decode_for_zoom(&self, zoom: f64) {
+        let tier = Tier::for_zoom(zoom);
+        let wanted: Vec<&Slot> = self.slots.iter().filter(|s| s.info.tier == tier || s.info.tier == Tier::Low).collect();
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let work = || {
+            while let Some(slot) = wanted.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
+                let _ = self.decoded(slot);
+            }
+        };
+        std::thread::scope(|s| {
+            s.spawn(work);
+            work();
+        });
+    }
+
     /// The layers in the pack, from its directory (counts as written by the packer and checked
     /// against the data when a layer is decoded).
     pub fn layers(&self) -> Vec<LayerInfo> {

@@ -75,6 +75,7 @@ pub fn map_raster(page: &Page, spec: &ExportSpec, scale: f32) -> Result<Result<P
         });
     }
     let mut pixmap = new_pixmap(frame.w, frame.h)?;
+    Basemap::embedded().decode_for_zoom(page.zoom);
     let origin = frame.origin_world(page, scale);
     let px_per_world = page.transform.px_per_world * f64::from(scale);
     in_bands(&mut pixmap, |band, top| {
