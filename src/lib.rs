@@ -6,6 +6,7 @@
 
 pub mod ais;
 pub mod basemap;
+pub mod db;
 pub mod export;
 pub mod fonts;
 pub mod imagery;

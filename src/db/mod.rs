@@ -1,0 +1,308 @@
+//! PostGIS as a data source: tables and views with a geometry column opened as layers read
+//! per view. A blocking client (the `postgres` crate) for worker threads and the command line;
+//! every statement runs under a `statement_timeout`, a stale one can be cancelled from another
+//! thread ([`Connection::canceller`]), and only what a view shows is asked for:
+//!
+//! * the rows whose geometry's box meets the view's (`geom && ST_MakeEnvelope(…)`, two boxes
+//!   across the antimeridian), read through a cursor in batches, up to a limit;
+//! * simplified on the server to the view's pixel size when zoomed out (`ST_Simplify`, tiny
+//!   shapes kept);
+//! * a table's extent from `ST_EstimatedExtent` (the planner's statistics), never from a scan
+//!   of the whole table, and never a full `count(*)`;
+//! * a time column filtered on the server (the timeline).
+//!
+//! Geometries come back as WKB (decoded by the georust `wkb` crate); the other columns as one
+//! JSON object per row (`to_jsonb`), which become the features' properties. Names of schemas,
+//! tables and columns are always quoted as identifiers, values always sent as parameters.
+
+use std::time::Duration;
+
+use geo_traits::to_geo::ToGeoGeometry;
+use serde_json::Value;
+
+use crate::model::{Feature, Layer};
+
+/// Rows fetched per round trip of the cursor.
+const BATCH_ROWS: i32 = 2_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot reach the database: {0}")]
+    Unreachable(String),
+    #[error("the database refused the user name or password: {0}")]
+    Refused(String),
+    #[error("the query was cancelled or ran past the time limit")]
+    Cancelled,
+    #[error("the database says: {0}")]
+    Query(String),
+}
+
+impl From<postgres::Error> for DbError {
+    fn from(e: postgres::Error) -> Self {
+        use postgres::error::SqlState;
+        match e.code() {
+            Some(c) if *c == SqlState::INVALID_PASSWORD || *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION => DbError::Refused(message(&e)),
+            Some(c) if *c == SqlState::QUERY_CANCELED => DbError::Cancelled,
+            Some(_) => DbError::Query(message(&e)),
+            None if e.is_closed() || e.to_string().contains("connect") || e.to_string().contains("connection") => DbError::Unreachable(e.to_string()),
+            None => DbError::Query(e.to_string()),
+        }
+    }
+}
+
+fn message(e: &postgres::Error) -> String {
+    e.as_db_error().map_or_else(|| e.to_string(), |d| d.message().to_owned())
+}
+
+/// An open connection.
+pub struct Connection {
+    client: postgres::Client,
+}
+
+/// Cancels the statement a [`Connection`] is running, from any thread.
+#[derive(Clone)]
+pub struct Canceller(postgres::CancelToken);
+
+impl Canceller {
+    pub fn cancel(&self) {
+        let _ = self.0.cancel_query(postgres::NoTls);
+    }
+}
+
+/// Connects to `url` (`postgres://user:password@host:port/db`, or `""` for the `PG*`
+/// environment variables alone), with `timeout` for the connection and for each statement.
+pub fn connect(url: &str, timeout: Duration) -> Result<Connection, DbError> {
+    let mut config: postgres::Config = if url.trim().is_empty() {
+        postgres::Config::new()
+    } else {
+        url.parse().map_err(|e: postgres::Error| DbError::Usage(format!("not a database address ({e}): use postgres://user@host/database")))?
+    };
+    // The PG* variables fill what the address leaves out, as psql does.
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    if config.get_hosts().is_empty() {
+        config.host(&var("PGHOST").unwrap_or_else(|| "localhost".into()));
+    }
+    if config.get_ports().is_empty()
+        && let Some(p) = var("PGPORT").and_then(|p| p.parse().ok())
+    {
+        config.port(p);
+    }
+    if config.get_user().is_none() {
+        config.user(&var("PGUSER").or_else(|| var("USER")).unwrap_or_else(|| "postgres".into()));
+    }
+    if config.get_dbname().is_none()
+        && let Some(d) = var("PGDATABASE")
+    {
+        config.dbname(&d);
+    }
+    if config.get_password().is_none()
+        && let Some(p) = var("PGPASSWORD")
+    {
+        config.password(p);
+    }
+    config.connect_timeout(timeout);
+    config.application_name("portolan");
+    config.options(&format!("-c statement_timeout={}", timeout.as_millis().max(1)));
+    let client = config.connect(postgres::NoTls).map_err(|e| match DbError::from(e) {
+        DbError::Query(m) if m.contains("does not exist") => DbError::Refused(m),
+        other => other,
+    })?;
+    Ok(Connection { client })
+}
+
+/// A table or view with a geometry column.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Table {
+    pub schema: String,
+    pub name: String,
+    pub column: String,
+    /// The column's SRID (0 when unknown: read as lon/lat).
+    pub srid: i32,
+    pub geometry_type: String,
+    /// From the planner's statistics, in lon/lat (west, south, east, north); `None` until the
+    /// table has been analysed.
+    pub estimated_extent: Option<[f64; 4]>,
+    /// The first date or timestamp column, which the timeline filters on.
+    pub time_column: Option<String>,
+}
+
+impl Table {
+    /// `schema.table` as a person reads it.
+    pub fn title(&self) -> String {
+        format!("{}.{}", self.schema, self.name)
+    }
+
+    fn from_sql(&self) -> String {
+        format!("{}.{}", ident(&self.schema), ident(&self.name))
+    }
+}
+
+/// An SQL identifier, quoted: any name is safe in a statement.
+pub fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+impl Connection {
+    pub fn canceller(&self) -> Canceller {
+        Canceller(self.client.cancel_token())
+    }
+
+    /// Runs SQL as it is (several statements allowed): for set-up and the tests.
+    pub fn execute_batch(&mut self, sql: &str) -> Result<(), DbError> {
+        Ok(self.client.batch_execute(sql)?)
+    }
+
+    /// Every table and view with a geometry column (PostGIS's `geometry_columns`), with its
+    /// estimated extent and time column.
+    pub fn tables(&mut self) -> Result<Vec<Table>, DbError> {
+        let rows = self.client.query(
+            "SELECT f_table_schema::text, f_table_name::text, f_geometry_column::text, srid, type::text FROM geometry_columns ORDER BY 1, 2, 3",
+            &[],
+        )?;
+        let mut tables = Vec::new();
+        for r in rows {
+            let mut t = Table { schema: r.get(0), name: r.get(1), column: r.get(2), srid: r.get(3), geometry_type: r.get(4), estimated_extent: None, time_column: None };
+            t.estimated_extent = self.estimated_extent(&t)?;
+            let time = self.client.query_opt(
+                "SELECT column_name::text FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 \
+                 AND data_type IN ('timestamp with time zone', 'timestamp without time zone', 'date') ORDER BY ordinal_position LIMIT 1",
+                &[&t.schema, &t.name],
+            )?;
+            t.time_column = time.map(|r| r.get(0));
+            tables.push(t);
+        }
+        Ok(tables)
+    }
+
+    /// `ST_EstimatedExtent` in lon/lat: `None` when there are no statistics yet (never a scan).
+    fn estimated_extent(&mut self, t: &Table) -> Result<Option<[f64; 4]>, DbError> {
+        let sql = "SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b) FROM ( \
+                   SELECT CASE WHEN $4 IN (0, 4326) THEN e::geometry ELSE ST_Transform(ST_SetSRID(e::geometry, $4), 4326) END AS b \
+                   FROM (SELECT ST_EstimatedExtent($1, $2, $3) AS e) x WHERE e IS NOT NULL) y";
+        // A view has no statistics: PostGIS raises an error for it, which only means "unknown".
+        match self.client.query_opt(sql, &[&t.schema, &t.name, &t.column, &t.srid]) {
+            Ok(Some(r)) => Ok(Some([r.get(0), r.get(1), r.get(2), r.get(3)])),
+            Ok(None) => Ok(None),
+            Err(e) if e.code().is_some() && e.code() != Some(&postgres::error::SqlState::QUERY_CANCELED) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The features of `table` in view (see the module docs).
+    pub fn read_view(&mut self, table: &Table, view: &View) -> Result<ViewRead, DbError> {
+        let [w, s, e, n] = view.bbox;
+        if !(s < n && w.is_finite() && e.is_finite()) {
+            return Err(DbError::Usage("the view box is west, south, east, north".into()));
+        }
+        let geom = format!("t.{}", ident(&table.column));
+        let lonlat = if matches!(table.srid, 0 | 4326) { geom.clone() } else { format!("ST_Transform({geom}, 4326)") };
+        let envelope = |a: usize| {
+            let env = format!("ST_MakeEnvelope(${a}, $2, ${}, $4, 4326)", a + 2);
+            match table.srid {
+                0 => format!("ST_SetSRID({env}, 0)"),
+                4326 => env,
+                srid => format!("ST_Transform({env}, {srid})"),
+            }
+        };
+        // Across the antimeridian the view is two boxes: west..180 and -180..east.
+        let (w1, e1, w2, e2) = if w > e { (w, 180.0, -180.0, e) } else { (w, e, w, e) };
+        let mut filter = format!("({geom} && {} OR {geom} && {})", envelope(1), envelope(5));
+        let simplify = view.tolerance > 1e-7;
+        let shape = if simplify { format!("ST_Simplify({lonlat}, $6, true)") } else { lonlat };
+        // $1..$4 the first box, $5 and $7 the second one's west and east edges, $6 the tolerance.
+        let mut params: Vec<Box<dyn postgres::types::ToSql + Sync>> = vec![Box::new(w1), Box::new(s), Box::new(e1), Box::new(n), Box::new(w2), Box::new(view.tolerance), Box::new(e2)];
+        if !simplify {
+            // Every parameter must appear in the statement for the server to know its type.
+            filter.push_str(" AND $6::float8 >= 0");
+        }
+        if let (Some(col), Some((from, to))) = (&table.time_column, &view.time) {
+            params.push(Box::new(from.clone()));
+            params.push(Box::new(to.clone()));
+            filter.push_str(&format!(" AND t.{c} >= $8::text::date AND t.{c} < $9::text::date + 1", c = ident(col)));
+        }
+        params.push(Box::new(view.limit as i64 + 1));
+        let limit = params.len();
+        let sql = format!(
+            "SELECT ST_AsBinary({shape}) AS wkb, to_jsonb(t) - {column} AS props FROM {from} t WHERE {filter} LIMIT ${limit}",
+            column = literal(&table.column),
+            from = table.from_sql(),
+        );
+        let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = params.iter().map(|p| p.as_ref() as _).collect();
+        let mut tx = self.client.transaction()?;
+        let portal = tx.bind(sql.as_str(), &refs)?;
+        let mut features = Vec::new();
+        let mut skipped = 0;
+        loop {
+            let rows = tx.query_portal(&portal, BATCH_ROWS)?;
+            if rows.is_empty() {
+                break;
+            }
+            for r in rows {
+                let bytes: Option<Vec<u8>> = r.get(0);
+                let props: Option<Value> = r.get(1);
+                match bytes.as_deref().map(wkb::reader::read_wkb) {
+                    Some(Ok(g)) => features.push(feature(g.to_geometry(), props)),
+                    Some(Err(_)) => skipped += 1,
+                    None => features.push(feature_without_geometry(props)),
+                }
+            }
+        }
+        tx.commit()?;
+        let truncated = features.len() > view.limit;
+        features.truncate(view.limit);
+        Ok(ViewRead { layer: Layer { name: table.title(), features, ..Layer::default() }, truncated, simplified: simplify, skipped })
+    }
+}
+
+/// An SQL string literal.
+fn literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn feature(g: geo::Geometry<f64>, props: Option<Value>) -> Feature {
+    Feature { geometry: Some(g), ..feature_without_geometry(props) }
+}
+
+fn feature_without_geometry(props: Option<Value>) -> Feature {
+    let map = match props {
+        Some(Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
+    Feature { id: None, geometry: None, properties: map.into(), foreign: serde_json::Map::new() }
+}
+
+/// What part of a table to read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct View {
+    /// West, south, east, north in degrees (west > east across the antimeridian).
+    pub bbox: [f64; 4],
+    /// Simplify to this many degrees (about a pixel of the view); 0 for none.
+    pub tolerance: f64,
+    /// First and last day for the table's time column, if it has one.
+    pub time: Option<(String, String)>,
+    /// At most this many features.
+    pub limit: usize,
+}
+
+impl View {
+    /// The view of a map `width_px` pixels wide showing `bbox`: simplified to a pixel when
+    /// zoomed out (coarser than about 1 m a pixel), not when zoomed in.
+    pub fn of_map(bbox: [f64; 4], width_px: f64, limit: usize) -> View {
+        let span = if bbox[2] >= bbox[0] { bbox[2] - bbox[0] } else { bbox[2] + 360.0 - bbox[0] };
+        let per_px = span / width_px.max(1.0);
+        View { bbox, tolerance: if per_px > 1e-5 { per_px } else { 0.0 }, time: None, limit }
+    }
+}
+
+/// What [`Connection::read_view`] found.
+pub struct ViewRead {
+    pub layer: Layer,
+    /// More rows were in view than the limit let through.
+    pub truncated: bool,
+    /// Geometries were simplified on the server.
+    pub simplified: bool,
+    /// Rows whose geometry could not be read.
+    pub skipped: usize,
+}

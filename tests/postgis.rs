@@ -1,0 +1,146 @@
+//! PostGIS as a data source, against a real PostgreSQL + PostGIS started on 127.0.0.1 by
+//! the test (`support/pg.rs`): tables listed with their estimated extents and time columns
+//! (no scan of a whole table), per-view reads that fetch only what is in view and simplify
+//! on the server when zoomed out, the timeline filter, names that look like SQL, bad
+//! credentials, a server that is not there, and a stale query cancelled.
+
+use std::time::{Duration, Instant};
+
+use portolan::db::{self, DbError, View};
+
+#[path = "support/pg.rs"]
+mod pg;
+
+/// Ships: 20,000 points over the Sea of Japan, a time each from August to October 2023;
+/// routes: 500 lines of 200 vertices in Web Mercator (EPSG:3857); one line across 180°.
+fn load(c: &mut db::Connection) {
+    c.execute_batch(
+        "CREATE TABLE ships (id serial PRIMARY KEY, name text, seen timestamptz, geom geometry(Point, 4326));
+         INSERT INTO ships (name, seen, geom)
+           SELECT 'ship ' || i, timestamptz '2023-08-01 00:00Z' + (i % 92) * interval '1 day',
+                  ST_SetSRID(ST_MakePoint(128 + (i % 200) * 0.05, 34 + (i / 200) * 0.1), 4326)
+           FROM generate_series(0, 19999) i;
+         CREATE INDEX ON ships USING gist (geom);
+         CREATE TABLE routes (id serial PRIMARY KEY, kind text, geom geometry(LineString, 3857));
+         INSERT INTO routes (kind, geom)
+           SELECT 'route', ST_Transform(ST_SetSRID(ST_MakeLine(ARRAY(
+               SELECT ST_MakePoint(130 + j * 0.02, 35 + r * 0.02 + sin(j / 7.0) * 0.05) FROM generate_series(0, 199) j)), 4326), 3857)
+           FROM generate_series(0, 499) r;
+         CREATE TABLE bering (id int, geom geometry(LineString, 4326));
+         INSERT INTO bering VALUES (1, 'SRID=4326;LINESTRING(179.5 60, 179.9 60.2)'), (2, 'SRID=4326;LINESTRING(-179.9 60.1, -179.2 60.3)'), (3, 'SRID=4326;LINESTRING(10 60, 11 60)');",
+    )
+    .unwrap();
+}
+
+fn vertices(l: &portolan::model::Layer) -> usize {
+    use geo::CoordsIter;
+    l.features.iter().filter_map(|f| f.geometry.as_ref()).map(|g| g.coords_count()).sum()
+}
+
+#[test]
+fn tables_extents_views_simplification_and_the_time_filter() {
+    let server = pg::Pg::start();
+    let mut c = server.connect();
+    load(&mut c);
+
+    // Listed with their geometry column, SRID and time column. The extent comes from the
+    // spatial index or the planner's statistics: the routes have neither yet, so none (a
+    // full-table extent is never computed).
+    let tables = c.tables().unwrap();
+    let names: Vec<String> = tables.iter().map(|t| t.title()).collect();
+    assert_eq!(names, ["public.bering", "public.routes", "public.ships"]);
+    let ships = tables.iter().find(|t| t.name == "ships").unwrap().clone();
+    assert_eq!((ships.column.as_str(), ships.srid, ships.geometry_type.as_str(), ships.time_column.as_deref()), ("geom", 4326, "POINT", Some("seen")));
+    assert!(ships.estimated_extent.is_some(), "from the GiST index");
+    let routes = tables.iter().find(|t| t.name == "routes").unwrap().clone();
+    assert_eq!((routes.srid, routes.time_column.as_deref(), routes.estimated_extent), (3857, None, None));
+
+    // After ANALYZE the planner's extent is there, in lon/lat for the Mercator table too.
+    c.execute_batch("ANALYZE").unwrap();
+    let tables = c.tables().unwrap();
+    let e = tables.iter().find(|t| t.name == "ships").unwrap().estimated_extent.expect("an estimated extent");
+    assert!((e[0] - 128.0).abs() < 0.5 && (e[1] - 34.0).abs() < 0.5 && (e[2] - 137.95).abs() < 0.5 && (e[3] - 43.9).abs() < 0.5, "{e:?}");
+    let e = tables.iter().find(|t| t.name == "routes").unwrap().estimated_extent.expect("an estimated extent");
+    assert!((e[0] - 130.0).abs() < 0.2 && (e[2] - 134.0).abs() < 0.2 && (e[1] - 35.0).abs() < 0.2, "{e:?}");
+
+    // A view reads what it shows: a box of 1° × 1° holds 20 × 10 = 200 ships (with edges).
+    let zoomed_in = View { bbox: [130.0, 36.0, 130.999, 36.999], tolerance: 0.0, time: None, limit: 100_000 };
+    let r = c.read_view(&ships, &zoomed_in).unwrap();
+    assert_eq!(r.layer.features.len(), 200);
+    assert!(!r.truncated && !r.simplified);
+    let f = &r.layer.features[0];
+    assert!(f.str_prop("name").unwrap().starts_with("ship "), "the other columns are properties");
+    assert!(f.properties.get("geom").is_none(), "the geometry is not repeated as a property");
+    assert!(matches!(f.geometry, Some(geo::Geometry::Point(p)) if (130.0..131.0).contains(&p.x()) && (36.0..37.0).contains(&p.y())));
+
+    // The limit is kept, and says more were there.
+    let r = c.read_view(&ships, &View { limit: 50, ..zoomed_in.clone() }).unwrap();
+    assert_eq!(r.layer.features.len(), 50);
+    assert!(r.truncated);
+
+    // The Mercator routes come back in lon/lat; zoomed out they are simplified on the server
+    // to the pixel size (far fewer vertices), zoomed in they keep every vertex.
+    let all = [125.0, 30.0, 140.0, 50.0];
+    let full = c.read_view(&routes, &View { bbox: all, tolerance: 0.0, time: None, limit: 100_000 }).unwrap();
+    assert_eq!(full.layer.features.len(), 500);
+    assert_eq!(vertices(&full.layer), 500 * 200);
+    let coarse = c.read_view(&routes, &View::of_map(all, 800.0, 100_000)).unwrap();
+    assert!(coarse.simplified);
+    assert_eq!(coarse.layer.features.len(), 500, "simplified lines are kept");
+    assert!(vertices(&coarse.layer) < 500 * 200 / 4, "{} vertices", vertices(&coarse.layer));
+    let Some(geo::Geometry::LineString(l)) = &full.layer.features[0].geometry else { panic!("a line") };
+    assert!((l.0[0].x - 130.0).abs() < 1e-6 && (l.0[0].y - 35.0).abs() < 1e-6, "{:?}", l.0[0]);
+
+    // The timeline: only the ships seen in August.
+    let august = View { time: Some(("2023-08-01".into(), "2023-08-31".into())), ..zoomed_in.clone() };
+    let r = c.read_view(&ships, &august).unwrap();
+    assert!(!r.layer.features.is_empty() && r.layer.features.len() < 200);
+    assert!(r.layer.features.iter().all(|f| f.str_prop("seen").is_some_and(|s| s.starts_with("2023-08"))), "only August");
+
+    // Across the antimeridian: the box 179°E..179°W holds both halves, not the line at 10°E.
+    let bering = tables.iter().find(|t| t.name == "bering").unwrap();
+    let r = c.read_view(bering, &View { bbox: [179.0, 59.0, -179.0, 61.0], tolerance: 0.0, time: None, limit: 10 }).unwrap();
+    let mut ids: Vec<i64> = r.layer.features.iter().filter_map(|f| f.properties.get("id").and_then(|v| v.as_i64())).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, [1, 2]);
+}
+
+#[test]
+fn names_that_look_like_sql_credentials_and_a_stale_query() {
+    let server = pg::Pg::start();
+    let mut c = server.connect();
+    c.execute_batch(
+        r#"CREATE TABLE keep (id int); INSERT INTO keep VALUES (1);
+           CREATE TABLE "x""; DROP TABLE keep; --" ("ge""om" geometry(Point, 4326), "it's" text);
+           INSERT INTO "x""; DROP TABLE keep; --" VALUES ('SRID=4326;POINT(1 2)', 'quoted');"#,
+    )
+    .unwrap();
+    let tables = c.tables().unwrap();
+    let weird = tables.iter().find(|t| t.name.contains("DROP")).expect("listed by its name");
+    assert_eq!(weird.column, "ge\"om");
+    let r = c.read_view(weird, &View { bbox: [0.0, 0.0, 3.0, 3.0], tolerance: 0.0, time: None, limit: 10 }).unwrap();
+    assert_eq!(r.layer.features.len(), 1);
+    assert_eq!(r.layer.features[0].str_prop("it's"), Some("quoted"));
+    c.execute_batch("SELECT * FROM keep").expect("nothing was dropped");
+
+    // A wrong password, a user that does not exist, a port with no server: messages.
+    let bad = format!("postgres://{}:wrong@127.0.0.1:{}/postgres", pg::USER, server.port);
+    assert!(matches!(db::connect(&bad, Duration::from_secs(5)), Err(DbError::Refused(_))), "wrong password");
+    let nobody = format!("postgres://nobody:x@127.0.0.1:{}/postgres", server.port);
+    assert!(matches!(db::connect(&nobody, Duration::from_secs(5)), Err(DbError::Refused(_))), "unknown user");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let none = format!("postgres://{}:x@127.0.0.1:{closed}/postgres", pg::USER);
+    assert!(matches!(db::connect(&none, Duration::from_secs(5)), Err(DbError::Unreachable(_))), "no server");
+    assert!(matches!(db::connect("mysql://what", Duration::from_secs(5)), Err(DbError::Usage(_) | DbError::Unreachable(_))));
+
+    // A query that a newer view made stale is cancelled from another thread.
+    let mut slow = server.connect();
+    let cancel = slow.canceller();
+    let started = Instant::now();
+    let worker = std::thread::spawn(move || slow.execute_batch("SELECT pg_sleep(30)"));
+    std::thread::sleep(Duration::from_millis(300));
+    cancel.cancel();
+    let outcome = worker.join().unwrap();
+    assert!(matches!(outcome, Err(DbError::Cancelled)), "{:?}", outcome.err());
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
