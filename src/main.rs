@@ -33,6 +33,11 @@ struct Cli {
     /// default: Portolan works offline.
     #[arg(long, global = true)]
     online: bool,
+    /// A PostGIS database, postgres://USER@HOST:PORT/DATABASE (parts left out come from the
+    /// PGHOST, PGPORT, PGUSER, PGDATABASE and PGPASSWORD variables). With the window, its
+    /// tables open from the "Open from database" dialog.
+    #[arg(long, global = true, value_name = "postgres://…")]
+    db: Option<String>,
 }
 
 #[derive(Clone)]
@@ -102,6 +107,9 @@ enum Command {
     /// every result; prints the scenes by date and writes them as CSV or GeoJSON footprints.
     /// Answers are kept in the cache folder, so a search can be reopened offline.
     Imagery(ImageryArgs),
+    /// Work with a PostGIS database (--db postgres://… or the PG* variables).
+    #[command(subcommand)]
+    Db(DbCommand),
     /// Build a case file from CSV tables (see sample_data/README.md for the columns).
     BuildCase {
         /// Directory holding case.json, sources.csv, vessels.csv, events.csv, sites.csv,
@@ -466,6 +474,7 @@ fn main() -> ExitCode {
         Some(Command::Export(args)) => export(args, cli.online),
         Some(Command::Ais(args)) => ais(&args),
         Some(Command::Imagery(args)) => imagery(&args),
+        Some(Command::Db(DbCommand::Tables)) => db_tables(cli.db.as_deref().unwrap_or("")),
         None => {
             let options = portolan::ui::Options {
                 files: cli.files,
@@ -476,6 +485,7 @@ fn main() -> ExitCode {
                 tiles: cli.tiles.map(|t| t.0),
                 recovery_dir: portolan::document::recovery::default_dir(),
                 online: cli.online,
+                db: cli.db,
             };
             match portolan::ui::run(options) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -484,6 +494,34 @@ fn main() -> ExitCode {
                     ExitCode::FAILURE
                 }
             }
+        }
+    }
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// List the tables and views with a geometry column: geometry type, SRID, the extent the
+    /// database estimates (never a scan of the table) and the time column, if any.
+    Tables,
+}
+
+fn db_tables(url: &str) -> ExitCode {
+    let tables = portolan::db::connect(url, std::time::Duration::from_secs(20)).and_then(|mut c| c.tables());
+    match tables {
+        Ok(tables) => {
+            if tables.is_empty() {
+                println!("no table or view with a geometry column");
+            }
+            for t in &tables {
+                let extent = t.estimated_extent.map_or("extent not known yet".to_owned(), |[w, s, e, n]| format!("about {w:.4},{s:.4},{e:.4},{n:.4}"));
+                let time = t.time_column.as_deref().map_or(String::new(), |c| format!("  time: {c}"));
+                println!("{}  {} ({}, EPSG:{})  {extent}{time}", t.title(), t.column, t.geometry_type.to_lowercase(), t.srid);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -11,7 +11,7 @@ use portolan::ui::{Options, PortolanApp};
 
 #[path = "common/ui.rs"]
 mod ui_support;
-use ui_support::{frames_until, hover_then_click as click_at, press};
+use ui_support::{drag, frames_until, hover_then_click as click_at};
 
 fn pacific() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/pacific-antimeridian.geojson")
@@ -23,22 +23,6 @@ fn app(view: (f64, f64, f64)) -> Harness<'static, PortolanApp> {
     frames_until(&mut h, |a| a.loading.is_empty() && !a.doc.layers.is_empty());
     h.run_steps(3);
     h
-}
-
-/// Drags the map from `from` to `to` in small steps, holding still before letting go (no
-/// inertia).
-fn drag(h: &mut Harness<'_, PortolanApp>, from: Pos2, to: Pos2) {
-    h.hover_at(from);
-    h.run_steps(2);
-    press(h, from, true);
-    h.run_steps(1);
-    for i in 1..=20 {
-        h.hover_at(from + (to - from) * (i as f32 / 20.0));
-        h.run_steps(1);
-    }
-    h.run_steps(10);
-    press(h, to, false);
-    h.run_steps(10);
 }
 
 fn feature(h: &Harness<'_, PortolanApp>, name: &str) -> FeatureRef {

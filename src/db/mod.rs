@@ -46,8 +46,8 @@ impl From<postgres::Error> for DbError {
             Some(c) if *c == SqlState::INVALID_PASSWORD || *c == SqlState::INVALID_AUTHORIZATION_SPECIFICATION => DbError::Refused(message(&e)),
             Some(c) if *c == SqlState::QUERY_CANCELED => DbError::Cancelled,
             Some(_) => DbError::Query(message(&e)),
-            None if e.is_closed() || e.to_string().contains("connect") || e.to_string().contains("connection") => DbError::Unreachable(e.to_string()),
-            None => DbError::Query(e.to_string()),
+            // No SQL state: the connection itself failed (refused, reset, closed, timed out).
+            None => DbError::Unreachable(e.to_string()),
         }
     }
 }

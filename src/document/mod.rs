@@ -244,6 +244,23 @@ impl Document {
         }
     }
 
+    /// Shows newly read data in a layer that mirrors a source outside the document (a
+    /// database table read per view): the features are replaced, the layer keeps its place,
+    /// visibility and opacity; it has no undo steps (nothing was edited) and what was
+    /// selected in it is forgotten (the rows are not the same).
+    pub fn refresh(&mut self, index: usize, layer: Layer) {
+        let Some(old) = self.layers.get_mut(index) else { return };
+        let new = OpenLayer::new(io::Loaded { layer, diagnostics: Vec::new() }, None);
+        let id = old.id;
+        (old.layer, old.index, old.base) = (new.layer, new.index, new.base);
+        old.state = new.state;
+        old.saved_state = new.saved_state;
+        self.undo.retain(|s| s.layer != id);
+        self.redo.retain(|s| s.layer != id);
+        self.selection.retain_map(|s| (s.layer() != index).then_some(s));
+        self.revision += 1;
+    }
+
     /// Swaps a layer with the one above it in drawing order.
     pub fn move_up(&mut self, index: usize) {
         if index + 1 < self.layers.len() {

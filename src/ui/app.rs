@@ -44,6 +44,9 @@ pub struct Options {
     /// Files may fetch what they link to on the web (KML overlay pictures); the Tiles menu
     /// switches it.
     pub online: bool,
+    /// A PostGIS database to open at start (`--db postgres://…`): the "Open from database"
+    /// dialog opens connected to it.
+    pub db: Option<String>,
 }
 
 /// The result of a `--screenshot` run, handed back to `ui::run` when the window closes.
@@ -107,6 +110,11 @@ pub struct PortolanApp {
     pub export: Option<super::ExportDialog>,
     /// The "Find imagery" window, while it is open.
     pub imagery: Option<super::imagery::FindImagery>,
+    /// The "Open from database" dialog, while it is open, and the address last used.
+    pub db_dialog: Option<super::database::DbDialog>,
+    db_url: String,
+    /// Database tables open as layers read per view.
+    pub db_layers: Vec<super::database::DbLayer>,
     /// Messages for files that could not be opened at all.
     pub load_errors: Vec<String>,
     /// Files loading in the background.
@@ -196,6 +204,9 @@ impl PortolanApp {
             show_problems: false,
             export: None,
             imagery: None,
+            db_dialog: None,
+            db_url: options.db.clone().unwrap_or_default(),
+            db_layers: Vec::new(),
             load_errors: Vec::new(),
             loading: Vec::new(),
             note: None,
@@ -236,6 +247,11 @@ impl PortolanApp {
         let fit = if options.view.is_none() { Fit::All } else { Fit::No };
         for path in &options.files {
             app.open_file_as(ctx, path, Shown { visible: true, opacity: 1.0, fit });
+        }
+        if options.db.is_some() {
+            let mut d = super::database::DbDialog::new(&app.db_url);
+            d.connect(ctx);
+            app.db_dialog = Some(d);
         }
         app.rebuild_timeline();
         // The time range and the selection asked for at start apply once the files are in.
@@ -487,6 +503,10 @@ impl PortolanApp {
                     }
                 }
             });
+            if ui.button("Open from database…").on_hover_text("A PostGIS table or view, read for the part of the map in view").clicked() {
+                ui.close();
+                self.db_dialog = Some(super::database::DbDialog::new(&self.db_url));
+            }
             ui.separator();
             let active = self.doc.active();
             let name = self.doc.active_layer().map(OpenLayer::title).unwrap_or_default();
@@ -661,6 +681,10 @@ impl PortolanApp {
                 ui.separator();
                 ui.label(format!("drawing {pending} tiles…"));
             }
+            for l in &self.db_layers {
+                ui.separator();
+                ui.label(&l.status);
+            }
             if let Some(note) = &self.note {
                 ui.separator();
                 ui.label(note);
@@ -820,6 +844,42 @@ impl PortolanApp {
     fn close_layer(&mut self, i: usize) {
         self.doc.remove_layer(i);
         self.rebuild_timeline();
+    }
+
+    /// The database dialog and the layers read per view: each asks for the map's view once it
+    /// stands still, and shows what arrives.
+    fn database_ui(&mut self, ctx: &egui::Context) {
+        if let Some(d) = &mut self.db_dialog {
+            let (chosen, open) = d.ui(ctx);
+            self.db_url = d.url.clone();
+            if let Some(table) = chosen {
+                if let Some([w, s, e, n]) = table.estimated_extent {
+                    self.map.fit_to = geo::Rect::new(geo::coord! { x: w, y: s }, geo::coord! { x: e, y: n }).into();
+                }
+                let layer = super::database::DbLayer::open(ctx, &mut self.doc, &self.db_url, table);
+                self.db_layers.push(layer);
+                self.db_dialog = None;
+            } else if !open {
+                self.db_dialog = None;
+            }
+        }
+        self.db_layers.retain(|l| self.doc.position(l.layer).is_some());
+        if self.db_layers.is_empty() {
+            return;
+        }
+        let view = self.map.rect.and_then(|r| {
+            let (w, n) = self.map.lonlat_at(r.left_top())?;
+            let (e, s) = self.map.lonlat_at(r.right_bottom())?;
+            Some(([w, s.max(-85.0), e, n.min(85.0)], f64::from(r.width())))
+        });
+        let settled = !ctx.input(|i| i.pointer.any_down() || i.smooth_scroll_delta != egui::Vec2::ZERO) && !self.map.fit_pending && self.map.fit_to.is_none();
+        let range = self.timeline.as_ref().and_then(Timeline::range);
+        for l in &mut self.db_layers {
+            l.step(&mut self.doc, view, range, settled);
+        }
+        if self.db_layers.iter().any(super::database::DbLayer::waiting) {
+            ctx.request_repaint_after(std::time::Duration::from_millis(100));
+        }
     }
 
     /// Opens "Find imagery" for the selection, over the timeline's range.
@@ -1324,6 +1384,7 @@ impl eframe::App for PortolanApp {
             }
         }
         self.imagery_ui(&ctx);
+        self.database_ui(&ctx);
         if let Some(dialog) = &mut self.export {
             let range = self.timeline.as_ref().and_then(|t| t.range());
             if !dialog.ui(&ctx, &self.doc.layers, &self.map, range) {

@@ -5,6 +5,7 @@
 
 mod ais_panel;
 mod app;
+mod database;
 mod editor;
 mod export_dialog;
 mod files;

@@ -53,3 +53,19 @@ pub fn type_into(h: &mut Harness<'_, PortolanApp>, label: &str, text: &str) {
     h.event(Event::Text(text.to_owned()));
     h.run_steps(3);
 }
+
+/// Drags the map from `from` to `to` in small steps, holding still before letting go (no
+/// inertia).
+pub fn drag(h: &mut Harness<'_, PortolanApp>, from: Pos2, to: Pos2) {
+    h.hover_at(from);
+    h.run_steps(2);
+    press(h, from, true);
+    h.run_steps(1);
+    for i in 1..=20 {
+        h.hover_at(from + (to - from) * (i as f32 / 20.0));
+        h.run_steps(1);
+    }
+    h.run_steps(10);
+    press(h, to, false);
+    h.run_steps(10);
+}
