@@ -475,6 +475,7 @@ fn main() -> ExitCode {
         Some(Command::Ais(args)) => ais(&args),
         Some(Command::Imagery(args)) => imagery(&args),
         Some(Command::Db(DbCommand::Tables)) => db_tables(cli.db.as_deref().unwrap_or("")),
+        Some(Command::Db(DbCommand::ImportAis { files, table })) => db_import_ais(cli.db.as_deref().unwrap_or(""), &files, &table),
         None => {
             let options = portolan::ui::Options {
                 files: cli.files,
@@ -503,6 +504,16 @@ enum DbCommand {
     /// List the tables and views with a geometry column: geometry type, SRID, the extent the
     /// database estimates (never a scan of the table) and the time column, if any.
     Tables,
+    /// Load AIS files (any format `portolan ais` reads) with COPY into a table partitioned by
+    /// month (GiST on the position, BRIN on the time), with TABLE_vessels (identifiers) and
+    /// TABLE_daily (one line per vessel and day, for zoomed-out views) beside it. Appends.
+    ImportAis {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The table, schema.table.
+        #[arg(long, default_value = "ais.positions")]
+        table: String,
+    },
 }
 
 fn db_tables(url: &str) -> ExitCode {
@@ -523,6 +534,55 @@ fn db_tables(url: &str) -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+fn db_import_ais(url: &str, files: &[PathBuf], table: &str) -> ExitCode {
+    use portolan::ais;
+    let fail = |m: String| {
+        eprintln!("error: {m}");
+        ExitCode::FAILURE
+    };
+    let name = match portolan::db::ais::TableName::parse(table) {
+        Ok(n) => n,
+        Err(e) => return fail(e.to_string()),
+    };
+    let started = std::time::Instant::now();
+    let mut data: Option<ais::AisData> = None;
+    for path in files {
+        match ais::read::read_path(path) {
+            Ok(d) => {
+                println!("{}: {} ({} rows)", path.display(), d.format.name(), d.rows);
+                match &mut data {
+                    Some(all) => all.merge(d),
+                    None => data = Some(d),
+                }
+            }
+            Err(e) => return fail(e.to_string()),
+        }
+    }
+    let Some(mut data) = data else { return fail("no file".into()) };
+    ais::tracks::build(&mut data);
+    let read_s = started.elapsed().as_secs_f64();
+    let mut conn = match portolan::db::connect(url, std::time::Duration::from_secs(3600)) {
+        Ok(c) => c,
+        Err(e) => return fail(e.to_string()),
+    };
+    match conn.import_ais(&name, &data) {
+        Ok(done) => {
+            println!(
+                "{}.{}: {} positions of {} vessels in {} ({} vessel-days of daily tracks); read {read_s:.1} s, loaded {:.1} s",
+                name.schema,
+                name.name,
+                done.positions,
+                done.vessels,
+                done.months.join(", "),
+                done.days,
+                started.elapsed().as_secs_f64() - read_s
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e.to_string()),
     }
 }
 

@@ -144,3 +144,66 @@ fn names_that_look_like_sql_credentials_and_a_stale_query() {
     assert!(matches!(outcome, Err(DbError::Cancelled)), "{:?}", outcome.err());
     assert!(started.elapsed() < Duration::from_secs(10));
 }
+
+#[path = "support/fleet.rs"]
+mod fleet;
+
+/// `portolan db import-ais`: a NOAA file loaded with COPY into a table partitioned by month,
+/// indexed (GiST, BRIN), with vessels and daily tracks beside it; listed as one table with its
+/// time column and read per view and period like any other.
+#[test]
+fn ais_files_import_into_a_partitioned_indexed_table_with_daily_tracks() {
+    let server = pg::Pg::start();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fleet.csv");
+    let (rows, _) = fleet::fleet();
+    std::fs::write(&path, fleet::noaa(&rows)).unwrap();
+    let mut data = portolan::ais::read::read_path(&path).unwrap();
+    portolan::ais::tracks::build(&mut data);
+    let positions = data.positions() as i64;
+
+    let import = || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_portolan"))
+            .args(["db", "import-ais"])
+            .arg(&path)
+            .args(["--table", "ais.positions", "--db", &server.url()])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let said = import();
+    assert!(said.contains(&format!("ais.positions: {positions} positions of {} vessels in 2023-08", data.vessels.len())), "{said}");
+
+    let mut c = server.connect();
+    let count = |c: &mut db::Connection, sql: &str| -> i64 {
+        let mut out = 0;
+        c.query_i64(sql).map(|v| out = v).unwrap();
+        out
+    };
+    assert_eq!(count(&mut c, "SELECT count(*) FROM ais.positions"), positions);
+    assert_eq!(count(&mut c, "SELECT count(*) FROM pg_inherits WHERE inhparent = 'ais.positions'::regclass"), 1, "one monthly partition");
+    assert_eq!(count(&mut c, "SELECT count(*) FROM ais.positions_2023_08"), positions);
+    assert_eq!(count(&mut c, "SELECT count(*) FROM pg_indexes WHERE schemaname = 'ais' AND tablename = 'positions' AND indexdef ILIKE '%USING gist%'"), 1);
+    assert_eq!(count(&mut c, "SELECT count(*) FROM pg_indexes WHERE schemaname = 'ais' AND tablename = 'positions' AND indexdef ILIKE '%USING brin%'"), 1);
+    assert_eq!(count(&mut c, "SELECT count(*) FROM ais.positions_vessels WHERE name IS NOT NULL"), data.vessels.iter().filter(|v| v.name.is_some()).count() as i64);
+    let days = count(&mut c, "SELECT count(*) FROM ais.positions_daily");
+    assert!(days >= data.vessels.len() as i64, "{days} vessel-days");
+    assert_eq!(count(&mut c, "SELECT sum(positions) FROM ais.positions_daily"), count(&mut c, "SELECT count(*) FROM ais.positions WHERE NOT suspect"));
+    assert_eq!(count(&mut c, "SELECT count(*) FROM ais.positions_daily WHERE GeometryType(geom) = 'LINESTRING'"), days, "a line a vessel-day");
+
+    // Listed once (not per partition), with its time column; read per view and period.
+    let tables = c.tables().unwrap();
+    let t = tables.iter().find(|t| t.title() == "ais.positions").expect("listed");
+    assert!(!tables.iter().any(|t| t.name.starts_with("positions_2023")), "partitions are not listed");
+    assert_eq!(t.time_column.as_deref(), Some("t"));
+    let first_day = View { bbox: [100.0, 0.0, 179.0, 60.0], tolerance: 0.0, time: Some(("2023-08-01".into(), "2023-08-01".into())), limit: 1_000_000 };
+    let r = c.read_view(t, &first_day).unwrap();
+    let on_day_one = data.vessels.iter().flat_map(|v| &v.fixes).filter(|f| f.t < fleet::T0 + 86_400).count();
+    assert_eq!(r.layer.features.len(), on_day_one);
+
+    // A second import appends; the daily tracks are rebuilt, not doubled.
+    import();
+    assert_eq!(count(&mut c, "SELECT count(*) FROM ais.positions"), 2 * positions);
+    assert_eq!(count(&mut c, "SELECT count(*) FROM ais.positions_daily"), days);
+}

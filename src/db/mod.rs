@@ -15,6 +15,8 @@
 //! JSON object per row (`to_jsonb`), which become the features' properties. Names of schemas,
 //! tables and columns are always quoted as identifiers, values always sent as parameters.
 
+pub mod ais;
+
 use std::time::Duration;
 
 use geo_traits::to_geo::ToGeoGeometry;
@@ -154,11 +156,20 @@ impl Connection {
         Ok(self.client.batch_execute(sql)?)
     }
 
+    /// The first column of the first row of `sql`, as a whole number (for counts and checks).
+    pub fn query_i64(&mut self, sql: &str) -> Result<i64, DbError> {
+        let row = self.client.query_one(&format!("SELECT ({sql})::bigint"), &[])?;
+        Ok(row.get::<_, Option<i64>>(0).unwrap_or(0))
+    }
+
     /// Every table and view with a geometry column (PostGIS's `geometry_columns`), with its
     /// estimated extent and time column.
     pub fn tables(&mut self) -> Result<Vec<Table>, DbError> {
         let rows = self.client.query(
-            "SELECT f_table_schema::text, f_table_name::text, f_geometry_column::text, srid, type::text FROM geometry_columns ORDER BY 1, 2, 3",
+            // Partitions are left out: their parent table is the one to open.
+            "SELECT f_table_schema::text, f_table_name::text, f_geometry_column::text, srid, type::text FROM geometry_columns g \
+             WHERE NOT EXISTS (SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+                               WHERE n.nspname = g.f_table_schema AND c.relname = g.f_table_name) ORDER BY 1, 2, 3",
             &[],
         )?;
         let mut tables = Vec::new();
@@ -225,7 +236,7 @@ impl Connection {
         params.push(Box::new(view.limit as i64 + 1));
         let limit = params.len();
         let sql = format!(
-            "SELECT ST_AsBinary({shape}) AS wkb, to_jsonb(t) - {column} AS props FROM {from} t WHERE {filter} LIMIT ${limit}",
+            "SELECT ST_AsBinary({shape}) AS wkb, to_jsonb(t.*) - {column} AS props FROM {from} t WHERE {filter} LIMIT ${limit}",
             column = literal(&table.column),
             from = table.from_sql(),
         );
