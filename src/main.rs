@@ -476,6 +476,7 @@ fn main() -> ExitCode {
         Some(Command::Imagery(args)) => imagery(&args),
         Some(Command::Db(DbCommand::Tables)) => db_tables(cli.db.as_deref().unwrap_or("")),
         Some(Command::Db(DbCommand::ImportAis { files, table })) => db_import_ais(cli.db.as_deref().unwrap_or(""), &files, &table),
+        Some(Command::Db(command)) => db_cases(cli.db.as_deref().unwrap_or(""), command),
         None => {
             let options = portolan::ui::Options {
                 files: cli.files,
@@ -514,6 +515,30 @@ enum DbCommand {
         #[arg(long, default_value = "ais.positions")]
         table: String,
     },
+    /// Share a case file: store it in the database (schema `portolan`, made when missing)
+    /// under NAME (default: the case's title, else the file's stem).
+    Push {
+        case: PathBuf,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Write a shared case to a file (GeoJSON keeps everything); --at a past time writes the
+    /// case as it was then, from its history.
+    Pull {
+        name: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+    },
+    /// List the shared cases, with their last change and who made it.
+    Cases,
+    /// The changes of a shared case, newest first: when, who, what.
+    History {
+        name: String,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
 }
 
 fn db_tables(url: &str) -> ExitCode {
@@ -530,6 +555,58 @@ fn db_tables(url: &str) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `portolan db push | pull | cases | history`.
+fn db_cases(url: &str, command: DbCommand) -> ExitCode {
+    let run = || -> Result<(), String> {
+        let mut conn = portolan::db::connect(url, std::time::Duration::from_secs(60)).map_err(|e| e.to_string())?;
+        match command {
+            DbCommand::Push { case, name } => {
+                let layer = io::read_path(&case).map_err(|e| format!("{}: {e}", case.display()))?.layer;
+                let stem = case.file_stem().map(|s| s.to_string_lossy().trim_end_matches(".portolan").to_owned()).unwrap_or_default();
+                let name = name.or_else(|| layer.case.as_ref().map(|c| c.title.trim().to_owned()).filter(|t| !t.is_empty())).unwrap_or(stem);
+                let n = conn.push(&name, &layer).map_err(|e| e.to_string())?;
+                println!("shared {:?}: {n} items (features, sources, vessels, events)", name);
+            }
+            DbCommand::Pull { name, out, at } => {
+                let layer = match &at {
+                    Some(t) => conn.pull_at(&name, t).map_err(|e| e.to_string())?,
+                    None => conn.pull(&name).map_err(|e| e.to_string())?.layer,
+                };
+                io::save_path(&out, &layer).map_err(|e| format!("{}: {e}", out.display()))?;
+                let when = at.map_or(String::new(), |t| format!(" as it was at {t}"));
+                println!("wrote {} ({} features){when}", out.display(), layer.features.len());
+            }
+            DbCommand::Cases => {
+                let cases = conn.cases().map_err(|e| e.to_string())?;
+                if cases.is_empty() {
+                    println!("no shared case yet (portolan db push CASE)");
+                }
+                for (name, title, items, by, at) in cases {
+                    let last = match (by, at) {
+                        (Some(by), Some(at)) => format!("  last changed {at} UTC by {by}"),
+                        _ => String::new(),
+                    };
+                    println!("{name}  ({title}; {items} items){last}");
+                }
+            }
+            DbCommand::History { name, limit } => {
+                for (at, by, op, what, version) in conn.history(&name, limit).map_err(|e| e.to_string())? {
+                    println!("{at} UTC  {by:<12} {op:<6} {what} (version {version})");
+                }
+            }
+            DbCommand::Tables | DbCommand::ImportAis { .. } => {}
+        }
+        Ok(())
+    };
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE

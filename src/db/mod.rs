@@ -16,6 +16,7 @@
 //! tables and columns are always quoted as identifiers, values always sent as parameters.
 
 pub mod ais;
+pub mod cases;
 
 use std::time::Duration;
 
@@ -160,6 +161,12 @@ impl Connection {
     pub fn query_i64(&mut self, sql: &str) -> Result<i64, DbError> {
         let row = self.client.query_one(&format!("SELECT ({sql})::bigint"), &[])?;
         Ok(row.get::<_, Option<i64>>(0).unwrap_or(0))
+    }
+
+    /// The first column of the first row of `sql`, as text.
+    pub fn query_text(&mut self, sql: &str) -> Result<String, DbError> {
+        let row = self.client.query_one(&format!("SELECT ({sql})::text"), &[])?;
+        Ok(row.get::<_, Option<String>>(0).unwrap_or_default())
     }
 
     /// Every table and view with a geometry column (PostGIS's `geometry_columns`), with its
