@@ -557,6 +557,29 @@ impl Document {
         Ok(layer)
     }
 
+    /// The layer was saved somewhere other than a file (a shared case in the database), which
+    /// now holds `stored`: when that differs from the layer (colleagues' changes merged in),
+    /// the layer becomes it as one undoable step; either way it is saved as of now.
+    pub fn saved_elsewhere(&mut self, layer: usize, stored: Layer) -> Result<(), EditError> {
+        let l = self.layers.get(layer).ok_or(EditError::NoLayer)?;
+        if crate::io::geojson::to_value(&l.layer) != crate::io::geojson::to_value(&stored) {
+            self.replace_whole(layer, stored, "Take in colleagues' changes")?;
+        }
+        let l = &mut self.layers[layer];
+        l.base = l.layer.clone();
+        l.saved_state = l.state;
+        self.open_step = false;
+        Ok(())
+    }
+
+    /// Replaces a layer's whole content as one undoable step named `label`.
+    pub fn replace_whole(&mut self, layer: usize, new: Layer, label: &str) -> Result<(), EditError> {
+        let l = self.layers.get(layer).ok_or(EditError::NoLayer)?;
+        let mut new = new;
+        new.name = l.layer.name.clone();
+        self.apply(layer, Edit::new(label, vec![Op::Whole { old: Box::new((*l.layer).clone()), new: Box::new(new) }]))
+    }
+
     // Edits the UI makes, each one step.
 
     /// Adds a feature at the end of a layer and selects it.

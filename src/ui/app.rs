@@ -115,6 +115,8 @@ pub struct PortolanApp {
     db_url: String,
     /// Database tables open as layers read per view.
     pub db_layers: Vec<super::database::DbLayer>,
+    /// Shared cases open from the database.
+    pub shared: Vec<super::database::SharedCase>,
     /// Messages for files that could not be opened at all.
     pub load_errors: Vec<String>,
     /// Files loading in the background.
@@ -207,6 +209,7 @@ impl PortolanApp {
             db_dialog: None,
             db_url: options.db.clone().unwrap_or_default(),
             db_layers: Vec::new(),
+            shared: Vec::new(),
             load_errors: Vec::new(),
             loading: Vec::new(),
             note: None,
@@ -366,6 +369,26 @@ impl PortolanApp {
     /// Portolan writes. A file that changed on disk is not overwritten: the bar over the map
     /// offers reload, save as and merge. Returns whether it saved.
     pub fn save_layer(&mut self, index: usize, to: Option<&Path>) -> bool {
+        // A shared case saves to the database (Save as still writes a file).
+        if to.is_none()
+            && let Some(id) = self.doc.layers.get(index).map(|l| l.id)
+            && let Some(s) = self.shared.iter_mut().find(|s| s.layer == id)
+        {
+            return match s.save(&mut self.doc) {
+                Ok(note) => {
+                    self.note = Some(note);
+                    if let Some(a) = &mut self.autosave {
+                        a.sync(&self.doc);
+                    }
+                    true
+                }
+                Err(e) => {
+                    self.load_errors.push(format!("not saved to the database: {e}; your edits are kept"));
+                    self.show_problems = true;
+                    false
+                }
+            };
+        }
         match self.doc.save(index, to, false) {
             Ok(path) => {
                 self.note = Some(format!("Saved {}", path.display()));
@@ -852,16 +875,38 @@ impl PortolanApp {
         if let Some(d) = &mut self.db_dialog {
             let (chosen, open) = d.ui(ctx);
             self.db_url = d.url.clone();
-            if let Some(table) = chosen {
+            if let Some(super::database::Chosen::Table(table)) = chosen {
                 if let Some([w, s, e, n]) = table.estimated_extent {
                     self.map.fit_to = geo::Rect::new(geo::coord! { x: w, y: s }, geo::coord! { x: e, y: n }).into();
                 }
                 let layer = super::database::DbLayer::open(ctx, &mut self.doc, &self.db_url, table);
                 self.db_layers.push(layer);
                 self.db_dialog = None;
+            } else if let Some(super::database::Chosen::Case(name)) = chosen {
+                match super::database::SharedCase::open(ctx, &mut self.doc, &self.db_url, &name) {
+                    Ok(s) => {
+                        self.shared.push(s);
+                        self.map.fit_pending = true;
+                        self.rebuild_timeline();
+                        self.note = Some(format!("Opened the shared case {name}: Save writes to the database"));
+                    }
+                    Err(e) => self.load_errors.push(format!("{name}: {e}")),
+                }
+                self.db_dialog = None;
             } else if !open {
                 self.db_dialog = None;
             }
+        }
+        self.shared.retain(|s| self.doc.position(s.layer).is_some());
+        for s in &mut self.shared {
+            if let Some(note) = s.step(&mut self.doc) {
+                self.note = Some(note);
+            }
+            s.conflicts_ui(ctx, &mut self.doc);
+        }
+        if !self.shared.is_empty() {
+            // Colleagues' saves arrive from the listener threads.
+            ctx.request_repaint_after(std::time::Duration::from_secs(1));
         }
         self.db_layers.retain(|l| self.doc.position(l.layer).is_some());
         if self.db_layers.is_empty() {
@@ -952,7 +997,12 @@ impl PortolanApp {
             if self.tools.editing {
                 outcome = Some(super::editor::editor_ui(ui, &mut self.doc, selection.as_ref()));
             } else if let Some(selection) = &selection {
-                let mut pctx = PanelCtx { layers: &self.doc.layers, timeline: self.timeline.as_ref(), actions: Vec::new() };
+                let (layers, shared) = (&self.doc.layers, &self.shared);
+                let changed = |layer: usize, kind: &str, key: &str| -> Option<String> {
+                    let id = layers.get(layer)?.id;
+                    shared.iter().find(|s| s.layer == id)?.changed(kind, key)
+                };
+                let mut pctx = PanelCtx { layers: &self.doc.layers, timeline: self.timeline.as_ref(), actions: Vec::new(), changed: &changed };
                 panel::panel_ui(ui, &mut pctx, selection);
                 actions = pctx.actions;
             }

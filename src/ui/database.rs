@@ -17,17 +17,27 @@ const VIEW_LIMIT: usize = 50_000;
 /// The connection and each statement give up after this long.
 const TIMEOUT: Duration = Duration::from_secs(20);
 
+/// A shared case as the dialog lists it: name, title, items, last changed by, at.
+type CaseRow = (String, String, i64, Option<String>, Option<String>);
+
+/// What the user opens from the dialog.
+pub enum Chosen {
+    Table(Table),
+    Case(String),
+}
+
 /// The "Open from database" dialog.
 pub struct DbDialog {
     pub url: String,
-    listing: Option<mpsc::Receiver<Result<Vec<Table>, DbError>>>,
+    listing: Option<mpsc::Receiver<Result<(Vec<Table>, Vec<CaseRow>), DbError>>>,
     tables: Vec<Table>,
+    cases: Vec<CaseRow>,
     message: Option<String>,
 }
 
 impl DbDialog {
     pub fn new(url: &str) -> Self {
-        DbDialog { url: url.to_owned(), listing: None, tables: Vec::new(), message: None }
+        DbDialog { url: url.to_owned(), listing: None, tables: Vec::new(), cases: Vec::new(), message: None }
     }
 
     /// Asks for the tables on a worker thread.
@@ -35,7 +45,8 @@ impl DbDialog {
         let (tx, rx) = mpsc::channel();
         let (url, ctx) = (self.url.clone(), ctx.clone());
         std::thread::spawn(move || {
-            let _ = tx.send(db::connect(&url, TIMEOUT).and_then(|mut c| c.tables()));
+            // Shared cases need the portolan schema: a user who may not make it sees none.
+            let _ = tx.send(db::connect(&url, TIMEOUT).and_then(|mut c| Ok((c.tables()?, c.cases().unwrap_or_default()))));
             ctx.request_repaint();
         });
         self.listing = Some(rx);
@@ -43,12 +54,13 @@ impl DbDialog {
     }
 
     /// The dialog; the table the user chose to open, and whether it stays open.
-    pub fn ui(&mut self, ctx: &egui::Context) -> (Option<Table>, bool) {
+    pub fn ui(&mut self, ctx: &egui::Context) -> (Option<Chosen>, bool) {
         if let Some(rx) = &self.listing {
             match rx.try_recv() {
-                Ok(Ok(tables)) => {
-                    self.message = tables.is_empty().then(|| "No table or view in this database has a geometry column".to_owned());
+                Ok(Ok((tables, cases))) => {
+                    self.message = (tables.is_empty() && cases.is_empty()).then(|| "No table or view in this database has a geometry column, and no case is shared in it".to_owned());
                     self.tables = tables;
+                    self.cases = cases;
                     self.listing = None;
                 }
                 Ok(Err(e)) => {
@@ -84,7 +96,7 @@ impl DbDialog {
                 egui::Grid::new("db-tables").striped(true).num_columns(4).show(ui, |ui| {
                     for t in &self.tables {
                         if ui.button(t.title()).on_hover_text("Open as a layer read per view").clicked() {
-                            chosen = Some(t.clone());
+                            chosen = Some(Chosen::Table(t.clone()));
                         }
                         ui.label(format!("{} · EPSG:{}", t.geometry_type.to_lowercase(), t.srid));
                         ui.label(match t.estimated_extent {
@@ -92,6 +104,23 @@ impl DbDialog {
                             None => "extent not known yet".into(),
                         });
                         ui.label(t.time_column.as_deref().map_or(String::new(), |c| format!("time: {c}")));
+                        ui.end_row();
+                    }
+                });
+            }
+            if !self.cases.is_empty() {
+                ui.separator();
+                ui.strong("Shared cases");
+                egui::Grid::new("db-cases").striped(true).num_columns(3).show(ui, |ui| {
+                    for (name, title, items, by, at) in &self.cases {
+                        if ui.button(name).on_hover_text("Open to edit with your team: Save writes to the database").clicked() {
+                            chosen = Some(Chosen::Case(name.clone()));
+                        }
+                        ui.label(format!("{title} ({items} items)"));
+                        ui.label(match (by, at) {
+                            (Some(by), Some(at)) => format!("changed {at} UTC by {by}"),
+                            _ => String::new(),
+                        });
                         ui.end_row();
                     }
                 });
@@ -240,4 +269,176 @@ impl DbLayer {
             }
         }
     }
+}
+
+/// A shared case open in the window: the document layer, the state it was pulled at (each
+/// item's version: the base of the next save), the conflicts of the last save, and a listener
+/// for colleagues' saves.
+pub struct SharedCase {
+    pub name: String,
+    url: String,
+    pub layer: LayerId,
+    pub base: db::cases::Pulled,
+    pub conflicts: Vec<db::cases::Conflict>,
+    saves: mpsc::Receiver<String>,
+    /// A colleague saved the case while it had unsaved edits here: Save merges.
+    pub colleague_saved: bool,
+}
+
+impl SharedCase {
+    /// Pulls the case `name` into a new layer of `doc`, and listens for saves.
+    pub fn open(ctx: &egui::Context, doc: &mut Document, url: &str, name: &str) -> Result<SharedCase, DbError> {
+        let mut conn = db::connect(url, TIMEOUT)?;
+        let base = conn.pull(name)?;
+        let mut layer = base.layer.clone();
+        layer.name = name.to_owned();
+        let open = OpenLayer::new(crate::io::Loaded { layer, diagnostics: Vec::new() }, None);
+        let id = open.id;
+        let i = doc.push(open);
+        doc.set_active(i);
+        let (tx, saves) = mpsc::channel();
+        let (url2, ctx) = (url.to_owned(), ctx.clone());
+        std::thread::spawn(move || {
+            // Listens as long as the window does; a dropped connection is made again.
+            loop {
+                let Ok(mut c) = db::connect(&url2, TIMEOUT) else {
+                    std::thread::sleep(Duration::from_secs(3));
+                    continue;
+                };
+                if c.listen().is_err() {
+                    continue;
+                }
+                while let Ok(names) = c.saved_cases(Duration::from_secs(30)) {
+                    for n in names {
+                        if tx.send(n).is_err() {
+                            return;
+                        }
+                        ctx.request_repaint();
+                    }
+                }
+            }
+        });
+        Ok(SharedCase { name: name.to_owned(), url: url.to_owned(), layer: id, base, conflicts: Vec::new(), saves, colleague_saved: false })
+    }
+
+    /// Saves the layer's edits as one changeset (merged with colleagues' saves, conflicts kept
+    /// for the user), then shows the case as the database now has it. Returns a note.
+    pub fn save(&mut self, doc: &mut Document) -> Result<String, String> {
+        let i = doc.position(self.layer).ok_or("the layer was closed")?;
+        let changes = db::cases::changes(&self.base, &doc.layers[i].layer);
+        let mut conn = db::connect(&self.url, TIMEOUT).map_err(|e| e.to_string())?;
+        let saved = conn.save(&self.name, &changes).map_err(|e| e.to_string())?;
+        let now = conn.pull(&self.name).map_err(|e| e.to_string())?;
+        let mut stored = now.layer.clone();
+        stored.name = self.name.clone();
+        doc.saved_elsewhere(i, stored).map_err(|e| e.to_string())?;
+        self.base = now;
+        self.colleague_saved = false;
+        self.conflicts = saved.conflicts;
+        let mut note = format!("Saved {} to the database: {} changes", self.name, saved.written);
+        if saved.merged > 0 {
+            note.push_str(&format!(", {} merged with colleagues' changes", saved.merged));
+        }
+        if !self.conflicts.is_empty() {
+            note.push_str(&format!("; {} fields were changed by a colleague too: choose in the Conflicts window", self.conflicts.len()));
+        }
+        Ok(note)
+    }
+
+    /// Once a frame: a colleague's save of this case is taken in at once when nothing here is
+    /// unsaved; otherwise the next Save merges it.
+    pub fn step(&mut self, doc: &mut Document) -> Option<String> {
+        let mut saved = false;
+        while let Ok(n) = self.saves.try_recv() {
+            saved |= n == self.name;
+        }
+        if !saved {
+            return None;
+        }
+        let i = doc.position(self.layer)?;
+        if doc.layers[i].is_dirty() {
+            self.colleague_saved = true;
+            return Some(format!("{} was saved by a colleague: Save merges their changes with yours", self.name));
+        }
+        let now = db::connect(&self.url, TIMEOUT).and_then(|mut c| c.pull(&self.name)).ok()?;
+        if crate::io::geojson::to_value(&now.layer) == crate::io::geojson::to_value(&doc.layers[i].layer) {
+            self.base = now;
+            return None;
+        }
+        let mut stored = now.layer.clone();
+        stored.name = self.name.clone();
+        doc.saved_elsewhere(i, stored).ok()?;
+        self.base = now;
+        Some(format!("{} was saved by a colleague: their changes are shown", self.name))
+    }
+
+    /// Who last changed an item of the case, and when: "alice, 2026-12-06 17:58:03 UTC
+    /// (version 3)".
+    pub fn changed(&self, kind: &str, key: &str) -> Option<String> {
+        let s = self.base.items.iter().find(|s| s.item.kind == kind && s.item.key == key)?;
+        Some(format!("{}, {} UTC (version {})", s.updated_by, s.updated_at, s.version))
+    }
+
+    /// The conflicts window: each field both sides changed, theirs (now in the case) and mine,
+    /// with "Use mine" (an edit of the layer: Save then writes it). Returns false when closed.
+    pub fn conflicts_ui(&mut self, ctx: &egui::Context, doc: &mut Document) -> bool {
+        if self.conflicts.is_empty() {
+            return true;
+        }
+        let mut open = true;
+        let mut used = None;
+        egui::Window::new("Conflicts").open(&mut open).default_width(560.0).show(ctx, |ui| {
+            ui.label(format!("A colleague changed these fields of {} too. Their value is in the case now; yours is kept here.", self.name));
+            egui::Grid::new("conflicts").striped(true).num_columns(4).show(ui, |ui| {
+                ui.strong("what");
+                ui.strong("theirs (saved)");
+                ui.strong("mine");
+                ui.end_row();
+                for (k, c) in self.conflicts.iter().enumerate() {
+                    ui.label(format!("{} {} · {}", c.kind, c.key, c.field));
+                    ui.label(short(&c.theirs));
+                    ui.label(short(&c.mine));
+                    if ui.button("Use mine").clicked() {
+                        used = Some(k);
+                    }
+                    ui.end_row();
+                }
+            });
+        });
+        if let Some(k) = used {
+            let c = self.conflicts.remove(k);
+            if let Some(i) = doc.position(self.layer) {
+                let _ = use_mine(doc, i, &c);
+            }
+        }
+        open
+    }
+}
+
+fn short(v: &serde_json::Value) -> String {
+    let s = match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "(none)".into(),
+        v => v.to_string(),
+    };
+    if s.chars().count() > 80 { format!("{}…", s.chars().take(80).collect::<String>()) } else { s }
+}
+
+/// Puts my value of a conflicting field back into the layer, as one undoable step.
+fn use_mine(doc: &mut Document, i: usize, c: &db::cases::Conflict) -> Result<(), String> {
+    let mut value = crate::io::geojson::to_value(&doc.layers[i].layer);
+    let item = match c.kind {
+        "feature" => value["features"].as_array_mut().and_then(|a| a.iter_mut().find(|f| f["properties"]["id"] == c.key.as_str() || f["id"] == c.key.as_str())),
+        kind => {
+            let list = format!("{kind}s");
+            value["portolan"][list.as_str()].as_array_mut().and_then(|a| a.iter_mut().find(|r| r["id"] == c.key.as_str()))
+        }
+    }
+    .ok_or("the item is no longer in the case")?;
+    match c.field.strip_prefix("properties.") {
+        Some(p) => item["properties"][p] = c.mine.clone(),
+        None => item[c.field.as_str()] = c.mine.clone(),
+    }
+    let layer = crate::io::geojson::read_str(&value.to_string()).map_err(|e| e.to_string())?.layer;
+    doc.replace_whole(i, layer, &format!("Use my {}", c.field)).map_err(|e| e.to_string())
 }

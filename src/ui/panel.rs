@@ -25,6 +25,8 @@ pub struct PanelCtx<'a> {
     pub layers: &'a [OpenLayer],
     pub timeline: Option<&'a Timeline>,
     pub actions: Vec<Action>,
+    /// Who last changed an item of a shared case, and when (layer, kind, key).
+    pub changed: &'a dyn Fn(usize, &str, &str) -> Option<String>,
 }
 
 impl PanelCtx<'_> {
@@ -45,6 +47,15 @@ impl PanelCtx<'_> {
 }
 
 pub fn panel_ui(ui: &mut egui::Ui, ctx: &mut PanelCtx, selection: &Selection) {
+    let (kind, key) = match selection {
+        Selection::Feature(at) => ("feature", ctx.layers.get(at.layer).and_then(|l| l.layer.features.get(at.feature)).and_then(|f| f.key()).unwrap_or_default()),
+        Selection::Vessel { id, .. } => ("vessel", id.clone()),
+        Selection::Source { id, .. } => ("source", id.clone()),
+        Selection::Event { id, .. } => ("event", id.clone()),
+    };
+    if let Some(who) = (ctx.changed)(selection.layer(), kind, &key) {
+        ui.label(RichText::new(format!("Last changed by {who}")).small().color(ui.visuals().weak_text_color()));
+    }
     egui::ScrollArea::vertical().auto_shrink([false, false]).show(ui, |ui| match selection {
         Selection::Feature(at) => {
             let Some(f) = ctx.layers.get(at.layer).and_then(|l| l.layer.features.get(at.feature)) else { return };

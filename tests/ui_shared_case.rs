@@ -1,0 +1,111 @@
+//! A shared case in the real window (egui_kittest), against a PostgreSQL + PostGIS started by
+//! the test: opened from the database dialog, the panel says who changed a feature last,
+//! Ctrl+S saves to the database, a colleague's save is shown at once when nothing here is
+//! unsaved, and a field both changed opens the Conflicts window, where "Use mine" and a second
+//! save put mine in the case.
+
+use std::time::Duration;
+
+use egui::{Key, Modifiers};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use portolan::db::cases;
+use portolan::model::{Feature, FeatureRef};
+use portolan::ui::{Options, PortolanApp};
+use serde_json::json;
+
+#[path = "common/ui.rs"]
+mod ui_support;
+use ui_support::frames_until;
+
+#[path = "support/pg.rs"]
+mod pg;
+
+const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/sample_data/dprk-russia-2023.portolan.geojson");
+
+fn shared_layer(app: &PortolanApp) -> Option<usize> {
+    app.doc.position(app.shared.first()?.layer)
+}
+
+fn site(app: &PortolanApp, id: &str) -> Option<(FeatureRef, Feature)> {
+    let layer = shared_layer(app)?;
+    let feature = app.doc.layers[layer].layer.features.iter().position(|f| f.key().as_deref() == Some(id))?;
+    Some((FeatureRef { layer, feature }, app.doc.layers[layer].layer.features[feature].clone()))
+}
+
+/// A colleague's edit of one property, saved through her own connection.
+fn colleague_sets(server: &pg::Pg, id: &str, key: &str, value: &str) {
+    let mut her = server.connect();
+    let base = her.pull("dprk").unwrap();
+    let mut doc = portolan::io::geojson::to_value(&base.layer);
+    for f in doc["features"].as_array_mut().unwrap() {
+        if f["properties"]["id"] == id {
+            f["properties"][key] = json!(value);
+        }
+    }
+    let now = portolan::io::geojson::read_str(&doc.to_string()).unwrap().layer;
+    her.save("dprk", &cases::changes(&base, &now)).unwrap();
+}
+
+fn my_edit(h: &mut Harness<'_, PortolanApp>, id: &str, key: &str, value: &str) {
+    let (at, mut f) = site(h.state(), id).unwrap();
+    f.properties.insert(key.into(), json!(value));
+    h.state_mut().doc.replace_feature(at, f, "Edit", None).unwrap();
+}
+
+#[test]
+fn a_shared_case_is_edited_saved_and_kept_in_step_with_a_colleague() {
+    let server = pg::Pg::start();
+    let case = portolan::io::read_path(std::path::Path::new(SAMPLE)).unwrap().layer;
+    server.connect().push("dprk", &case).unwrap();
+
+    let options = Options { db: Some(server.url()), files: vec![], ..Options::default() };
+    let mut h = Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_eframe(move |cc| PortolanApp::new(&cc.egui_ctx, options, None, None));
+    let start = std::time::Instant::now();
+    while h.query_by_label("dprk").is_none() {
+        assert!(start.elapsed() < Duration::from_secs(30), "the shared case is listed");
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    h.get_by_label("dprk").click();
+    h.run_steps(5);
+    assert!(shared_layer(h.state()).is_some(), "opened as a layer");
+
+    // The panel says who changed Dunai last.
+    let (at, _) = site(h.state(), "site_dunai_port").unwrap();
+    h.state_mut().doc.selection.select(portolan::document::selection::Selection::Feature(at));
+    h.run_steps(3);
+    h.get_by_label_contains("Last changed by portolan");
+
+    // My edit, Ctrl+S: written to the database.
+    my_edit(&mut h, "site_dunai_port", "name", "Dunai pier");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    h.run_steps(3);
+    assert!(h.state().note.as_deref().is_some_and(|n| n.starts_with("Saved dprk to the database: 1 changes")), "{:?}", h.state().note);
+    assert!(!h.state().doc.layers[shared_layer(h.state()).unwrap()].is_dirty());
+    let stored = server.connect().pull("dprk").unwrap();
+    assert_eq!(stored.layer.features.iter().find(|f| f.key().as_deref() == Some("site_dunai_port")).unwrap().name(), Some("Dunai pier"));
+    h.get_by_label_contains("(version 2)");
+
+    // A colleague's save shows here at once (nothing unsaved here).
+    colleague_sets(&server, "site_dunai_port", "confidence", "high");
+    frames_until(&mut h, |app| site(app, "site_dunai_port").is_some_and(|(_, f)| f.str_prop("confidence") == Some("high")));
+
+    // Both of us change Fokino's description: hers lands first, mine is a conflict.
+    my_edit(&mut h, "site_fokino", "description", "mine");
+    colleague_sets(&server, "site_fokino", "description", "hers");
+    frames_until(&mut h, |app| app.shared[0].colleague_saved);
+    h.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    h.run_steps(5);
+    h.get_by_label("Conflicts");
+    h.get_by_label("hers");
+    assert_eq!(h.get_all_by_label("mine").count(), 2, "the column and my value");
+    assert_eq!(site(h.state(), "site_fokino").unwrap().1.str_prop("description"), Some("hers"), "the saved value is shown");
+    h.get_by_label("Use mine").click();
+    h.run_steps(3);
+    assert_eq!(site(h.state(), "site_fokino").unwrap().1.str_prop("description"), Some("mine"));
+    h.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    h.run_steps(3);
+    let stored = server.connect().pull("dprk").unwrap();
+    assert_eq!(stored.layer.features.iter().find(|f| f.key().as_deref() == Some("site_fokino")).unwrap().str_prop("description"), Some("mine"));
+}
