@@ -588,17 +588,17 @@ fn db_cases(url: &str, command: DbCommand) -> ExitCode {
                 if cases.is_empty() {
                     println!("no shared case yet (portolan db push CASE)");
                 }
-                for (name, title, items, by, at) in cases {
-                    let last = match (by, at) {
+                for c in cases {
+                    let last = match (&c.changed_by, &c.changed_at) {
                         (Some(by), Some(at)) => format!("  last changed {at} UTC by {by}"),
                         _ => String::new(),
                     };
-                    println!("{name}  ({title}; {items} items){last}");
+                    println!("{}  ({}; {} items){last}", c.name, c.title, c.items);
                 }
             }
             DbCommand::History { name, limit } => {
-                for (at, by, op, what, version) in conn.history(&name, limit).map_err(|e| e.to_string())? {
-                    println!("{at} UTC  {by:<12} {op:<6} {what} (version {version})");
+                for h in conn.history(&name, limit).map_err(|e| e.to_string())? {
+                    println!("{} UTC  {:<12} {:<6} {} (version {})", h.at, h.by, h.op, h.item, h.version);
                 }
             }
             DbCommand::Tables | DbCommand::ImportAis { .. } => {}

@@ -151,5 +151,5 @@ fn two_editors_disjoint_edits_merge_and_the_same_field_conflicts_without_loss() 
     assert_eq!(feature(&me.pull("dprk").unwrap().layer, "site_fokino").str_prop("description"), Some("mine"));
     // Every version is in the history: nothing was lost.
     let history = me.history("dprk", 100).unwrap();
-    assert_eq!(history.iter().filter(|h| h.3 == "feature site_fokino").count(), 3, "{history:?}");
+    assert_eq!(history.iter().filter(|h| h.item == "feature site_fokino").count(), 3, "{history:?}");
 }

@@ -275,8 +275,8 @@ impl Connection {
         Ok(())
     }
 
-    /// The shared cases: name, title, items, last change and who made it.
-    pub fn cases(&mut self) -> Result<Vec<(String, String, i64, Option<String>, Option<String>)>, DbError> {
+    /// The shared cases, with their last change and who made it.
+    pub fn cases(&mut self) -> Result<Vec<CaseInfo>, DbError> {
         self.migrate()?;
         let rows = self.client.query(
             "SELECT c.name, coalesce(c.body #>> '{portolan,title}', ''), count(i.key),
@@ -285,7 +285,7 @@ impl Connection {
              FROM portolan.cases c LEFT JOIN portolan.items i ON i.case_id = c.id GROUP BY c.id ORDER BY c.name",
             &[],
         )?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))).collect())
+        Ok(rows.iter().map(|r| CaseInfo { name: r.get(0), title: r.get(1), items: r.get(2), changed_by: r.get(3), changed_at: r.get(4) }).collect())
     }
 
     /// Stores a case file's layer under `name` (a new shared case; an existing name is
@@ -445,14 +445,38 @@ impl Connection {
     }
 
     /// The changes of a shared case, newest first: who, when, what.
-    pub fn history(&mut self, name: &str, limit: i64) -> Result<Vec<(String, String, String, String, i32)>, DbError> {
+    pub fn history(&mut self, name: &str, limit: i64) -> Result<Vec<HistoryEntry>, DbError> {
         let rows = self.client.query(
             "SELECT to_char(h.changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), h.changed_by, h.op, h.kind || ' ' || h.key, h.version
              FROM portolan.history h JOIN portolan.cases c ON c.id = h.case_id WHERE c.name = $1 ORDER BY h.id DESC LIMIT $2",
             &[&name, &limit],
         )?;
-        Ok(rows.iter().map(|r| (r.get(0), r.get(1), r.get(2), r.get(3), r.get(4))).collect())
+        Ok(rows.iter().map(|r| HistoryEntry { at: r.get(0), by: r.get(1), op: r.get(2), item: r.get(3), version: r.get(4) }).collect())
     }
+}
+
+/// A shared case as listed.
+#[derive(Clone, Debug)]
+pub struct CaseInfo {
+    pub name: String,
+    pub title: String,
+    pub items: i64,
+    pub changed_by: Option<String>,
+    /// UTC, to the minute.
+    pub changed_at: Option<String>,
+}
+
+/// One change in a case's history.
+#[derive(Clone, Debug)]
+pub struct HistoryEntry {
+    /// UTC, to the second.
+    pub at: String,
+    pub by: String,
+    /// insert, update or delete.
+    pub op: String,
+    /// "feature site_dunai_port".
+    pub item: String,
+    pub version: i32,
 }
 
 fn kind_name(s: String) -> &'static str {

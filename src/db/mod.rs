@@ -137,7 +137,7 @@ impl Table {
         format!("{}.{}", self.schema, self.name)
     }
 
-    fn from_sql(&self) -> String {
+    fn sql_name(&self) -> String {
         format!("{}.{}", ident(&self.schema), ident(&self.name))
     }
 }
@@ -245,7 +245,7 @@ impl Connection {
         let sql = format!(
             "SELECT ST_AsBinary({shape}) AS wkb, to_jsonb(t.*) - {column} AS props FROM {from} t WHERE {filter} LIMIT ${limit}",
             column = literal(&table.column),
-            from = table.from_sql(),
+            from = table.sql_name(),
         );
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = params.iter().map(|p| p.as_ref() as _).collect();
         let mut tx = self.client.transaction()?;

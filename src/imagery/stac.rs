@@ -417,7 +417,7 @@ fn body(catalogue: &Catalogue, query: &Query, options: &SearchOptions, abilities
     }
     let datetime = match (&query.from, &query.to) {
         (None, None) => None,
-        (from, to) => Some(format!("{}/{}", from.as_deref().map_or("..".into(), |f| start_of(f)), to.as_deref().map_or("..".into(), |t| end_of(t)))),
+        (from, to) => Some(format!("{}/{}", from.as_deref().map_or("..".into(), start_of), to.as_deref().map_or("..".into(), end_of))),
     };
     if let Some(d) = datetime {
         b.insert("datetime".into(), d.into());

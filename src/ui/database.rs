@@ -17,8 +17,8 @@ const VIEW_LIMIT: usize = 50_000;
 /// The connection and each statement give up after this long.
 const TIMEOUT: Duration = Duration::from_secs(20);
 
-/// A shared case as the dialog lists it: name, title, items, last changed by, at.
-type CaseRow = (String, String, i64, Option<String>, Option<String>);
+type CaseRow = db::cases::CaseInfo;
+type Listing = Result<(Vec<Table>, Vec<CaseRow>), DbError>;
 
 /// What the user opens from the dialog.
 pub enum Chosen {
@@ -29,7 +29,7 @@ pub enum Chosen {
 /// The "Open from database" dialog.
 pub struct DbDialog {
     pub url: String,
-    listing: Option<mpsc::Receiver<Result<(Vec<Table>, Vec<CaseRow>), DbError>>>,
+    listing: Option<mpsc::Receiver<Listing>>,
     tables: Vec<Table>,
     cases: Vec<CaseRow>,
     message: Option<String>,
@@ -112,12 +112,12 @@ impl DbDialog {
                 ui.separator();
                 ui.strong("Shared cases");
                 egui::Grid::new("db-cases").striped(true).num_columns(3).show(ui, |ui| {
-                    for (name, title, items, by, at) in &self.cases {
-                        if ui.button(name).on_hover_text("Open to edit with your team: Save writes to the database").clicked() {
-                            chosen = Some(Chosen::Case(name.clone()));
+                    for c in &self.cases {
+                        if ui.button(&c.name).on_hover_text("Open to edit with your team: Save writes to the database").clicked() {
+                            chosen = Some(Chosen::Case(c.name.clone()));
                         }
-                        ui.label(format!("{title} ({items} items)"));
-                        ui.label(match (by, at) {
+                        ui.label(format!("{} ({} items)", c.title, c.items));
+                        ui.label(match (&c.changed_by, &c.changed_at) {
                             (Some(by), Some(at)) => format!("changed {at} UTC by {by}"),
                             _ => String::new(),
                         });
@@ -147,7 +147,7 @@ pub struct DbLayer {
 
 enum Answer {
     Connected(Canceller),
-    Read(View, Result<db::ViewRead, DbError>),
+    Read(View, Box<Result<db::ViewRead, DbError>>),
 }
 
 impl DbLayer {
@@ -174,7 +174,7 @@ impl DbLayer {
                             conn = Some(c);
                         }
                         Err(e) => {
-                            let _ = outbox.send(Answer::Read(view, Err(e)));
+                            let _ = outbox.send(Answer::Read(view, Box::new(Err(e))));
                             ctx.request_repaint();
                             continue;
                         }
@@ -192,7 +192,7 @@ impl DbLayer {
                         conn = Some(c);
                     }
                 }
-                if outbox.send(Answer::Read(view, read)).is_err() {
+                if outbox.send(Answer::Read(view, Box::new(read))).is_err() {
                     return;
                 }
                 ctx.request_repaint();
@@ -217,7 +217,7 @@ impl DbLayer {
                         continue;
                     }
                     self.in_flight = false;
-                    match r {
+                    match *r {
                         Ok(read) => {
                             let n = read.layer.features.len();
                             let mut status = format!("{}: {n} features in view", self.table.title());
