@@ -101,7 +101,7 @@ pub fn connect(url: &str, timeout: Duration) -> Result<Connection, DbError> {
         config.dbname(&d);
     }
     if config.get_password().is_none()
-        && let Some(p) = var("PGPASSWORD")
+        && let Some(p) = var("PGPASSWORD").or_else(|| from_passfile(&config))
     {
         config.password(p);
     }
@@ -113,6 +113,52 @@ pub fn connect(url: &str, timeout: Duration) -> Result<Connection, DbError> {
         other => other,
     })?;
     Ok(Connection { client })
+}
+
+/// The password for this connection from the password file (`PGPASSFILE`, else
+/// `~/.pgpass`), as psql finds it: the first line whose host, port, database and user match
+/// (`*` matches anything; `\:` and `\\` escape), and only when the file is not readable by
+/// others.
+fn from_passfile(config: &postgres::Config) -> Option<String> {
+    let path = std::env::var_os("PGPASSFILE").map(std::path::PathBuf::from).or_else(|| directories::BaseDirs::new().map(|d| d.home_dir().join(".pgpass")))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if std::fs::metadata(&path).ok()?.permissions().mode() & 0o077 != 0 {
+            return None;
+        }
+    }
+    let text = std::fs::read_to_string(&path).ok()?;
+    let host = match config.get_hosts().first() {
+        Some(postgres::config::Host::Tcp(h)) => h.clone(),
+        _ => "localhost".into(),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432).to_string();
+    let db = config.get_dbname().or(config.get_user()).unwrap_or_default().to_owned();
+    let user = config.get_user().unwrap_or_default().to_owned();
+    passfile_lookup(&text, [&host, &port, &db, &user])
+}
+
+/// The password of the first line of a password file matching `want` (host, port, database,
+/// user).
+fn passfile_lookup(text: &str, want: [&str; 4]) -> Option<String> {
+    for line in text.lines().filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty()) {
+        let mut fields = Vec::new();
+        let mut field = String::new();
+        let mut chars = line.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => field.extend(chars.next()),
+                ':' if fields.len() < 4 => fields.push(std::mem::take(&mut field)),
+                c => field.push(c),
+            }
+        }
+        fields.push(field);
+        if fields.len() == 5 && fields.iter().zip(want).all(|(f, w)| f == "*" || f == w) {
+            return Some(fields.pop().unwrap_or_default());
+        }
+    }
+    None
 }
 
 /// A table or view with a geometry column.
@@ -323,4 +369,24 @@ pub struct ViewRead {
     pub simplified: bool,
     /// Rows whose geometry could not be read.
     pub skipped: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_files_match_as_psql_matches_them() {
+        let text = "# comment\nother:5432:*:*:nope\n127.0.0.1:5433:team:alice:first\n*:*:*:alice:p\\:w\\\\d\n";
+        assert_eq!(passfile_lookup(text, ["127.0.0.1", "5433", "team", "alice"]).as_deref(), Some("first"));
+        assert_eq!(passfile_lookup(text, ["db.example", "5432", "x", "alice"]).as_deref(), Some("p:w\\d"));
+        assert_eq!(passfile_lookup(text, ["db.example", "5432", "x", "bob"]), None);
+    }
+
+    #[test]
+    fn identifiers_are_quoted() {
+        assert_eq!(ident("ships"), "\"ships\"");
+        assert_eq!(ident("x\"; DROP TABLE y; --"), "\"x\"\"; DROP TABLE y; --\"");
+        assert_eq!(literal("it's"), "'it''s'");
+    }
 }
