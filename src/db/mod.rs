@@ -115,6 +115,24 @@ pub fn connect(url: &str, timeout: Duration) -> Result<Connection, DbError> {
     Ok(Connection { client })
 }
 
+/// The address without its password (`postgres://alice:secret@host/db` →
+/// `postgres://alice@host/db`): what may be remembered between sessions.
+pub fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let (auth, host) = match rest.rsplit_once('@') {
+        Some((a, h)) => (a, h),
+        None => return url.to_owned(),
+    };
+    let user = auth.split_once(':').map_or(auth, |(u, _)| u);
+    let mut out = format!("{scheme}://{user}@{host}");
+    // A password given as a parameter goes too.
+    if let Some((base, query)) = out.clone().split_once('?') {
+        let kept: Vec<&str> = query.split('&').filter(|p| !p.starts_with("password=")).collect();
+        out = if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) };
+    }
+    out
+}
+
 /// The password for this connection from the password file (`PGPASSFILE`, else
 /// `~/.pgpass`), as psql finds it: the first line whose host, port, database and user match
 /// (`*` matches anything; `\:` and `\\` escape), and only when the file is not readable by
@@ -381,6 +399,14 @@ mod tests {
         assert_eq!(passfile_lookup(text, ["127.0.0.1", "5433", "team", "alice"]).as_deref(), Some("first"));
         assert_eq!(passfile_lookup(text, ["db.example", "5432", "x", "alice"]).as_deref(), Some("p:w\\d"));
         assert_eq!(passfile_lookup(text, ["db.example", "5432", "x", "bob"]), None);
+    }
+
+    #[test]
+    fn remembered_addresses_have_no_password() {
+        assert_eq!(without_password("postgres://alice:s3cr:et@db.example:5433/team"), "postgres://alice@db.example:5433/team");
+        assert_eq!(without_password("postgres://alice@db.example/team?password=x&sslmode=require"), "postgres://alice@db.example/team?sslmode=require");
+        assert_eq!(without_password("postgres://db.example/team"), "postgres://db.example/team");
+        assert_eq!(without_password(""), "");
     }
 
     #[test]

@@ -88,6 +88,8 @@ pub struct Persisted {
     /// Online tiles: template and attribution.
     pub tiles: Option<(String, String)>,
     pub show_layers: bool,
+    /// The database address last used, without its password.
+    pub db: Option<String>,
 }
 
 /// Recent files kept in the File menu.
@@ -207,7 +209,7 @@ impl PortolanApp {
             export: None,
             imagery: None,
             db_dialog: None,
-            db_url: options.db.clone().unwrap_or_default(),
+            db_url: options.db.clone().or_else(|| persisted.db.clone()).unwrap_or_default(),
             db_layers: Vec::new(),
             shared: Vec::new(),
             load_errors: Vec::new(),
@@ -502,6 +504,7 @@ impl PortolanApp {
             hidden_basemap: self.map.hidden_basemap.iter().map(|k| k.file_stem().to_owned()).collect(),
             tiles: self.map.online.as_ref().map(|o| (o.fetcher.source.template.clone(), o.fetcher.source.attribution.clone())),
             show_layers: self.show_layers,
+            db: Some(crate::db::without_password(&self.db_url)).filter(|u| !u.is_empty()),
         }
     }
 
