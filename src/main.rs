@@ -124,8 +124,21 @@ enum Command {
 #[derive(clap::Args)]
 struct AisArgs {
     /// AIS files (several are joined: one track per vessel across them).
-    #[arg(required = true)]
+    #[arg(required_unless_present = "table")]
     files: Vec<PathBuf>,
+    /// Instead of files, an archive `portolan db import-ais` made (with --db): the vessels it
+    /// saw in --bbox between --from and --to, with their whole tracks in that period.
+    #[arg(long, value_name = "SCHEMA.TABLE", conflicts_with = "files", requires_all = ["bbox", "from", "to"])]
+    table: Option<String>,
+    /// With --table: the box, west,south,east,north in degrees.
+    #[arg(long, value_name = "W,S,E,N", value_parser = parse_bbox, allow_hyphen_values = true)]
+    bbox: Option<[f64; 4]>,
+    /// With --table: the first day, 2023-08-01 (or month, 2023-08).
+    #[arg(long, value_name = "DAY")]
+    from: Option<String>,
+    /// With --table: the last day, 2023-09-30 (or month, 2023-09).
+    #[arg(long, value_name = "DAY")]
+    to: Option<String>,
     /// Thresholds: satellite (default) or terrestrial.
     #[arg(long, value_name = "NAME", value_parser = parse_preset)]
     preset: Option<portolan::ais::detect::Preset>,
@@ -472,7 +485,7 @@ fn main() -> ExitCode {
         Some(Command::BuildCase { tables, out }) => build_case(&tables, &out),
         Some(Command::Convert { input, out }) => convert(&input, &out),
         Some(Command::Export(args)) => export(args, cli.online),
-        Some(Command::Ais(args)) => ais(&args),
+        Some(Command::Ais(args)) => ais(&args, cli.db.as_deref().unwrap_or("")),
         Some(Command::Imagery(args)) => imagery(&args),
         Some(Command::Db(DbCommand::Tables)) => db_tables(cli.db.as_deref().unwrap_or("")),
         Some(Command::Db(DbCommand::ImportAis { files, table })) => db_import_ais(cli.db.as_deref().unwrap_or(""), &files, &table),
@@ -625,20 +638,10 @@ fn db_import_ais(url: &str, files: &[PathBuf], table: &str) -> ExitCode {
         Err(e) => return fail(e.to_string()),
     };
     let started = std::time::Instant::now();
-    let mut data: Option<ais::AisData> = None;
-    for path in files {
-        match ais::read::read_path(path) {
-            Ok(d) => {
-                println!("{}: {} ({} rows)", path.display(), d.format.name(), d.rows);
-                match &mut data {
-                    Some(all) => all.merge(d),
-                    None => data = Some(d),
-                }
-            }
-            Err(e) => return fail(e.to_string()),
-        }
-    }
-    let Some(mut data) = data else { return fail("no file".into()) };
+    let mut data = match read_ais_files(files) {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
     ais::tracks::build(&mut data);
     let read_s = started.elapsed().as_secs_f64();
     let mut conn = match portolan::db::connect(url, std::time::Duration::from_secs(3600)) {
@@ -743,7 +746,38 @@ fn print_diagnostics(path: &std::path::Path, diags: &[Diagnostic]) {
     }
 }
 
-fn ais(args: &AisArgs) -> ExitCode {
+/// Reads AIS files into one set of reports, saying what each one was.
+fn read_ais_files(files: &[PathBuf]) -> Result<portolan::ais::AisData, String> {
+    let mut data: Option<portolan::ais::AisData> = None;
+    for path in files {
+        let d = portolan::ais::read::read_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        println!("{}: {} ({} rows)", path.display(), d.format.name(), d.rows);
+        match &mut data {
+            Some(all) => all.merge(d),
+            None => data = Some(d),
+        }
+    }
+    data.ok_or_else(|| "no file".to_owned())
+}
+
+/// The positions of the vessels an archive saw in `bbox` from `from` to `to`.
+fn ais_from_db(url: &str, table: &str, bbox: [f64; 4], from: &str, to: &str) -> Result<portolan::ais::AisData, String> {
+    use portolan::db;
+    let mut conn = db::connect(url, std::time::Duration::from_secs(600)).map_err(|e| e.to_string())?;
+    let tables = conn.tables().map_err(|e| e.to_string())?;
+    let head = tables.iter().find(|t| t.title() == table || (!table.contains('.') && t.schema == "public" && t.name == table));
+    let archive = head
+        .and_then(|t| db::ais::Archive::of(&tables, t))
+        .ok_or_else(|| format!("{table} is not an AIS archive here (make one with portolan db import-ais)"))?;
+    use portolan::model::time::DateRange;
+    let from = DateRange::parse(from).ok_or("--from is a day (2023-08-01) or a month (2023-08)")?.first;
+    let to = DateRange::parse(to).ok_or("--to is a day (2023-09-30) or a month (2023-09)")?.last;
+    let data = conn.read_ais(&archive, bbox, &from.to_string(), &to.to_string(), 50_000_000).map_err(|e| e.to_string())?;
+    println!("{}: {} ({} positions of {} vessels)", archive.positions.title(), data.format.name(), data.rows, data.vessels.len());
+    Ok(data)
+}
+
+fn ais(args: &AisArgs, db: &str) -> ExitCode {
     use portolan::ais::{self, detect, output};
     let fail = |msg: String| {
         eprintln!("error: {msg}");
@@ -757,20 +791,14 @@ fn ais(args: &AisArgs) -> ExitCode {
         }
     }
     let started = std::time::Instant::now();
-    let mut data: Option<ais::AisData> = None;
-    for path in &args.files {
-        match ais::read::read_path(path) {
-            Ok(d) => {
-                println!("{}: {} ({} rows)", path.display(), d.format.name(), d.rows);
-                match &mut data {
-                    Some(all) => all.merge(d),
-                    None => data = Some(d),
-                }
-            }
-            Err(e) => return fail(e.to_string()),
-        }
-    }
-    let Some(mut data) = data else { return fail("no file".into()) };
+    let read = match (&args.table, args.bbox, &args.from, &args.to) {
+        (Some(table), Some(bbox), Some(from), Some(to)) => ais_from_db(db, table, bbox, from, to),
+        _ => read_ais_files(&args.files),
+    };
+    let mut data = match read {
+        Ok(d) => d,
+        Err(e) => return fail(e),
+    };
     let read_s = started.elapsed().as_secs_f64();
     ais::tracks::build(&mut data);
     let mut params = args.preset.unwrap_or_default().params();

@@ -202,8 +202,83 @@ fn ais_files_import_into_a_partitioned_indexed_table_with_daily_tracks() {
     let on_day_one = data.vessels.iter().flat_map(|v| &v.fixes).filter(|f| f.t < fleet::T0 + 86_400).count();
     assert_eq!(r.layer.features.len(), on_day_one);
 
+    // An archive: monthly lines zoomed out, daily lines closer, positions closest; each a
+    // vessel's, named, and filtered by the timeline.
+    let archive = db::ais::Archive::of(&tables, t).expect("listed as an archive");
+    assert!(db::ais::Archive::of(&tables, &archive.daily).is_none());
+    let months = count(&mut c, "SELECT count(*) FROM ais.positions_monthly");
+    assert_eq!(months, count(&mut c, "SELECT count(DISTINCT (mmsi, date_trunc('month', day))) FROM ais.positions_daily"));
+    assert_eq!(count(&mut c, "SELECT sum(positions) FROM ais.positions_monthly"), count(&mut c, "SELECT sum(positions) FROM ais.positions_daily"));
+    let at = |bbox: [f64; 4], time: Option<(&str, &str)>| {
+        let mut v = View::of_map(bbox, 1920.0, 50_000);
+        v.time = time.map(|(a, b)| (a.to_owned(), b.to_owned()));
+        v
+    };
+    let zoomed_out = c.read_archive(&archive, &at([100.0, 0.0, 179.0, 60.0], None)).unwrap();
+    assert_eq!(zoomed_out.level, Some(db::ais::Level::Monthly));
+    assert_eq!(zoomed_out.layer.features.len() as i64, months);
+    assert!(zoomed_out.layer.features.iter().any(|f| f.str_prop("name").is_some()), "lines carry the vessel's name");
+    // A timeline on two days of August still shows August's lines.
+    let late_august = c.read_archive(&archive, &at([100.0, 0.0, 179.0, 60.0], Some(("2023-08-20", "2023-08-21")))).unwrap();
+    assert_eq!(late_august.layer.features.len() as i64, months);
+    let gulf = c.read_archive(&archive, &at([131.0, 42.0, 132.5, 43.5], None)).unwrap();
+    assert_eq!(gulf.level, Some(db::ais::Level::Daily));
+    assert!(!gulf.layer.features.is_empty() && gulf.layer.features.iter().all(|f| f.properties.get("day").is_some()));
+    let bay = c.read_archive(&archive, &at([131.7, 42.9, 132.1, 43.2], None)).unwrap();
+    assert_eq!(bay.level, Some(db::ais::Level::Positions));
+    assert!(bay.layer.features.iter().all(|f| matches!(f.geometry, Some(geo::Geometry::Point(_)))));
+
+    // The detectors on the archive's vessels in a box and period find what they find in the
+    // file: the same vessels, positions and events.
+    let mut from_db = c.read_ais(&archive, [100.0, 0.0, 179.0, 60.0], "2023-08-01", "2023-08-31", 10_000_000).unwrap();
+    portolan::ais::tracks::build(&mut from_db);
+    assert_eq!(from_db.vessels.len(), data.vessels.len());
+    assert_eq!(from_db.positions(), data.positions());
+    let ports = portolan::ais::shore::Ports::with_embedded(Vec::new());
+    let cx = portolan::ais::detect::Context { params: Default::default(), ports: &ports, shore: portolan::ais::shore::Shore::embedded() };
+    let kinds = |d: &portolan::ais::AisData| {
+        let mut k: Vec<_> = portolan::ais::detect::all(d, &cx).iter().map(|e| (e.kind.as_str(), e.mmsi, e.start, e.end)).collect();
+        k.sort();
+        k
+    };
+    assert_eq!(kinds(&from_db), kinds(&data));
+    // Only the vessels the box saw: none far east of Japan near 150° E.
+    let west = c.read_ais(&archive, [100.0, 0.0, 140.0, 60.0], "2023-08-01", "2023-08-31", 10_000_000).unwrap();
+    assert!(!west.vessels.is_empty() && west.vessels.len() < data.vessels.len(), "{} of {}", west.vessels.len(), data.vessels.len());
+    assert!(matches!(c.read_ais(&archive, [100.0, 0.0, 179.0, 60.0], "2023-08-01", "2023-08-31", 10), Err(DbError::Usage(m)) if m.contains("zoom in")));
+    // And from the command line.
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_portolan")).args(args).args(["--db", &server.url()]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text[text.find("events:").expect("events listed")..].to_owned()
+    };
+    let path_text = path.to_str().unwrap();
+    assert_eq!(cli(&["ais", "--table", "ais.positions", "--bbox", "100,0,179,60", "--from", "2023-08", "--to", "2023-08"]), cli(&["ais", path_text]));
+
     // A second import appends; the daily tracks are rebuilt, not doubled.
     import();
     assert_eq!(count(&mut c, "SELECT count(*) FROM ais.positions"), 2 * positions);
     assert_eq!(count(&mut c, "SELECT count(*) FROM ais.positions_daily"), days);
+    assert_eq!(count(&mut c, "SELECT count(*) FROM ais.positions_monthly"), months);
+    assert_eq!(count(&mut c, "SELECT count(*) FROM pg_indexes WHERE schemaname = 'ais' AND tablename = 'positions' AND indexdef LIKE '%(mmsi, t)%'"), 1);
+}
+
+/// A server that takes encrypted connections only: Portolan connects over TLS (its self-signed
+/// certificate accepted, as libpq's default does); asking for no encryption is refused.
+#[test]
+fn tls_where_the_server_asks_for_it() {
+    let server = pg::Pg::start();
+    assert!(!server.connect().encrypted().unwrap(), "a server without TLS is reached without");
+    server.require_tls();
+    let mut c = server.connect();
+    assert!(c.encrypted().unwrap());
+    assert_eq!(c.query_i64("SELECT 6 * 7").unwrap(), 42);
+    let c = db::connect(&format!("{}?sslmode=require", server.url()), Duration::from_secs(10));
+    assert!(c.unwrap().encrypted().unwrap());
+    match db::connect(&format!("{}?sslmode=disable", server.url()), Duration::from_secs(10)) {
+        Err(DbError::Refused(m) | DbError::Query(m)) => assert!(m.contains("no encryption") || m.contains("pg_hba"), "{m}"),
+        Err(e) => panic!("refused for want of encryption, not: {e}"),
+        Ok(_) => panic!("an unencrypted connection was let in"),
+    }
 }

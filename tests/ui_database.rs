@@ -48,6 +48,12 @@ fn a_table_opens_as_a_layer_read_per_view_and_survives_a_restart() {
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     h.get_by_label_contains("point · EPSG:4326");
+    // The address is saved, without its password, and offered again.
+    let address = portolan::db::without_password(&server.url());
+    assert!(!address.contains(pg::PASSWORD) && address.starts_with("postgres://"), "{address}");
+    assert_eq!(h.state().persisted().db_saved, vec![address.clone()]);
+    h.run_steps(2);
+    h.get_by_label(&address);
     h.get_by_label("public.ports").click();
     h.run_steps(3);
     // Opening fits the map to the estimated extent; then the view is read.
@@ -82,4 +88,58 @@ fn a_table_opens_as_a_layer_read_per_view_and_survives_a_restart() {
     h.state_mut().doc.remove_layer(i);
     h.run_steps(3);
     assert!(h.state().db_layers.is_empty());
+}
+
+#[path = "support/fleet.rs"]
+mod fleet;
+
+/// An AIS archive in the window: listed as one, read as monthly lines zoomed out, and "Find
+/// AIS events in view" extracts the vessels in view to a file that opens as an AIS layer with
+/// the detectors' events.
+#[test]
+fn an_ais_archive_reads_by_zoom_and_finds_events_in_view() {
+    let server = pg::Pg::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (rows, _) = fleet::fleet();
+    let file = dir.path().join("fleet.csv");
+    std::fs::write(&file, fleet::noaa(&rows)).unwrap();
+    let mut data = portolan::ais::read::read_path(&file).unwrap();
+    portolan::ais::tracks::build(&mut data);
+    let mut c = server.connect();
+    c.import_ais(&portolan::db::ais::TableName::parse("ais.positions").unwrap(), &data).unwrap();
+
+    let recovery = dir.path().join("data").join("recovery");
+    let options = Options { db: Some(server.url()), view: Some((140.0, 40.0, 4.0)), recovery_dir: Some(recovery), ..Options::default() };
+    let mut h = Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_eframe(move |cc| PortolanApp::new(&cc.egui_ctx, options, None, None));
+    h.run_steps(5);
+    let start = std::time::Instant::now();
+    while h.query_by_label("ais.positions").is_none() {
+        assert!(start.elapsed() < std::time::Duration::from_secs(30), "the archive is listed");
+        h.step();
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    h.get_by_label("AIS archive");
+    h.get_by_label("ais.positions").click();
+    h.run_steps(3);
+    frames_until(&mut h, |app| app.db_layers.first().is_some_and(|l| l.status.contains("a line per vessel and month")));
+    let lines = &h.state().doc.layers[h.state().doc.position(h.state().db_layers[0].layer).unwrap()].layer;
+    assert!(lines.features.iter().all(|f| matches!(f.geometry, Some(geo::Geometry::LineString(_) | geo::Geometry::Point(_)))));
+    let months = lines.features.len();
+    assert!(months > 0);
+
+    // The Layers panel offers the extract for the archive's layer.
+    let layers_before = h.state().doc.layers.len();
+    if h.query_by_label("Find AIS events in view").is_none() {
+        h.get_by_label("Layers").click();
+        h.run_steps(3);
+    }
+    h.get_by_label("Find AIS events in view").click();
+    frames_until(&mut h, |app| app.doc.layers.len() > layers_before);
+    let extract = h.state().doc.layers.last().unwrap();
+    let path = extract.path.clone().expect("opened from the extract's file");
+    assert!(path.starts_with(dir.path().join("data").join("ais-extracts")), "{}", path.display());
+    let tracks = extract.layer.features.iter().filter(|f| f.str_prop("kind") == Some("ais_track")).count();
+    let gaps = extract.layer.features.iter().filter(|f| f.str_prop("kind") == Some("ais_gap")).count();
+    assert_eq!(tracks, data.vessels.len(), "every vessel of the fleet is in view");
+    assert!(gaps >= 1, "the planted gap is found");
 }

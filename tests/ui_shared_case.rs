@@ -108,4 +108,30 @@ fn a_shared_case_is_edited_saved_and_kept_in_step_with_a_colleague() {
     h.run_steps(3);
     let stored = server.connect().pull("dprk").unwrap();
     assert_eq!(stored.layer.features.iter().find(|f| f.key().as_deref() == Some("site_fokino")).unwrap().str_prop("description"), Some("mine"));
+
+    // History…: every save, newest first; the first one (the push) opens read-only as it was.
+    let original = case.features.iter().find(|f| f.key().as_deref() == Some("site_dunai_port")).unwrap().name().map(str::to_owned);
+    if h.query_by_label("History…").is_none() {
+        h.get_by_label("Layers").click();
+        h.run_steps(3);
+    }
+    h.get_by_label("History…").click();
+    h.run_steps(3);
+    h.get_by_label("History of dprk");
+    let saves = h.get_all_by_label("Open as it was then").count();
+    assert_eq!(saves, 6, "the push, her two saves, my three (the one that met the conflict too)");
+    h.get_all_by_label("Open as it was then").last().unwrap().click();
+    h.run_steps(3);
+    let past = h.state().doc.layers.iter().position(|l| l.read_only.is_some()).unwrap_or_else(|| panic!("a read-only layer: {:?} {:?}", h.state().tools.problem, h.state().note));
+    let past_layer = &h.state().doc.layers[past].layer;
+    assert!(past_layer.name.starts_with("dprk at ") && past_layer.name.ends_with("(read-only)"), "{}", past_layer.name);
+    let dunai = past_layer.features.iter().position(|f| f.key().as_deref() == Some("site_dunai_port")).unwrap();
+    assert_eq!(past_layer.features[dunai].name().map(str::to_owned), original, "Dunai before my edit");
+    assert_eq!(past_layer.features.len(), case.features.len());
+    let mut f = past_layer.features[dunai].clone();
+    f.properties.insert("name".into(), json!("changed"));
+    let refused = h.state_mut().doc.replace_feature(FeatureRef { layer: past, feature: dunai }, f, "Edit", None);
+    assert!(matches!(refused, Err(portolan::document::EditError::ReadOnly(_))), "{refused:?}");
+    // The live case is as it was.
+    assert_eq!(site(h.state(), "site_dunai_port").unwrap().1.name(), Some("Dunai pier"));
 }

@@ -105,6 +105,8 @@ pub enum Format {
     Generic,
     /// Raw `!AIVDM` / `!AIVDO` sentences.
     Nmea,
+    /// An archive in PostGIS (`portolan db import-ais`).
+    PostGis,
 }
 
 impl Format {
@@ -118,6 +120,7 @@ impl Format {
             Format::Spire => "Spire / exactEarth CSV",
             Format::Generic => "AIS table",
             Format::Nmea => "NMEA AIVDM/AIVDO",
+            Format::PostGis => "PostGIS AIS archive",
         }
     }
 }

@@ -102,6 +102,23 @@ fn event_properties(data: &AisData, e: &Event) -> serde_json::Map<String, Value>
     p
 }
 
+/// The positions as a NOAA MarineCadastre CSV, which every AIS reader knows: what an extract
+/// from a PostGIS archive is saved as, so that it opens, and is found again, like any file.
+pub fn positions_csv(data: &AisData) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["MMSI", "BaseDateTime", "LAT", "LON", "SOG", "COG", "Heading", "VesselName", "IMO", "CallSign", "VesselType"])?;
+    let num = |v: f32| if v.is_finite() { v.to_string() } else { String::new() };
+    for v in &data.vessels {
+        let (name, imo, call, kind) = (v.name.as_deref().unwrap_or(""), v.imo.map(|i| format!("IMO{i}")).unwrap_or_default(), v.callsign.as_deref().unwrap_or(""), v.vessel_type.as_deref().unwrap_or(""));
+        for f in &v.fixes {
+            let time = iso(f.t);
+            let heading = if f.heading < 360 { f.heading.to_string() } else { "511".into() };
+            w.write_record([&v.mmsi.to_string(), &time[..19], &f.lat.to_string(), &f.lon.to_string(), &num(f.sog), &num(f.cog), &heading, name, &imo, call, kind])?;
+        }
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+}
+
 /// The feature of an event: a gap is the straight line between its last and first
 /// positions; other events are points where they began.
 pub fn event_feature(data: &AisData, e: &Event) -> Feature {
@@ -226,5 +243,37 @@ pub fn case_event(f: &Feature, id: String, vessel_ids: Vec<String>) -> crate::mo
         vessel_ids,
         evidence_types: vec!["ais data".into()],
         ..crate::model::Event::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ais::{Fix, Format};
+
+    #[test]
+    fn an_extract_reads_back_as_the_same_positions() {
+        let fix = |t, lon, lat| Fix { sog: 11.5, cog: 270.0, heading: 268, ..Fix::new(t, lon, lat) };
+        let vessel = |mmsi, name: Option<&str>, fixes| Vessel { mmsi, name: name.map(Into::into), imo: Some(9_123_456).filter(|_| mmsi == 273_000_001), fixes, ..Vessel::default() };
+        let data = AisData {
+            format: Format::PostGis,
+            vessels: vec![
+                vessel(273_000_001, Some("ANGARA, \"the\" ship"), vec![fix(1_690_848_000, 131.873_456_78, 42.83), fix(1_690_851_600, 131.9, 42.85)]),
+                vessel(273_000_002, None, vec![Fix::new(1_690_848_060, -179.5, -12.25)]),
+            ],
+            rows: 3,
+            dropped: Default::default(),
+            notes: Vec::new(),
+        };
+        let bytes = positions_csv(&data).unwrap();
+        let mut back = crate::ais::read::read(std::io::Cursor::new(bytes)).unwrap();
+        crate::ais::tracks::build(&mut back);
+        assert_eq!(back.format, Format::Noaa);
+        assert_eq!(back.vessels.len(), 2);
+        for (a, b) in data.vessels.iter().zip(&back.vessels) {
+            assert_eq!((a.mmsi, &a.name, a.imo), (b.mmsi, &b.name, b.imo));
+            let strip = |f: &Fix| (f.t, f.lon, f.lat, f.sog.to_bits(), f.cog.to_bits(), f.heading);
+            assert_eq!(a.fixes.iter().map(strip).collect::<Vec<_>>(), b.fixes.iter().map(strip).collect::<Vec<_>>());
+        }
     }
 }

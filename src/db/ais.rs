@@ -2,16 +2,24 @@
 //! AIS readers know) with `COPY` into a table partitioned by month, indexed for the two
 //! questions a map asks (GiST on the position: what is in view; BRIN on the time: what is in
 //! the period, cheap on data that arrives in time order), with the vessels' identifiers in a
-//! table beside it and one line per vessel and day for zoomed-out views.
+//! table beside it, and overviews for zoomed-out views: one line per vessel and day, and one per
+//! vessel and month simplified to about a kilometre. A B-tree on (mmsi, t) serves the third
+//! question, a vessel's track over a period, which the detectors ask ([`Connection::read_ais`]).
 //!
 //! For `TABLE` = `ais.positions`: `ais.positions` (mmsi, t, sog, cog, heading, suspect,
 //! geom), its partitions `ais.positions_2023_08`…, `ais.positions_vessels` (mmsi, name, imo,
-//! callsign, vessel_type) and `ais.positions_daily` (mmsi, day, positions, geom).
+//! callsign, vessel_type), `ais.positions_daily` (mmsi, day, name, positions, geom) and
+//! `ais.positions_monthly` (mmsi, month, name, positions, geom).
+//!
+//! An [`Archive`] is read per view at the level its zoom needs ([`Connection::read_archive`]):
+//! monthly lines zoomed out to about a country, daily lines to about a gulf, positions closer
+//! in; every level filtered by the timeline on the server. Reading the positions themselves at
+//! zoom 3 would send the whole archive; the overviews send a few thousand lines.
 
 use std::io::Write;
 
-use super::{Connection, DbError, ident, literal};
-use crate::ais::AisData;
+use super::{Connection, DbError, Table, View, ViewRead, ident, literal};
+use crate::ais::{AisData, Fix, Format, Vessel};
 
 /// A table name as `schema.table` (or `table`, in `public`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,6 +39,10 @@ impl TableName {
 
     fn sql(&self) -> String {
         format!("{}.{}", ident(&self.schema), ident(&self.name))
+    }
+
+    fn title(&self) -> String {
+        format!("{}.{}", self.schema, self.name)
     }
 
     /// A table beside this one: `positions` + `_daily`.
@@ -82,7 +94,7 @@ impl Connection {
     /// missing), then rebuilds the daily tracks of the days it touched. One transaction: an
     /// import that fails leaves nothing behind.
     pub fn import_ais(&mut self, table: &TableName, data: &AisData) -> Result<Imported, DbError> {
-        let (t, vessels, daily) = (table.sql(), table.with_suffix("_vessels"), table.with_suffix("_daily"));
+        let (t, vessels, daily, monthly) = (table.sql(), table.with_suffix("_vessels"), table.with_suffix("_daily"), table.with_suffix("_monthly"));
         let mut tx = self.client.transaction()?;
         tx.batch_execute(&format!(
             "CREATE SCHEMA IF NOT EXISTS {schema};
@@ -90,13 +102,21 @@ impl Connection {
                  suspect boolean NOT NULL DEFAULT false, geom geometry(Point, 4326) NOT NULL) PARTITION BY RANGE (t);
              CREATE INDEX IF NOT EXISTS {gist} ON {t} USING gist (geom);
              CREATE INDEX IF NOT EXISTS {brin} ON {t} USING brin (t);
+             CREATE INDEX IF NOT EXISTS {track} ON {t} (mmsi, t);
              CREATE TABLE IF NOT EXISTS {v} (mmsi integer PRIMARY KEY, name text, imo integer, callsign text, vessel_type text);
              CREATE TABLE IF NOT EXISTS {d} (mmsi integer NOT NULL, day date NOT NULL, positions integer NOT NULL,
                  geom geometry(Geometry, 4326) NOT NULL, PRIMARY KEY (mmsi, day));
-             CREATE INDEX IF NOT EXISTS {dgist} ON {d} USING gist (geom);",
+             CREATE INDEX IF NOT EXISTS {dgist} ON {d} USING gist (geom);
+             ALTER TABLE {d} ADD COLUMN IF NOT EXISTS name text;
+             CREATE TABLE IF NOT EXISTS {m} (mmsi integer NOT NULL, month date NOT NULL, name text, positions integer NOT NULL,
+                 geom geometry(Geometry, 4326) NOT NULL, PRIMARY KEY (mmsi, month));
+             CREATE INDEX IF NOT EXISTS {mgist} ON {m} USING gist (geom);",
             schema = ident(&table.schema),
             gist = ident(&format!("{}_geom_gist", table.name)),
             brin = ident(&format!("{}_t_brin", table.name)),
+            track = ident(&format!("{}_mmsi_t", table.name)),
+            m = monthly.sql(),
+            mgist = ident(&format!("{}_monthly_geom_gist", table.name)),
             v = vessels.sql(),
             d = daily.sql(),
             dgist = ident(&format!("{}_daily_geom_gist", table.name)),
@@ -141,23 +161,201 @@ impl Connection {
         // The daily tracks of the days this import touched, from everything now in the table.
         let span = data.vessels.iter().flat_map(|v| &v.fixes).map(|f| f.t).fold(None, |acc: Option<(i64, i64)>, t| Some(acc.map_or((t, t), |(a, b)| (a.min(t), b.max(t)))));
         if let Some((first, last)) = span {
+            let (from, to) = (timestamp(first.div_euclid(86_400) * 86_400), timestamp(last.div_euclid(86_400) * 86_400));
+            let mmsis: Vec<i32> = data.vessels.iter().map(|v| v.mmsi as i32).collect();
             let days = tx.execute(
                 &format!(
-                    "INSERT INTO {d} (mmsi, day, positions, geom)
-                     SELECT mmsi, (t AT TIME ZONE 'UTC')::date, count(*)::int,
-                            CASE WHEN count(*) = 1 THEN ST_Collect(geom) ELSE ST_MakeLine(geom ORDER BY t) END
-                     FROM {t} WHERE NOT suspect AND t >= $1::text::timestamptz AND t < $2::text::timestamptz + interval '1 day'
-                       AND mmsi = ANY($3)
+                    "INSERT INTO {d} (mmsi, day, name, positions, geom)
+                     SELECT p.mmsi, (p.t AT TIME ZONE 'UTC')::date, max(v.name), count(*)::int,
+                            CASE WHEN count(*) = 1 THEN ST_Collect(p.geom) ELSE ST_MakeLine(p.geom ORDER BY p.t) END
+                     FROM {t} p LEFT JOIN {v} v ON v.mmsi = p.mmsi
+                     WHERE NOT p.suspect AND p.t >= $1::text::timestamptz AND p.t < $2::text::timestamptz + interval '1 day' AND p.mmsi = ANY($3)
                      GROUP BY 1, 2
-                     ON CONFLICT (mmsi, day) DO UPDATE SET positions = EXCLUDED.positions, geom = EXCLUDED.geom",
-                    d = daily.sql()
+                     ON CONFLICT (mmsi, day) DO UPDATE SET name = EXCLUDED.name, positions = EXCLUDED.positions, geom = EXCLUDED.geom",
+                    d = daily.sql(),
+                    v = vessels.sql(),
                 ),
-                &[&timestamp(first.div_euclid(86_400) * 86_400), &timestamp(last.div_euclid(86_400) * 86_400), &data.vessels.iter().map(|v| v.mmsi as i32).collect::<Vec<i32>>()],
+                &[&from, &to, &mmsis],
             )?;
             imported.days = days;
+            // The months those days are in, from their daily lines joined end to end and
+            // simplified to 0.01° (about a kilometre: a pixel at zoom 7).
+            tx.execute(
+                &format!(
+                    "INSERT INTO {m} (mmsi, month, name, positions, geom)
+                     SELECT mmsi, month, name, positions, CASE WHEN ST_NPoints(line) > 1 THEN ST_Simplify(line, 0.01, true) ELSE ST_StartPoint(line) END
+                     FROM (SELECT mmsi, date_trunc('month', day)::date AS month, max(name) AS name, sum(positions)::int AS positions,
+                                  ST_MakeLine(geom ORDER BY day) AS line
+                           FROM {d} WHERE mmsi = ANY($3) AND day >= date_trunc('month', $1::text::date) AND day < date_trunc('month', $2::text::date) + interval '1 month'
+                           GROUP BY 1, 2) x
+                     ON CONFLICT (mmsi, month) DO UPDATE SET name = EXCLUDED.name, positions = EXCLUDED.positions, geom = EXCLUDED.geom",
+                    m = monthly.sql(),
+                    d = daily.sql(),
+                ),
+                &[&from[..10].to_owned(), &to[..10].to_owned(), &mmsis],
+            )?;
         }
         tx.commit()?;
-        self.client.batch_execute(&format!("ANALYZE {t}; ANALYZE {}", daily.sql()))?;
+        self.client.batch_execute(&format!("ANALYZE {t}; ANALYZE {}; ANALYZE {}", daily.sql(), monthly.sql()))?;
         Ok(imported)
+    }
+}
+
+/// An archive `import-ais` made: the positions table and its overviews, as listed by
+/// [`Connection::tables`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct Archive {
+    pub positions: Table,
+    pub daily: Table,
+    pub monthly: Table,
+}
+
+/// Which table of an [`Archive`] a view reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Monthly,
+    Daily,
+    Positions,
+}
+
+impl Level {
+    /// The level for a view showing `per_px` degrees a pixel: months out to zoom 8 (a pixel
+    /// of 0.004° and more), days to zoom 11, positions from zoom 12 on.
+    pub fn of(per_px: f64) -> Level {
+        if per_px >= 0.004 {
+            Level::Monthly
+        } else if per_px >= 0.0005 {
+            Level::Daily
+        } else {
+            Level::Positions
+        }
+    }
+
+    /// What the status bar calls it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Monthly => "a line per vessel and month",
+            Level::Daily => "a line per vessel and day",
+            Level::Positions => "positions",
+        }
+    }
+}
+
+impl Archive {
+    /// The archive `table` heads, if the tables beside it are there too.
+    pub fn of(tables: &[Table], table: &Table) -> Option<Archive> {
+        let beside = |suffix: &str| tables.iter().find(|t| t.schema == table.schema && t.name == format!("{}{suffix}", table.name)).cloned();
+        let is_positions = table.time_column.as_deref() == Some("t") && table.geometry_type.eq_ignore_ascii_case("POINT");
+        Some(Archive { positions: table.clone(), daily: beside("_daily")?, monthly: beside("_monthly")? }).filter(|_| is_positions)
+    }
+
+    fn name(&self) -> TableName {
+        TableName { schema: self.positions.schema.clone(), name: self.positions.name.clone() }
+    }
+}
+
+/// Two boxes for a view (the same one twice unless it crosses the antimeridian): `$1..$4` and
+/// `$5, $2, $6, $4` as parameters.
+fn boxes(bbox: [f64; 4]) -> [f64; 6] {
+    let [w, s, e, n] = bbox;
+    if w > e { [w, s, 180.0, n, -180.0, e] } else { [w, s, e, n, w, e] }
+}
+
+impl Connection {
+    /// The features of an archive in view, read from the table its zoom needs ([`Level`]).
+    pub fn read_archive(&mut self, archive: &Archive, view: &View) -> Result<ViewRead, DbError> {
+        // The tolerance is the view's pixel (0 only when zoomed in past any overview).
+        let level = Level::of(view.tolerance);
+        let mut read = match level {
+            Level::Positions => self.read_view(&archive.positions, view)?,
+            Level::Daily => self.read_view(&archive.daily, view)?,
+            Level::Monthly => {
+                // A month is in the period when any of its days is: from its first day on.
+                let mut v = view.clone();
+                if let Some((from, _)) = &mut v.time
+                    && from.len() >= 7
+                {
+                    *from = format!("{}-01", &from[..7]);
+                }
+                self.read_view(&archive.monthly, &v)?
+            }
+        };
+        read.level = Some(level);
+        Ok(read)
+    }
+
+    /// The first and last day the archive has positions on (from the daily lines).
+    pub fn archive_days(&mut self, archive: &Archive) -> Result<Option<(String, String)>, DbError> {
+        let daily = archive.name().with_suffix("_daily").sql();
+        let r = self.client.query_one(&format!("SELECT min(day)::text, max(day)::text FROM {daily}"), &[])?;
+        Ok(r.get::<_, Option<String>>(0).zip(r.get::<_, Option<String>>(1)))
+    }
+
+    /// The positions, from `first` to `last` day, of every vessel the archive saw in `bbox`
+    /// in that period (the whole of each one's track in the period, not only what is in the
+    /// box: a gap is measured from the position before it), with their identifiers: what the
+    /// detectors need. Refused, before anything is read, when it would be over `max`
+    /// positions.
+    pub fn read_ais(&mut self, archive: &Archive, bbox: [f64; 4], first: &str, last: &str, max: u64) -> Result<AisData, DbError> {
+        let table = archive.name();
+        let (t, daily, vessels) = (table.sql(), table.with_suffix("_daily").sql(), table.with_suffix("_vessels").sql());
+        let b = boxes(bbox);
+        let seen = format!(
+            "SELECT DISTINCT mmsi FROM {daily} WHERE day >= $7::text::date AND day <= $8::text::date
+               AND ((geom && ST_MakeEnvelope($1, $2, $3, $4, 4326) AND ST_Intersects(geom, ST_MakeEnvelope($1, $2, $3, $4, 4326)))
+                 OR (geom && ST_MakeEnvelope($5, $2, $6, $4, 4326) AND ST_Intersects(geom, ST_MakeEnvelope($5, $2, $6, $4, 4326))))"
+        );
+        let (first, last) = (first.to_owned(), last.to_owned());
+        let params: [&(dyn postgres::types::ToSql + Sync); 8] = [&b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &first, &last];
+        let mmsis: Vec<i32> = self.client.query(seen.as_str(), &params)?.iter().map(|r| r.get(0)).collect();
+        let count = self.client.query_one(&format!("SELECT coalesce(sum(positions), 0)::bigint FROM {daily} WHERE mmsi = ANY($1) AND day >= $2::text::date AND day <= $3::text::date"), &[&mmsis, &first, &last])?;
+        let count: i64 = count.get(0);
+        if count as u64 > max {
+            return Err(DbError::Usage(format!(
+                "{} vessels with {count} positions in view from {first} to {last}: more than {max}; zoom in or shorten the period",
+                mmsis.len()
+            )));
+        }
+        let mut out: Vec<Vessel> = self
+            .client
+            .query(&format!("SELECT mmsi, name, imo, callsign, vessel_type FROM {vessels} WHERE mmsi = ANY($1) ORDER BY mmsi"), &[&mmsis])?
+            .iter()
+            .map(|r| {
+                let mut v = Vessel { mmsi: r.get::<_, i32>(0) as u32, ..Vessel::default() };
+                let imo: Option<i32> = r.get(2);
+                v.learn(r.get(1), imo.and_then(|i| u32::try_from(i).ok()), r.get(3), r.get(4));
+                v
+            })
+            .collect();
+        let at: std::collections::HashMap<u32, usize> = out.iter().enumerate().map(|(i, v)| (v.mmsi, i)).collect();
+        let sql = format!(
+            "SELECT mmsi, extract(epoch FROM t)::float8, ST_X(geom), ST_Y(geom), sog, cog, heading FROM {t}
+             WHERE mmsi = ANY($1) AND t >= $2::text::date AND t < $3::text::date + 1 ORDER BY mmsi, t"
+        );
+        let mut rows = 0u64;
+        let mut tx = self.client.transaction()?;
+        let portal = tx.bind(sql.as_str(), &[&mmsis, &first, &last])?;
+        loop {
+            let batch = tx.query_portal(&portal, 20_000)?;
+            if batch.is_empty() {
+                break;
+            }
+            for r in batch {
+                rows += 1;
+                let mmsi = r.get::<_, i32>(0) as u32;
+                let Some(&i) = at.get(&mmsi) else { continue };
+                let (sog, cog, heading): (Option<f32>, Option<f32>, Option<i16>) = (r.get(4), r.get(5), r.get(6));
+                out[i].fixes.push(Fix {
+                    sog: sog.unwrap_or(f32::NAN),
+                    cog: cog.unwrap_or(f32::NAN),
+                    heading: heading.and_then(|h| u16::try_from(h).ok()).unwrap_or(511),
+                    ..Fix::new(r.get::<_, f64>(1) as i64, r.get(2), r.get(3))
+                });
+            }
+        }
+        tx.commit()?;
+        out.retain(|v| !v.fixes.is_empty());
+        let notes = vec![format!("{}: the vessels seen in {:.4},{:.4},{:.4},{:.4} from {first} to {last}", table.title(), bbox[0], bbox[1], bbox[2], bbox[3])];
+        Ok(AisData { format: Format::PostGis, vessels: out, rows, dropped: Default::default(), notes })
     }
 }

@@ -23,7 +23,7 @@ use super::{Connection, DbError};
 use crate::model::Layer;
 
 /// The version of the schema this code writes (kept in `portolan.meta`).
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 
 const SCHEMA: &str = r#"
 CREATE SCHEMA IF NOT EXISTS portolan;
@@ -43,7 +43,7 @@ CREATE TABLE IF NOT EXISTS portolan.items (
     geom geometry(Geometry, 4326),
     version integer NOT NULL DEFAULT 1,
     updated_by text NOT NULL DEFAULT current_user,
-    updated_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (case_id, kind, key));
 CREATE INDEX IF NOT EXISTS items_geom ON portolan.items USING gist (geom);
 CREATE TABLE IF NOT EXISTS portolan.history (
@@ -56,8 +56,12 @@ CREATE TABLE IF NOT EXISTS portolan.history (
     position integer,
     body jsonb,
     changed_by text NOT NULL DEFAULT current_user,
-    changed_at timestamptz NOT NULL DEFAULT clock_timestamp());
+    changed_at timestamptz NOT NULL DEFAULT now());
 CREATE INDEX IF NOT EXISTS history_case ON portolan.history (case_id, changed_at);
+-- Version 2: one time for all the changes of a save (the transaction's), so that a save is
+-- one moment of the history to open the case at.
+ALTER TABLE portolan.history ALTER COLUMN changed_at SET DEFAULT now();
+ALTER TABLE portolan.items ALTER COLUMN updated_at SET DEFAULT now();
 CREATE OR REPLACE FUNCTION portolan.record_history() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN
@@ -394,7 +398,7 @@ impl Connection {
                 (Some(item), Some((now, _))) => {
                     let n = tx.execute(
                         "UPDATE portolan.items SET body = $4, geom = ST_SetSRID(ST_GeomFromGeoJSON($5), 4326), version = version + 1,
-                             updated_by = current_user, updated_at = clock_timestamp()
+                             updated_by = current_user, updated_at = now()
                          WHERE case_id = $1 AND kind = $2 AND key = $3 AND version = $6",
                         &[&id, &c.kind, &c.key, &item.body, &geometry_text(&item), now],
                     )?;
@@ -447,11 +451,11 @@ impl Connection {
     /// The changes of a shared case, newest first: who, when, what.
     pub fn history(&mut self, name: &str, limit: i64) -> Result<Vec<HistoryEntry>, DbError> {
         let rows = self.client.query(
-            "SELECT to_char(h.changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), h.changed_by, h.op, h.kind || ' ' || h.key, h.version
+            "SELECT to_char(h.changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), h.changed_by, h.op, h.kind || ' ' || h.key, h.version, h.changed_at::text
              FROM portolan.history h JOIN portolan.cases c ON c.id = h.case_id WHERE c.name = $1 ORDER BY h.id DESC LIMIT $2",
             &[&name, &limit],
         )?;
-        Ok(rows.iter().map(|r| HistoryEntry { at: r.get(0), by: r.get(1), op: r.get(2), item: r.get(3), version: r.get(4) }).collect())
+        Ok(rows.iter().map(|r| HistoryEntry { at: r.get(0), by: r.get(1), op: r.get(2), item: r.get(3), version: r.get(4), exact: r.get(5) }).collect())
     }
 }
 
@@ -477,6 +481,9 @@ pub struct HistoryEntry {
     /// "feature site_dunai_port".
     pub item: String,
     pub version: i32,
+    /// The time to the microsecond, as the database writes it: one for all the changes of
+    /// one save, and what [`Connection::pull_at`] takes to open the case as that save left it.
+    pub exact: String,
 }
 
 fn kind_name(s: String) -> &'static str {

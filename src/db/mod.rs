@@ -11,6 +11,9 @@
 //!   of the whole table, and never a full `count(*)`;
 //! * a time column filtered on the server (the timeline).
 //!
+//! Connections are encrypted (TLS, rustls) when the server offers it, as libpq's default
+//! `sslmode=prefer` does; `?sslmode=require` refuses a server without, `disable` turns it off.
+//!
 //! Geometries come back as WKB (decoded by the georust `wkb` crate); the other columns as one
 //! JSON object per row (`to_jsonb`), which become the features' properties. Names of schemas,
 //! tables and columns are always quoted as identifiers, values always sent as parameters.
@@ -70,7 +73,65 @@ pub struct Canceller(postgres::CancelToken);
 
 impl Canceller {
     pub fn cancel(&self) {
-        let _ = self.0.cancel_query(postgres::NoTls);
+        let _ = self.0.cancel_query(tls());
+    }
+}
+
+/// TLS as libpq's `sslmode=prefer` (the default: encrypted when the server offers it) and
+/// `sslmode=require` (refused when it does not) do it: the connection is encrypted and the
+/// server's handshake signatures checked, but its certificate is not checked against an
+/// authority, since most servers run on a self-signed one (Debian's default). `sslmode=disable`
+/// turns it off.
+fn tls() -> tokio_postgres_rustls::MakeRustlsConnect {
+    use std::sync::Arc;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let verifier = Arc::new(Unverified(provider.clone()));
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("ring supports TLS 1.2 and 1.3")
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    tokio_postgres_rustls::MakeRustlsConnect::new(config)
+}
+
+/// Accepts the server's certificate as libpq does below `verify-ca`; still checks that the
+/// server holds the certificate's key (the handshake signatures).
+#[derive(Debug)]
+struct Unverified(std::sync::Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for Unverified {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &rustls::pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        _server_name: &rustls::pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
     }
 }
 
@@ -108,7 +169,7 @@ pub fn connect(url: &str, timeout: Duration) -> Result<Connection, DbError> {
     config.connect_timeout(timeout);
     config.application_name("portolan");
     config.options(&format!("-c statement_timeout={}", timeout.as_millis().max(1)));
-    let client = config.connect(postgres::NoTls).map_err(|e| match DbError::from(e) {
+    let client = config.connect(tls()).map_err(|e| match DbError::from(e) {
         DbError::Query(m) if m.contains("does not exist") => DbError::Refused(m),
         other => other,
     })?;
@@ -214,6 +275,11 @@ pub fn ident(name: &str) -> String {
 impl Connection {
     pub fn canceller(&self) -> Canceller {
         Canceller(self.client.cancel_token())
+    }
+
+    /// Whether the connection is encrypted (TLS).
+    pub fn encrypted(&mut self) -> Result<bool, DbError> {
+        Ok(self.client.query_one("SELECT coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)", &[])?.get(0))
     }
 
     /// Runs SQL as it is (several statements allowed): for set-up and the tests.
@@ -334,7 +400,7 @@ impl Connection {
         tx.commit()?;
         let truncated = features.len() > view.limit;
         features.truncate(view.limit);
-        Ok(ViewRead { layer: Layer { name: table.title(), features, ..Layer::default() }, truncated, simplified: simplify, skipped })
+        Ok(ViewRead { layer: Layer { name: table.title(), features, ..Layer::default() }, truncated, simplified: simplify, skipped, level: None })
     }
 }
 
@@ -387,6 +453,8 @@ pub struct ViewRead {
     pub simplified: bool,
     /// Rows whose geometry could not be read.
     pub skipped: usize,
+    /// Which table of an AIS archive answered ([`Connection::read_archive`]).
+    pub level: Option<ais::Level>,
 }
 
 #[cfg(test)]

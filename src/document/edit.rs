@@ -137,6 +137,8 @@ pub enum EditError {
     NoLayer,
     #[error("cannot read the file again: {0}")]
     Read(String),
+    #[error("{0} is read-only")]
+    ReadOnly(String),
 }
 
 /// A named group of ops on one layer: one undo step.

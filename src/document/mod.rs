@@ -55,6 +55,8 @@ pub struct OpenLayer {
     pub(crate) stamp: Option<disk::Stamp>,
     /// The file changed on disk since, and the layer has edits of its own.
     pub changed_on_disk: bool,
+    /// What the layer is when it cannot be edited ("dprk as it was at …"): edits are refused.
+    pub read_only: Option<String>,
     /// Which edit the layer is at, and which one was last saved: unsaved when they differ.
     state: u64,
     saved_state: u64,
@@ -88,6 +90,7 @@ impl OpenLayer {
             state,
             saved_state: state,
             wrote_file: false,
+            read_only: None,
         }
     }
 
@@ -330,6 +333,9 @@ impl Document {
     /// same items.
     fn change(&mut self, layer: usize, edit: &Edit) -> Result<(), EditError> {
         let l = self.layers.get_mut(layer).ok_or(EditError::NoLayer)?;
+        if let Some(what) = &l.read_only {
+            return Err(EditError::ReadOnly(what.clone()));
+        }
         edit.apply(Arc::make_mut(&mut l.layer))?;
         // Features changed in place (a drag, a typed name) update their own index entries;
         // anything that moves features to other places rebuilds the tree.

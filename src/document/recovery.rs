@@ -27,11 +27,16 @@ pub const EVERY: Duration = Duration::from_secs(3);
 /// The folder recovery files go to: `$PORTOLAN_DATA_DIR/recovery`, else the platform's data
 /// directory (`~/.local/share/portolan/recovery` on Linux).
 pub fn default_dir() -> Option<PathBuf> {
-    let base = match std::env::var_os("PORTOLAN_DATA_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => directories::ProjectDirs::from("org", "Portolan", "portolan")?.data_dir().to_owned(),
-    };
-    Some(base.join("recovery"))
+    Some(data_dir()?.join("recovery"))
+}
+
+/// Portolan's own folder for what it keeps between sessions: `$PORTOLAN_DATA_DIR`, else the
+/// platform's data directory (`~/.local/share/portolan` on Linux).
+pub fn data_dir() -> Option<PathBuf> {
+    match std::env::var_os("PORTOLAN_DATA_DIR") {
+        Some(d) => Some(PathBuf::from(d)),
+        None => Some(directories::ProjectDirs::from("org", "Portolan", "portolan")?.data_dir().to_owned()),
+    }
 }
 
 /// Writes this process's recovery files.

@@ -90,6 +90,8 @@ pub struct Persisted {
     pub show_layers: bool,
     /// The database address last used, without its password.
     pub db: Option<String>,
+    /// Addresses connected to, newest first, without their passwords.
+    pub db_saved: Vec<String>,
 }
 
 /// Recent files kept in the File menu.
@@ -115,8 +117,13 @@ pub struct PortolanApp {
     /// The "Open from database" dialog, while it is open, and the address last used.
     pub db_dialog: Option<super::database::DbDialog>,
     db_url: String,
+    db_saved: Vec<String>,
     /// Database tables open as layers read per view.
     pub db_layers: Vec<super::database::DbLayer>,
+    /// The History window of a shared case.
+    pub history: Option<super::database::History>,
+    /// Extracts of AIS archives being read ("Find AIS events in view").
+    pub ais_extracts: Vec<super::database::Extract>,
     /// Shared cases open from the database.
     pub shared: Vec<super::database::SharedCase>,
     /// Messages for files that could not be opened at all.
@@ -211,6 +218,9 @@ impl PortolanApp {
             db_dialog: None,
             db_url: options.db.clone().or_else(|| persisted.db.clone()).unwrap_or_default(),
             db_layers: Vec::new(),
+            ais_extracts: Vec::new(),
+            history: None,
+            db_saved: persisted.db_saved.clone(),
             shared: Vec::new(),
             load_errors: Vec::new(),
             loading: Vec::new(),
@@ -254,7 +264,7 @@ impl PortolanApp {
             app.open_file_as(ctx, path, Shown { visible: true, opacity: 1.0, fit });
         }
         if options.db.is_some() {
-            let mut d = super::database::DbDialog::new(&app.db_url);
+            let mut d = super::database::DbDialog::new(&app.db_url, &app.db_saved);
             d.connect(ctx);
             app.db_dialog = Some(d);
         }
@@ -505,6 +515,7 @@ impl PortolanApp {
             tiles: self.map.online.as_ref().map(|o| (o.fetcher.source.template.clone(), o.fetcher.source.attribution.clone())),
             show_layers: self.show_layers,
             db: Some(crate::db::without_password(&self.db_url)).filter(|u| !u.is_empty()),
+            db_saved: self.db_saved.clone(),
         }
     }
 
@@ -531,7 +542,7 @@ impl PortolanApp {
             });
             if ui.button("Open from database…").on_hover_text("A PostGIS table or view, read for the part of the map in view").clicked() {
                 ui.close();
-                self.db_dialog = Some(super::database::DbDialog::new(&self.db_url));
+                self.db_dialog = Some(super::database::DbDialog::new(&self.db_url, &self.db_saved));
             }
             ui.separator();
             let active = self.doc.active();
@@ -878,11 +889,12 @@ impl PortolanApp {
         if let Some(d) = &mut self.db_dialog {
             let (chosen, open) = d.ui(ctx);
             self.db_url = d.url.clone();
-            if let Some(super::database::Chosen::Table(table)) = chosen {
+            self.db_saved.clone_from(&d.saved);
+            if let Some(super::database::Chosen::Table(table, archive)) = chosen {
                 if let Some([w, s, e, n]) = table.estimated_extent {
                     self.map.fit_to = geo::Rect::new(geo::coord! { x: w, y: s }, geo::coord! { x: e, y: n }).into();
                 }
-                let layer = super::database::DbLayer::open(ctx, &mut self.doc, &self.db_url, table);
+                let layer = super::database::DbLayer::open(ctx, &mut self.doc, &self.db_url, table, archive);
                 self.db_layers.push(layer);
                 self.db_dialog = None;
             } else if let Some(super::database::Chosen::Case(name)) = chosen {
@@ -900,6 +912,21 @@ impl PortolanApp {
                 self.db_dialog = None;
             }
         }
+        if let Some(mut h) = self.history.take() {
+            let (chosen, open) = h.ui(ctx);
+            if let Some(exact) = chosen {
+                match h.open_past(&mut self.doc, &exact) {
+                    Ok(_) => {
+                        self.rebuild_timeline();
+                        self.note = Some(format!("Opened {} as it was at {} UTC, read-only", h.name, exact.get(..19).unwrap_or(&exact)));
+                    }
+                    Err(e) => self.tools.problem = Some(format!("Cannot open the past state: {e}")),
+                }
+            }
+            if open {
+                self.history = Some(h);
+            }
+        }
         self.shared.retain(|s| self.doc.position(s.layer).is_some());
         for s in &mut self.shared {
             if let Some(note) = s.step(&mut self.doc) {
@@ -911,15 +938,31 @@ impl PortolanApp {
             // Colleagues' saves arrive from the listener threads.
             ctx.request_repaint_after(std::time::Duration::from_secs(1));
         }
+        let mut opened = Vec::new();
+        self.ais_extracts.retain(|rx| match rx.try_recv() {
+            Ok(done) => {
+                opened.push(done);
+                false
+            }
+            Err(e) => e == std::sync::mpsc::TryRecvError::Empty,
+        });
+        for done in opened {
+            match done {
+                Ok(path) => {
+                    self.note = Some(format!("Extracted the positions to {}", path.display()));
+                    self.open_file(ctx, &path, false);
+                }
+                Err(e) => self.tools.problem = Some(format!("Cannot find AIS events in view: {e}")),
+            }
+        }
+        if !self.ais_extracts.is_empty() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(200));
+        }
         self.db_layers.retain(|l| self.doc.position(l.layer).is_some());
         if self.db_layers.is_empty() {
             return;
         }
-        let view = self.map.rect.and_then(|r| {
-            let (w, n) = self.map.lonlat_at(r.left_top())?;
-            let (e, s) = self.map.lonlat_at(r.right_bottom())?;
-            Some(([w, s.max(-85.0), e, n.min(85.0)], f64::from(r.width())))
-        });
+        let view = self.view_box();
         let settled = !ctx.input(|i| i.pointer.any_down() || i.smooth_scroll_delta != egui::Vec2::ZERO) && !self.map.fit_pending && self.map.fit_to.is_none();
         let range = self.timeline.as_ref().and_then(Timeline::range);
         for l in &mut self.db_layers {
@@ -928,6 +971,14 @@ impl PortolanApp {
         if self.db_layers.iter().any(super::database::DbLayer::waiting) {
             ctx.request_repaint_after(std::time::Duration::from_millis(100));
         }
+    }
+
+    /// The map's box (west, south, east, north) and its width in pixels.
+    fn view_box(&self) -> Option<([f64; 4], f64)> {
+        let r = self.map.rect?;
+        let (w, n) = self.map.lonlat_at(r.left_top())?;
+        let (e, s) = self.map.lonlat_at(r.right_bottom())?;
+        Some(([w, s.max(-85.0), e, n.min(85.0)], f64::from(r.width())))
     }
 
     /// Opens "Find imagery" for the selection, over the timeline's range.
@@ -1382,7 +1433,11 @@ impl eframe::App for PortolanApp {
             egui::Panel::left("layers").default_size(240.0).show(ui, |ui| {
                 egui::ScrollArea::vertical().show(ui, |ui| {
                     let mut hidden_basemap = self.map.hidden_basemap.clone();
-                    actions = layers::layers_ui(ui, &mut self.doc.layers, &mut self.hidden_kinds, &basemap, &mut hidden_basemap);
+                    let db = layers::DbRows {
+                        archives: self.db_layers.iter().filter(|l| l.archive.is_some()).map(|l| l.layer).collect(),
+                        shared: self.shared.iter().map(|s| s.layer).collect(),
+                    };
+                    actions = layers::layers_ui(ui, &mut self.doc.layers, &mut self.hidden_kinds, &basemap, &mut hidden_basemap, &db);
                     self.map.set_hidden_basemap(ui.ctx(), hidden_basemap);
                     ui.separator();
                     layers::legend_ui(ui, &self.doc.layers, &self.hidden_kinds);
@@ -1394,6 +1449,23 @@ impl eframe::App for PortolanApp {
                     LayerAction::Remove(i) => self.close_layer(i),
                     LayerAction::MoveUp(i) => self.doc.move_up(i),
                     LayerAction::ShowProblems => self.show_problems = true,
+                    LayerAction::History(i) => {
+                        let id = self.doc.layers.get(i).map(|l| l.id);
+                        if let Some(s) = self.shared.iter().find(|s| Some(s.layer) == id) {
+                            self.history = Some(super::database::History::open(&self.db_url, &s.name));
+                        }
+                    }
+                    LayerAction::AisEventsInView(i) => {
+                        let id = self.doc.layers.get(i).map(|l| l.id);
+                        let range = self.timeline.as_ref().and_then(Timeline::range);
+                        // Beside the recovery folder: Portolan's data folder.
+                        let dir = self.recovery_dir.as_deref().and_then(Path::parent).map(Path::to_owned).or_else(crate::document::recovery::data_dir).unwrap_or_default().join("ais-extracts");
+                        let extract = self.db_layers.iter().find(|l| Some(l.layer) == id).zip(self.view_box()).and_then(|(l, (bbox, _))| l.extract_ais(ui.ctx(), dir, bbox, range));
+                        if let Some(rx) = extract {
+                            self.ais_extracts.push(rx);
+                            self.note = Some("Reading the positions of the vessels in view…".into());
+                        }
+                    }
                 }
             }
         }

@@ -4,14 +4,24 @@
 //! the timeline's range) changes, the query in flight is cancelled and the new view asked
 //! for; the layer shows the last answer until the next arrives, and a dropped connection is
 //! made again on the next view.
+//!
+//! An AIS archive (`portolan db import-ais`) is read at the level its zoom needs (monthly
+//! lines, daily lines, positions), and "Find AIS events in view" extracts the positions of the
+//! vessels in view over the timeline's period to a file that opens as an AIS layer, with the
+//! detectors' events and the AIS pages of the side panel.
 
 use std::sync::mpsc;
 use std::time::Duration;
 
+use std::path::PathBuf;
+
+use crate::db::ais::{Archive, Level};
 use crate::db::{self, Canceller, DbError, Table, View};
 use crate::document::{Document, LayerId, OpenLayer};
 use crate::model::time::DateRange;
 
+/// Saved connections kept at most.
+const SAVED: usize = 8;
 /// Features read per view at most (more are left out, and the status says so).
 const VIEW_LIMIT: usize = 50_000;
 /// The connection and each statement give up after this long.
@@ -22,13 +32,15 @@ type Listing = Result<(Vec<Table>, Vec<CaseRow>), DbError>;
 
 /// What the user opens from the dialog.
 pub enum Chosen {
-    Table(Table),
+    Table(Table, Option<Archive>),
     Case(String),
 }
 
 /// The "Open from database" dialog.
 pub struct DbDialog {
     pub url: String,
+    /// Addresses connected to before, newest first, without passwords: the saved connections.
+    pub saved: Vec<String>,
     listing: Option<mpsc::Receiver<Listing>>,
     tables: Vec<Table>,
     cases: Vec<CaseRow>,
@@ -36,8 +48,8 @@ pub struct DbDialog {
 }
 
 impl DbDialog {
-    pub fn new(url: &str) -> Self {
-        DbDialog { url: url.to_owned(), listing: None, tables: Vec::new(), cases: Vec::new(), message: None }
+    pub fn new(url: &str, saved: &[String]) -> Self {
+        DbDialog { url: url.to_owned(), saved: saved.to_vec(), listing: None, tables: Vec::new(), cases: Vec::new(), message: None }
     }
 
     /// Asks for the tables on a worker thread.
@@ -58,6 +70,12 @@ impl DbDialog {
         if let Some(rx) = &self.listing {
             match rx.try_recv() {
                 Ok(Ok((tables, cases))) => {
+                    let address = db::without_password(&self.url);
+                    if !address.trim().is_empty() {
+                        self.saved.retain(|a| *a != address);
+                        self.saved.insert(0, address);
+                        self.saved.truncate(SAVED);
+                    }
                     self.message = (tables.is_empty() && cases.is_empty()).then(|| "No table or view in this database has a geometry column, and no case is shared in it".to_owned());
                     self.tables = tables;
                     self.cases = cases;
@@ -74,6 +92,7 @@ impl DbDialog {
         let mut open = true;
         let mut chosen = None;
         egui::Window::new("Open from database").open(&mut open).default_width(520.0).show(ctx, |ui| {
+            let mut connect = false;
             ui.horizontal(|ui| {
                 let l = ui.label("Address");
                 ui.add(egui::TextEdit::singleline(&mut self.url).hint_text("postgres://user@host/database").desired_width(330.0)).labelled_by(l.id);
@@ -83,6 +102,24 @@ impl DbDialog {
                     self.connect(ui.ctx());
                 }
             });
+            let mut forget = None;
+            for (i, address) in self.saved.iter().enumerate() {
+                ui.horizontal(|ui| {
+                    if ui.link(address).on_hover_text("Connect to this database again").clicked() && self.listing.is_none() {
+                        self.url.clone_from(address);
+                        connect = true;
+                    }
+                    if ui.small_button("×").on_hover_text("Forget this address").clicked() {
+                        forget = Some(i);
+                    }
+                });
+            }
+            if let Some(i) = forget {
+                self.saved.remove(i);
+            }
+            if connect {
+                self.connect(ui.ctx());
+            }
             ui.label(
                 egui::RichText::new("Empty parts come from PGHOST, PGPORT, PGUSER, PGDATABASE and PGPASSWORD; a password is never saved.")
                     .small()
@@ -95,15 +132,17 @@ impl DbDialog {
                 ui.separator();
                 egui::Grid::new("db-tables").striped(true).num_columns(4).show(ui, |ui| {
                     for t in &self.tables {
-                        if ui.button(t.title()).on_hover_text("Open as a layer read per view").clicked() {
-                            chosen = Some(Chosen::Table(t.clone()));
+                        let archive = Archive::of(&self.tables, t);
+                        let hint = if archive.is_some() { "An AIS archive: opens as a layer of monthly lines zoomed out, daily lines closer, positions closest" } else { "Open as a layer read per view" };
+                        if ui.button(t.title()).on_hover_text(hint).clicked() {
+                            chosen = Some(Chosen::Table(t.clone(), archive.clone()));
                         }
                         ui.label(format!("{} · EPSG:{}", t.geometry_type.to_lowercase(), t.srid));
                         ui.label(match t.estimated_extent {
                             Some([w, s, e, n]) => format!("about {w:.2}, {s:.2} – {e:.2}, {n:.2}"),
                             None => "extent not known yet".into(),
                         });
-                        ui.label(t.time_column.as_deref().map_or(String::new(), |c| format!("time: {c}")));
+                        ui.label(if archive.is_some() { "AIS archive".to_owned() } else { t.time_column.as_deref().map_or(String::new(), |c| format!("time: {c}")) });
                         ui.end_row();
                     }
                 });
@@ -133,6 +172,9 @@ impl DbDialog {
 /// A table open as a layer: its worker, the view last asked for, what the layer shows.
 pub struct DbLayer {
     pub table: Table,
+    /// The tables beside it when it is an AIS archive.
+    pub archive: Option<Archive>,
+    url: String,
     pub layer: LayerId,
     requests: mpsc::Sender<View>,
     answers: mpsc::Receiver<Answer>,
@@ -152,14 +194,18 @@ enum Answer {
 
 impl DbLayer {
     /// Opens `table` as a new, empty layer of `doc` (filled by the first view's answer).
-    pub fn open(ctx: &egui::Context, doc: &mut Document, url: &str, table: Table) -> DbLayer {
+    pub fn open(ctx: &egui::Context, doc: &mut Document, url: &str, table: Table, archive: Option<Archive>) -> DbLayer {
         let layer = crate::model::Layer { name: table.title(), ..Default::default() };
         let open = OpenLayer::new(crate::io::Loaded { layer, diagnostics: Vec::new() }, None);
         let id = open.id;
         doc.push(open);
         let (requests, inbox) = mpsc::channel::<View>();
         let (outbox, answers) = mpsc::channel();
-        let (url, worker_table, ctx) = (url.to_owned(), table.clone(), ctx.clone());
+        let (worker_url, worker_table, worker_archive, ctx) = (url.to_owned(), table.clone(), archive.clone(), ctx.clone());
+        let read = move |c: &mut db::Connection, view: &View| match &worker_archive {
+            Some(a) => c.read_archive(a, view),
+            None => c.read_view(&worker_table, view),
+        };
         std::thread::spawn(move || {
             let mut conn: Option<db::Connection> = None;
             while let Ok(mut view) = inbox.recv() {
@@ -168,7 +214,7 @@ impl DbLayer {
                     view = newer;
                 }
                 if conn.is_none() {
-                    match db::connect(&url, TIMEOUT) {
+                    match db::connect(&worker_url, TIMEOUT) {
                         Ok(c) => {
                             let _ = outbox.send(Answer::Connected(c.canceller()));
                             conn = Some(c);
@@ -181,24 +227,24 @@ impl DbLayer {
                     }
                 }
                 let Some(c) = conn.as_mut() else { continue };
-                let mut read = c.read_view(&worker_table, &view);
+                let mut answer = read(c, &view);
                 // A connection the server dropped (a restart, a network change) is made again
                 // at once, and the view asked again on it.
-                if matches!(&read, Err(DbError::Unreachable(_))) {
+                if matches!(&answer, Err(DbError::Unreachable(_))) {
                     conn = None;
-                    if let Ok(mut c) = db::connect(&url, TIMEOUT) {
+                    if let Ok(mut c) = db::connect(&worker_url, TIMEOUT) {
                         let _ = outbox.send(Answer::Connected(c.canceller()));
-                        read = c.read_view(&worker_table, &view);
+                        answer = read(&mut c, &view);
                         conn = Some(c);
                     }
                 }
-                if outbox.send(Answer::Read(view, Box::new(read))).is_err() {
+                if outbox.send(Answer::Read(view, Box::new(answer))).is_err() {
                     return;
                 }
                 ctx.request_repaint();
             }
         });
-        DbLayer { table, layer: id, requests, answers, canceller: None, asked: None, in_flight: false, failed: None, status: "connecting…".into() }
+        DbLayer { table, archive, url: url.to_owned(), layer: id, requests, answers, canceller: None, asked: None, in_flight: false, failed: None, status: "connecting…".into() }
     }
 
     /// A read is on its way, or one will be tried again.
@@ -220,7 +266,13 @@ impl DbLayer {
                     match *r {
                         Ok(read) => {
                             let n = read.layer.features.len();
-                            let mut status = format!("{}: {n} features in view", self.table.title());
+                            let what = match read.level {
+                                Some(Level::Monthly) => "lines in view, a line per vessel and month (zoom in for days)",
+                                Some(Level::Daily) => "lines in view, a line per vessel and day (zoom in for positions)",
+                                Some(Level::Positions) => "positions in view",
+                                None => "features in view",
+                            };
+                            let mut status = format!("{}: {n} {what}", self.table.title());
                             if read.truncated {
                                 status.push_str(&format!(" (the first {VIEW_LIMIT}: zoom in for the rest)"));
                             }
@@ -268,6 +320,121 @@ impl DbLayer {
                 self.status = format!("{}: reading…", self.table.title());
             }
         }
+    }
+}
+
+/// An extract of an AIS archive on its way: the file it will be, once written.
+pub type Extract = mpsc::Receiver<Result<PathBuf, String>>;
+
+impl DbLayer {
+    /// Reads, on a worker thread, the positions of the vessels the archive saw in `bbox` over
+    /// `range` (else its last 30 days) and writes them as an AIS file in `dir`, to be opened
+    /// like any other. `None` when this is not an archive.
+    pub fn extract_ais(&self, ctx: &egui::Context, dir: PathBuf, bbox: [f64; 4], range: Option<DateRange>) -> Option<Extract> {
+        let archive = self.archive.clone()?;
+        let (tx, rx) = mpsc::channel();
+        let (url, ctx) = (self.url.clone(), ctx.clone());
+        std::thread::spawn(move || {
+            let _ = tx.send(write_extract(&url, &archive, &dir, bbox, range));
+            ctx.request_repaint();
+        });
+        Some(rx)
+    }
+}
+
+/// Positions at most in an extract: about 4 GB in the window once read.
+const EXTRACT_LIMIT: u64 = 20_000_000;
+
+fn write_extract(url: &str, archive: &Archive, dir: &std::path::Path, bbox: [f64; 4], range: Option<DateRange>) -> Result<PathBuf, String> {
+    let mut c = db::connect(url, Duration::from_secs(600)).map_err(|e| e.to_string())?;
+    let (first, last) = match range {
+        Some(r) => (r.first.to_string(), r.last.to_string()),
+        None => {
+            let (_, last) = c.archive_days(archive).map_err(|e| e.to_string())?.ok_or("the archive is empty")?;
+            let day = crate::model::time::DateRange::parse(&last).ok_or("the archive's last day is not a date")?.last;
+            (crate::model::time::Day(day.0 - 29).to_string(), last)
+        }
+    };
+    let data = c.read_ais(archive, bbox, &first, &last, EXTRACT_LIMIT).map_err(|e| e.to_string())?;
+    if data.vessels.is_empty() {
+        return Err(format!("{}: no vessel in view from {first} to {last}", archive.positions.title()));
+    }
+    let bytes = crate::ais::output::positions_csv(&data).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let [w, s, e, n] = bbox;
+    let path = dir.join(format!("{} {w:.2},{s:.2},{e:.2},{n:.2} {first} to {last}.csv", archive.positions.title()));
+    crate::io::save_atomic(&path, &bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// The History window of a shared case: its saves, newest first (who, when, what changed),
+/// each of which opens as the case was right after it, read-only.
+pub struct History {
+    pub name: String,
+    url: String,
+    /// The saves: the changes that share a time and an author.
+    saves: Vec<Vec<db::cases::HistoryEntry>>,
+    message: Option<String>,
+}
+
+/// Changes listed at most.
+const HISTORY_ROWS: i64 = 2_000;
+
+impl History {
+    pub fn open(url: &str, name: &str) -> History {
+        let mut h = History { name: name.to_owned(), url: url.to_owned(), saves: Vec::new(), message: None };
+        match db::connect(url, TIMEOUT).and_then(|mut c| c.history(name, HISTORY_ROWS)) {
+            Ok(entries) => {
+                for e in entries {
+                    match h.saves.last_mut() {
+                        Some(save) if save[0].exact == e.exact && save[0].by == e.by => save.push(e),
+                        _ => h.saves.push(vec![e]),
+                    }
+                }
+            }
+            Err(e) => h.message = Some(e.to_string()),
+        }
+        h
+    }
+
+    /// The window; the save chosen to open (its exact time), and whether it stays open.
+    pub fn ui(&mut self, ctx: &egui::Context) -> (Option<String>, bool) {
+        let mut open = true;
+        let mut chosen = None;
+        egui::Window::new(format!("History of {}", self.name)).open(&mut open).default_width(560.0).default_height(420.0).show(ctx, |ui| {
+            if let Some(m) = &self.message {
+                ui.colored_label(ui.visuals().error_fg_color, m);
+            }
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                for save in &self.saves {
+                    let first = &save[0];
+                    ui.horizontal(|ui| {
+                        ui.strong(format!("{} UTC", first.at));
+                        ui.label(format!("{} · {} changes", first.by, save.len()));
+                        if ui.button("Open as it was then").on_hover_text("The case right after this save, as a read-only layer").clicked() {
+                            chosen = Some(first.exact.clone());
+                        }
+                    });
+                    let what: Vec<String> = save.iter().take(4).map(|e| format!("{} {} (version {})", e.op, e.item, e.version)).collect();
+                    let more = if save.len() > 4 { format!(", and {} more", save.len() - 4) } else { String::new() };
+                    ui.label(egui::RichText::new(format!("{}{more}", what.join(", "))).small());
+                    ui.separator();
+                }
+            });
+        });
+        (chosen, open)
+    }
+
+    /// Opens the case as it was at `exact` as a new read-only layer of `doc`.
+    pub fn open_past(&self, doc: &mut Document, exact: &str) -> Result<LayerId, DbError> {
+        let mut layer = db::connect(&self.url, TIMEOUT)?.pull_at(&self.name, exact)?;
+        let when = exact.get(..19).unwrap_or(exact);
+        layer.name = format!("{} at {when} UTC (read-only)", self.name);
+        let mut open = OpenLayer::new(crate::io::Loaded { layer, diagnostics: Vec::new() }, None);
+        open.read_only = Some(format!("{} as it was at {when} UTC", self.name));
+        let id = open.id;
+        doc.push(open);
+        Ok(id)
     }
 }
 

@@ -35,6 +35,17 @@ pub enum LayerAction {
     Remove(usize),
     MoveUp(usize),
     ShowProblems,
+    /// Extract the AIS archive's vessels in view and find their events.
+    AisEventsInView(usize),
+    /// The history of a shared case.
+    History(usize),
+}
+
+/// The layers that come from a database, for the buttons only they have.
+#[derive(Default)]
+pub struct DbRows {
+    pub archives: Vec<crate::document::LayerId>,
+    pub shared: Vec<crate::document::LayerId>,
 }
 
 /// The offline basemap's layers the user can switch off, with their names in the panel.
@@ -58,6 +69,7 @@ pub fn layers_ui(
     hidden_kinds: &mut std::collections::BTreeSet<String>,
     basemap_name: &str,
     hidden_basemap: &mut Vec<LayerKind>,
+    db: &DbRows,
 ) -> Vec<LayerAction> {
     let mut actions = Vec::new();
     ui.strong("Basemap");
@@ -108,6 +120,14 @@ pub fn layers_ui(
                 actions.push(LayerAction::Remove(i));
             }
         });
+        if db.shared.contains(&l.id) && ui.button("History…").on_hover_text("Every save of this shared case: who, when, what; any of them opens read-only").clicked() {
+            actions.push(LayerAction::History(i));
+        }
+        if db.archives.contains(&l.id)
+            && ui.button("Find AIS events in view").on_hover_text("The positions of the vessels in view over the timeline's period, extracted to a file and opened with the detectors' events").clicked()
+        {
+            actions.push(LayerAction::AisEventsInView(i));
+        }
         overlay_switches(ui, l);
     }
     actions

@@ -94,6 +94,29 @@ impl Pg {
         assert!(out.status.success(), "pg_ctl start: {}", String::from_utf8_lossy(&out.stderr));
     }
 
+    /// Makes the server take encrypted connections only (a self-signed certificate made with
+    /// `openssl`, `hostssl` lines in pg_hba.conf), and restarts it.
+    pub fn require_tls(&self) {
+        let data = self.dir.path().join("data");
+        let out = Command::new("openssl")
+            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost", "-keyout"])
+            .arg(data.join("server.key"))
+            .arg("-out")
+            .arg(data.join("server.crt"))
+            .output()
+            .expect("openssl is installed");
+        assert!(out.status.success(), "openssl: {}", String::from_utf8_lossy(&out.stderr));
+        std::fs::write(data.join("pg_hba.conf"), "local all all scram-sha-256\nhostssl all all 127.0.0.1/32 scram-sha-256\n").unwrap();
+        let mut conf = std::fs::OpenOptions::new().append(true).open(data.join("postgresql.conf")).unwrap();
+        std::io::Write::write_all(&mut conf, b"\nssl = on\n").unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(data.join("server.key"), std::fs::Permissions::from_mode(0o600)).unwrap();
+        if is_root() {
+            let _ = Command::new("chown").arg("postgres").arg(data.join("server.key")).arg(data.join("server.crt")).arg(data.join("pg_hba.conf")).status();
+        }
+        self.restart();
+    }
+
     /// Stops the server at once (connections are cut), as a crash or a restart does.
     pub fn stop(&self) {
         let _ = as_server_user(&self.bin.join("pg_ctl")).arg("-D").arg(self.dir.path().join("data")).args(["-m", "immediate", "-w", "stop"]).output();
