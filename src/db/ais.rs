@@ -246,7 +246,10 @@ impl Archive {
     pub fn of(tables: &[Table], table: &Table) -> Option<Archive> {
         let beside = |suffix: &str| tables.iter().find(|t| t.schema == table.schema && t.name == format!("{}{suffix}", table.name)).cloned();
         let is_positions = table.time_column.as_deref() == Some("t") && table.geometry_type.eq_ignore_ascii_case("POINT");
-        Some(Archive { positions: table.clone(), daily: beside("_daily")?, monthly: beside("_monthly")? }).filter(|_| is_positions)
+        let monthly = beside("_monthly")?;
+        // A partitioned table has no statistics of its own: its monthly lines tell its extent.
+        let positions = Table { estimated_extent: table.estimated_extent.or(monthly.estimated_extent), ..table.clone() };
+        Some(Archive { positions, daily: beside("_daily")?, monthly }).filter(|_| is_positions)
     }
 
     fn name(&self) -> TableName {

@@ -135,10 +135,11 @@ impl DbDialog {
                         let archive = Archive::of(&self.tables, t);
                         let hint = if archive.is_some() { "An AIS archive: opens as a layer of monthly lines zoomed out, daily lines closer, positions closest" } else { "Open as a layer read per view" };
                         if ui.button(t.title()).on_hover_text(hint).clicked() {
-                            chosen = Some(Chosen::Table(t.clone(), archive.clone()));
+                            let table = archive.as_ref().map_or_else(|| t.clone(), |a| a.positions.clone());
+                            chosen = Some(Chosen::Table(table, archive.clone()));
                         }
                         ui.label(format!("{} · EPSG:{}", t.geometry_type.to_lowercase(), t.srid));
-                        ui.label(match t.estimated_extent {
+                        ui.label(match archive.as_ref().map_or(t.estimated_extent, |a| a.positions.estimated_extent) {
                             Some([w, s, e, n]) => format!("about {w:.2}, {s:.2} – {e:.2}, {n:.2}"),
                             None => "extent not known yet".into(),
                         });
@@ -362,7 +363,9 @@ fn write_extract(url: &str, archive: &Archive, dir: &std::path::Path, bbox: [f64
     let bytes = crate::ais::output::positions_csv(&data).map_err(|e| e.to_string())?;
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let [w, s, e, n] = bbox;
-    let path = dir.join(format!("{} {w:.2},{s:.2},{e:.2},{n:.2} {first} to {last}.csv", archive.positions.title()));
+    // No dot before the extension: the layer is named after the file up to its first dot.
+    let (table, rounded) = (archive.positions.title().replace('.', "-"), format!("{},{},{},{}", w.floor(), s.floor(), e.ceil(), n.ceil()));
+    let path = dir.join(format!("{table} {first} to {last} in {rounded}.csv"));
     crate::io::save_atomic(&path, &bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(path)
 }
