@@ -122,6 +122,20 @@ fn names_that_look_like_sql_credentials_and_a_stale_query() {
     assert_eq!(r.layer.features.len(), 1);
     assert_eq!(r.layer.features[0].str_prop("it's"), Some("quoted"));
     c.execute_batch("SELECT * FROM keep").expect("nothing was dropped");
+    // A wide table (more columns than one jsonb_build_object takes) with a second geometry
+    // column: every other column becomes a property, the second geometry does not.
+    let columns: Vec<String> = (0..90).map(|i| format!("c{i} int DEFAULT {i}")).collect();
+    c.execute_batch(&format!(
+        "CREATE TABLE wide (geom geometry(Point, 4326), {}, outline geometry(Polygon, 4326)); INSERT INTO wide (geom) VALUES ('SRID=4326;POINT(1 1)')",
+        columns.join(", ")
+    ))
+    .unwrap();
+    let wide = c.tables().unwrap().into_iter().find(|t| t.name == "wide" && t.column == "geom").unwrap();
+    let r = c.read_view(&wide, &View { bbox: [0.0, 0.0, 3.0, 3.0], tolerance: 0.0, time: None, limit: 10 }).unwrap();
+    let props = &r.layer.features[0].properties;
+    assert_eq!(props.len(), 90, "{props:?}");
+    assert_eq!(props.get("c89"), Some(serde_json::json!(89)));
+    assert!(props.get("outline").is_none() && props.get("geom").is_none());
 
     // A wrong password, a user that does not exist, a port with no server: messages.
     let bad = format!("postgres://{}:wrong@127.0.0.1:{}/postgres", pg::USER, server.port);

@@ -2,7 +2,8 @@
 //! the test: opened from the database dialog, the panel says who changed a feature last,
 //! Ctrl+S saves to the database, a colleague's save is shown at once when nothing here is
 //! unsaved, and a field both changed opens the Conflicts window, where "Use mine" and a second
-//! save put mine in the case.
+//! save put mine in the case. History… opens a past save read-only; after a server restart an
+//! unsaved edit stays and merges with what a colleague saved meanwhile.
 
 use std::time::Duration;
 
@@ -134,4 +135,18 @@ fn a_shared_case_is_edited_saved_and_kept_in_step_with_a_colleague() {
     assert!(matches!(refused, Err(portolan::document::EditError::ReadOnly(_))), "{refused:?}");
     // The live case is as it was.
     assert_eq!(site(h.state(), "site_dunai_port").unwrap().1.name(), Some("Dunai pier"));
+
+    // The server restarts while an edit here is unsaved: the edit stays, the listener connects
+    // again and notices a colleague's save made meanwhile, and Save merges the two.
+    my_edit(&mut h, "site_fokino", "confidence", "low");
+    server.restart();
+    colleague_sets(&server, "site_dunai_port", "description", "after the restart");
+    frames_until(&mut h, |app| app.shared[0].colleague_saved);
+    assert_eq!(site(h.state(), "site_fokino").unwrap().1.str_prop("confidence"), Some("low"), "the unsaved edit stays");
+    h.key_press_modifiers(Modifiers::COMMAND, Key::S);
+    h.run_steps(3);
+    let stored = server.connect().pull("dprk").unwrap();
+    let stored = |id: &str, key: &str| stored.layer.features.iter().find(|f| f.key().as_deref() == Some(id)).unwrap().str_prop(key).map(str::to_owned);
+    assert_eq!(stored("site_fokino", "confidence").as_deref(), Some("low"));
+    assert_eq!(stored("site_dunai_port", "description").as_deref(), Some("after the restart"));
 }

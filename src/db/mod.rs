@@ -254,6 +254,9 @@ pub struct Table {
     pub estimated_extent: Option<[f64; 4]>,
     /// The first date or timestamp column, which the timeline filters on.
     pub time_column: Option<String>,
+    /// The other columns, read as the features' properties (geometry and geography columns
+    /// left out).
+    pub columns: Vec<String>,
 }
 
 impl Table {
@@ -311,14 +314,21 @@ impl Connection {
         )?;
         let mut tables = Vec::new();
         for r in rows {
-            let mut t = Table { schema: r.get(0), name: r.get(1), column: r.get(2), srid: r.get(3), geometry_type: r.get(4), estimated_extent: None, time_column: None };
+            let mut t = Table { schema: r.get(0), name: r.get(1), column: r.get(2), srid: r.get(3), geometry_type: r.get(4), estimated_extent: None, time_column: None, columns: Vec::new() };
             t.estimated_extent = self.estimated_extent(&t)?;
-            let time = self.client.query_opt(
-                "SELECT column_name::text FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 \
-                 AND data_type IN ('timestamp with time zone', 'timestamp without time zone', 'date') ORDER BY ordinal_position LIMIT 1",
+            let columns = self.client.query(
+                "SELECT column_name::text, data_type::text, udt_name::text FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position",
                 &[&t.schema, &t.name],
             )?;
-            t.time_column = time.map(|r| r.get(0));
+            for c in columns {
+                let (name, data_type, udt): (String, String, String) = (c.get(0), c.get(1), c.get(2));
+                if t.time_column.is_none() && matches!(data_type.as_str(), "timestamp with time zone" | "timestamp without time zone" | "date") {
+                    t.time_column = Some(name.clone());
+                }
+                if name != t.column && !matches!(udt.as_str(), "geometry" | "geography" | "raster") {
+                    t.columns.push(name);
+                }
+            }
             tables.push(t);
         }
         Ok(tables)
@@ -372,11 +382,7 @@ impl Connection {
         }
         params.push(Box::new(view.limit as i64 + 1));
         let limit = params.len();
-        let sql = format!(
-            "SELECT ST_AsBinary({shape}) AS wkb, to_jsonb(t.*) - {column} AS props FROM {from} t WHERE {filter} LIMIT ${limit}",
-            column = literal(&table.column),
-            from = table.sql_name(),
-        );
+        let sql = format!("SELECT ST_AsBinary({shape}) AS wkb, {props} AS props FROM {from} t WHERE {filter} LIMIT ${limit}", props = properties(&table.columns), from = table.sql_name());
         let refs: Vec<&(dyn postgres::types::ToSql + Sync)> = params.iter().map(|p| p.as_ref() as _).collect();
         let mut tx = self.client.transaction()?;
         let portal = tx.bind(sql.as_str(), &refs)?;
@@ -402,6 +408,20 @@ impl Connection {
         features.truncate(view.limit);
         Ok(ViewRead { layer: Layer { name: table.title(), features, ..Layer::default() }, truncated, simplified: simplify, skipped, level: None })
     }
+}
+
+/// The columns as one JSON object a row. Named one by one: `to_jsonb(t.*)` would also turn
+/// the geometry into GeoJSON, only to be dropped, which made reads 7 to 17 times slower.
+/// `jsonb_build_object` takes 100 arguments at most, so wide tables join several.
+fn properties(columns: &[String]) -> String {
+    if columns.is_empty() {
+        return "'{}'::jsonb".into();
+    }
+    let parts: Vec<String> = columns
+        .chunks(40)
+        .map(|chunk| format!("jsonb_build_object({})", chunk.iter().map(|c| format!("{}, t.{}", literal(c), ident(c))).collect::<Vec<_>>().join(", ")))
+        .collect();
+    parts.join(" || ")
 }
 
 /// An SQL string literal.

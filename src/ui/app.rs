@@ -892,7 +892,9 @@ impl PortolanApp {
             self.db_saved.clone_from(&d.saved);
             if let Some(super::database::Chosen::Table(table, archive)) = chosen {
                 if let Some([w, s, e, n]) = table.estimated_extent {
-                    self.map.fit_to = geo::Rect::new(geo::coord! { x: w, y: s }, geo::coord! { x: e, y: n }).into();
+                    // An estimate from statistics can fall a little short of the data: a margin.
+                    let (dx, dy) = ((e - w).abs() * 0.1, (n - s).abs() * 0.1);
+                    self.map.fit_to = geo::Rect::new(geo::coord! { x: w - dx, y: (s - dy).max(-85.0) }, geo::coord! { x: e + dx, y: (n + dy).min(85.0) }).into();
                 }
                 let layer = super::database::DbLayer::open(ctx, &mut self.doc, &self.db_url, table, archive);
                 self.db_layers.push(layer);

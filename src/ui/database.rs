@@ -467,9 +467,11 @@ impl SharedCase {
         let i = doc.push(open);
         doc.set_active(i);
         let (tx, saves) = mpsc::channel();
-        let (url2, ctx) = (url.to_owned(), ctx.clone());
+        let (url2, name_here, ctx) = (url.to_owned(), name.to_owned(), ctx.clone());
         std::thread::spawn(move || {
-            // Listens as long as the window does; a dropped connection is made again.
+            // Listens as long as the window does; a dropped connection is made again, and
+            // whatever was saved while it was down is looked for once.
+            let mut again = false;
             loop {
                 let Ok(mut c) = db::connect(&url2, TIMEOUT) else {
                     std::thread::sleep(Duration::from_secs(3));
@@ -477,6 +479,9 @@ impl SharedCase {
                 };
                 if c.listen().is_err() {
                     continue;
+                }
+                if std::mem::replace(&mut again, true) && tx.send(name_here.clone()).is_err() {
+                    return;
                 }
                 while let Ok(names) = c.saved_cases(Duration::from_secs(30)) {
                     for n in names {
@@ -526,11 +531,16 @@ impl SharedCase {
             return None;
         }
         let i = doc.position(self.layer)?;
+        let now = db::connect(&self.url, TIMEOUT).and_then(|mut c| c.pull(&self.name)).ok()?;
+        let versions = |p: &db::cases::Pulled| p.items.iter().map(|s| (s.item.kind, s.item.key.clone(), s.version)).collect::<Vec<_>>();
+        if versions(&now) == versions(&self.base) {
+            // Nothing new (this window's own save, or a look after a reconnection).
+            return None;
+        }
         if doc.layers[i].is_dirty() {
             self.colleague_saved = true;
             return Some(format!("{} was saved by a colleague: Save merges their changes with yours", self.name));
         }
-        let now = db::connect(&self.url, TIMEOUT).and_then(|mut c| c.pull(&self.name)).ok()?;
         if crate::io::geojson::to_value(&now.layer) == crate::io::geojson::to_value(&doc.layers[i].layer) {
             self.base = now;
             return None;
