@@ -153,3 +153,51 @@ fn two_editors_disjoint_edits_merge_and_the_same_field_conflicts_without_loss() 
     let history = me.history("dprk", 100).unwrap();
     assert_eq!(history.iter().filter(|h| h.item == "feature site_fokino").count(), 3, "{history:?}");
 }
+
+/// The layer with the case's own title or description changed.
+fn retitled(l: &Layer, member: &str, value: &str) -> Layer {
+    let mut doc = portolan::io::geojson::to_value(l);
+    doc["portolan"][member] = json!(value);
+    portolan::io::geojson::read_str(&doc.to_string()).unwrap().layer
+}
+
+/// The case's own members (title, description) are saved, merged and kept in the history
+/// like its items: her new title and my new description both land; both of us retitling is a
+/// conflict with both titles; a past state has the title it had then.
+#[test]
+fn the_case_title_and_description_merge_and_conflict_like_items() {
+    let server = pg::Pg::start();
+    let original = portolan::io::read_path(std::path::Path::new(SAMPLE)).unwrap().layer;
+    let mut me = server.connect();
+    me.push("dprk", &original).unwrap();
+    let mut her = alice(&server);
+    let (mine, hers) = (me.pull("dprk").unwrap(), her.pull("dprk").unwrap());
+    let old_title = original.case.as_ref().unwrap().title.clone();
+
+    her.save("dprk", &cases::changes(&hers, &retitled(&hers.layer, "title", "Her title"))).unwrap();
+    let before_mine = me.query_text("SELECT now()").unwrap();
+    std::thread::sleep(Duration::from_millis(20));
+    let saved = me.save("dprk", &cases::changes(&mine, &retitled(&mine.layer, "description", "My description"))).unwrap();
+    assert!(saved.conflicts.is_empty() && saved.merged == 1, "{:?}", saved.conflicts);
+    let now = me.pull("dprk").unwrap();
+    let case = now.layer.case.as_ref().unwrap();
+    assert_eq!((case.title.as_str(), case.description.as_str()), ("Her title", "My description"));
+    assert_eq!(now.layer.features.len(), original.features.len(), "the items are untouched");
+
+    // Both retitle: hers is kept, mine is a conflict showing both.
+    let (mine, hers) = (me.pull("dprk").unwrap(), her.pull("dprk").unwrap());
+    her.save("dprk", &cases::changes(&hers, &retitled(&hers.layer, "title", "Her second title"))).unwrap();
+    let saved = me.save("dprk", &cases::changes(&mine, &retitled(&mine.layer, "title", "My title"))).unwrap();
+    assert_eq!(saved.conflicts.len(), 1, "{:?}", saved.conflicts);
+    let c = &saved.conflicts[0];
+    assert_eq!((c.kind, c.field.as_str(), c.mine.clone(), c.theirs.clone()), ("case", "portolan.title", json!("My title"), json!("Her second title")));
+    assert_eq!(me.pull("dprk").unwrap().layer.case.unwrap().title, "Her second title");
+
+    // The history has each change of them; a past state has its title.
+    let then = me.pull_at("dprk", &before_mine).unwrap();
+    assert_eq!(then.case.as_ref().unwrap().title, "Her title");
+    assert_ne!(then.case.as_ref().unwrap().description, "My description");
+    let history = me.history("dprk", 1000).unwrap();
+    assert_eq!(history.iter().filter(|e| e.item.trim() == "case").count(), 4, "the push and three saves");
+    assert_ne!(old_title, "Her title");
+}

@@ -107,6 +107,8 @@ pub struct Stored {
 pub struct Pulled {
     pub layer: Layer,
     pub items: Vec<Stored>,
+    /// The case's own members (title, description, …): the base of the next save's.
+    pub body: Value,
 }
 
 /// One change of a save: the item as the editor has it now (`None`: deleted), and the version
@@ -194,41 +196,49 @@ fn geometry_text(item: &Item) -> Option<String> {
 }
 
 /// The fields a merge compares: a feature's properties one by one and its geometry; a
-/// record's members.
+/// record's members; a case's own members (title, description, …) one by one.
 fn fields(v: &Value) -> Map<String, Value> {
     let mut out = Map::new();
     let Some(o) = v.as_object() else { return out };
     for (k, val) in o {
-        if k == "properties"
-            && let Some(p) = val.as_object()
-        {
-            for (pk, pv) in p {
-                out.insert(format!("properties.{pk}"), pv.clone());
+        match val.as_object().filter(|_| NESTED.contains(&k.as_str())) {
+            Some(p) => {
+                for (pk, pv) in p {
+                    out.insert(format!("{k}.{pk}"), pv.clone());
+                }
             }
-        } else {
-            out.insert(k.clone(), val.clone());
+            None => {
+                out.insert(k.clone(), val.clone());
+            }
         }
     }
     out
 }
 
+/// The members whose own members merge one by one: a feature's properties, and the case
+/// file's member in the case's body.
+const NESTED: [&str; 2] = ["properties", crate::io::case_file::MEMBER];
+
 fn from_fields(f: &Map<String, Value>) -> Value {
     let mut o = Map::new();
-    let mut props = Map::new();
-    let mut had_props = false;
+    let mut nested: [Option<Map<String, Value>>; 2] = [None, None];
     for (k, v) in f {
-        match k.strip_prefix("properties.") {
-            Some(pk) => {
-                props.insert(pk.to_owned(), v.clone());
-                had_props = true;
+        match NESTED.iter().position(|n| k.strip_prefix(n).is_some_and(|rest| rest.starts_with('.'))) {
+            Some(n) => {
+                nested[n].get_or_insert_with(Map::new).insert(k[NESTED[n].len() + 1..].to_owned(), v.clone());
             }
             None => {
                 o.insert(k.clone(), v.clone());
             }
         }
     }
-    if had_props || o.get("type").and_then(Value::as_str) == Some("Feature") {
-        o.insert("properties".into(), Value::Object(props));
+    if o.get("type").and_then(Value::as_str) == Some("Feature") && nested[0].is_none() {
+        nested[0] = Some(Map::new());
+    }
+    for (n, members) in nested.into_iter().enumerate() {
+        if let Some(m) = members {
+            o.insert(NESTED[n].to_owned(), Value::Object(m));
+        }
     }
     Value::Object(o)
 }
@@ -305,7 +315,9 @@ impl Connection {
         if exists.is_some() {
             return Err(DbError::Usage(format!("a case named {name:?} is already in the database: pull it, or push under another name")));
         }
-        let id: i64 = tx.query_one("INSERT INTO portolan.cases (name, body) VALUES ($1, $2) RETURNING id", &[&name, &case_body(layer)])?.get(0);
+        let body = case_body(layer);
+        let id: i64 = tx.query_one("INSERT INTO portolan.cases (name, body) VALUES ($1, $2) RETURNING id", &[&name, &body])?.get(0);
+        tx.execute("INSERT INTO portolan.history (case_id, kind, key, op, version, body) VALUES ($1, 'case', '', 'insert', 1, $2)", &[&id, &body])?;
         let insert = tx.prepare(
             "INSERT INTO portolan.items (case_id, kind, key, position, body, geom) VALUES ($1, $2, $3, $4, $5, ST_SetSRID(ST_GeomFromGeoJSON($6), 4326))",
         )?;
@@ -333,7 +345,7 @@ impl Connection {
             .map(|r| Stored { item: Item { kind: kind_name(r.get(0)), key: r.get(1), body: r.get(2) }, version: r.get(3), updated_by: r.get(4), updated_at: r.get(5) })
             .collect();
         let layer = assemble(&body, &items.iter().map(|s| s.item.clone()).collect::<Vec<_>>())?;
-        Ok(Pulled { layer, items })
+        Ok(Pulled { layer, items, body })
     }
 
     /// The shared case `name` as it was at `at` (a timestamp PostgreSQL reads, e.g.
@@ -343,11 +355,18 @@ impl Connection {
         let Some(case) = self.client.query_opt("SELECT id, body FROM portolan.cases WHERE name = $1", &[&name])? else {
             return Err(DbError::Usage(format!("no case named {name:?} in the database")));
         };
-        let (id, body): (i64, Value) = (case.get(0), case.get(1));
+        let (id, now): (i64, Value) = (case.get(0), case.get(1));
+        // The case's own members as they were then (cases shared before their changes were
+        // recorded have only the present ones).
+        let then = self.client.query_opt(
+            "SELECT body FROM portolan.history WHERE case_id = $1 AND kind = 'case' AND changed_at <= $2::text::timestamptz ORDER BY id DESC LIMIT 1",
+            &[&id, &at],
+        )?;
+        let body: Value = then.map_or(now, |r| r.get(0));
         let rows = self.client.query(
             "SELECT kind, key, body FROM (
                  SELECT DISTINCT ON (kind, key) kind, key, op, body, position FROM portolan.history
-                 WHERE case_id = $1 AND changed_at <= $2::text::timestamptz ORDER BY kind, key, id DESC) last
+                 WHERE case_id = $1 AND kind <> 'case' AND changed_at <= $2::text::timestamptz ORDER BY kind, key, id DESC) last
              WHERE op <> 'delete'
              ORDER BY array_position(ARRAY['feature', 'source', 'vessel', 'event'], kind), position, key",
             &[&id, &at],
@@ -365,6 +384,25 @@ impl Connection {
         let id: i64 = case.get(0);
         let mut saved = Saved::default();
         for c in changes {
+            if c.kind == "case" {
+                // The case's own members: locked with the case's row above, compared by value.
+                let (Some((_, base)), Some(mine)) = (&c.base, &c.mine) else { continue };
+                let current: Value = tx.query_one("SELECT body FROM portolan.cases WHERE id = $1", &[&id])?.get(0);
+                let write = if &current == base {
+                    mine.clone()
+                } else {
+                    let (merged, conflicts) = merge("case", "", base, mine, &current);
+                    saved.merged += 1;
+                    saved.conflicts.extend(conflicts);
+                    merged
+                };
+                if write != current {
+                    tx.execute("UPDATE portolan.cases SET body = $2 WHERE id = $1", &[&id, &write])?;
+                    tx.execute("INSERT INTO portolan.history (case_id, kind, key, op, version, body) VALUES ($1, 'case', '', 'update', 0, $2)", &[&id, &write])?;
+                    saved.written += 1;
+                }
+                continue;
+            }
             let current = tx.query_opt("SELECT version, body FROM portolan.items WHERE case_id = $1 AND kind = $2 AND key = $3 FOR UPDATE", &[&id, &c.kind, &c.key])?;
             let current: Option<(i32, Value)> = current.map(|r| (r.get(0), r.get(1)));
             // What to write: mine, or mine merged with what a colleague saved meanwhile.
@@ -501,6 +539,10 @@ pub fn changes(base: &Pulled, now: &Layer) -> Vec<Change> {
     let before: std::collections::HashMap<(&str, &str), &Stored> = base.items.iter().map(|s| ((s.item.kind, s.item.key.as_str()), s)).collect();
     let after = items_of(now);
     let mut out = Vec::new();
+    let body = case_body(now);
+    if body != base.body {
+        out.push(Change { kind: "case", key: String::new(), base: Some((0, base.body.clone())), mine: Some(body) });
+    }
     let mut seen = std::collections::HashSet::new();
     for item in &after {
         seen.insert((item.kind, item.key.clone()));

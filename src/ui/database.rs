@@ -533,7 +533,7 @@ impl SharedCase {
         let i = doc.position(self.layer)?;
         let now = db::connect(&self.url, TIMEOUT).and_then(|mut c| c.pull(&self.name)).ok()?;
         let versions = |p: &db::cases::Pulled| p.items.iter().map(|s| (s.item.kind, s.item.key.clone(), s.version)).collect::<Vec<_>>();
-        if versions(&now) == versions(&self.base) {
+        if versions(&now) == versions(&self.base) && now.body == self.base.body {
             // Nothing new (this window's own save, or a look after a reconnection).
             return None;
         }
@@ -608,6 +608,7 @@ fn short(v: &serde_json::Value) -> String {
 fn use_mine(doc: &mut Document, i: usize, c: &db::cases::Conflict) -> Result<(), String> {
     let mut value = crate::io::geojson::to_value(&doc.layers[i].layer);
     let item = match c.kind {
+        "case" => Some(&mut value),
         "feature" => value["features"].as_array_mut().and_then(|a| a.iter_mut().find(|f| f["properties"]["id"] == c.key.as_str() || f["id"] == c.key.as_str())),
         kind => {
             let list = format!("{kind}s");
@@ -615,8 +616,8 @@ fn use_mine(doc: &mut Document, i: usize, c: &db::cases::Conflict) -> Result<(),
         }
     }
     .ok_or("the item is no longer in the case")?;
-    match c.field.strip_prefix("properties.") {
-        Some(p) => item["properties"][p] = c.mine.clone(),
+    match c.field.split_once('.').filter(|(outer, _)| ["properties", crate::io::case_file::MEMBER].contains(outer)) {
+        Some((outer, inner)) => item[outer][inner] = c.mine.clone(),
         None => item[c.field.as_str()] = c.mine.clone(),
     }
     let layer = crate::io::geojson::read_str(&value.to_string()).map_err(|e| e.to_string())?.layer;
