@@ -121,6 +121,8 @@ impl Connection {
             d = daily.sql(),
             dgist = ident(&format!("{}_daily_geom_gist", table.name)),
         ))?;
+        // An archive made before the monthly lines and names existed gets them for all it holds.
+        let backfill = tx.query_one(&format!("SELECT NOT EXISTS (SELECT 1 FROM {}) AND EXISTS (SELECT 1 FROM {})", monthly.sql(), daily.sql()), &[])?.get::<_, bool>(0);
         let mut months = std::collections::BTreeMap::new();
         for f in data.vessels.iter().flat_map(|v| &v.fixes) {
             let (name, from, to) = month_bounds(f.t);
@@ -178,6 +180,9 @@ impl Connection {
                 &[&from, &to, &mmsis],
             )?;
             imported.days = days;
+            if backfill {
+                tx.execute(&format!("UPDATE {d} d SET name = v.name FROM {v} v WHERE v.mmsi = d.mmsi AND d.name IS NULL", d = daily.sql(), v = vessels.sql()), &[])?;
+            }
             // The months those days are in, from their daily lines joined end to end and
             // simplified to 0.01° (about a kilometre: a pixel at zoom 7).
             tx.execute(
@@ -186,13 +191,13 @@ impl Connection {
                      SELECT mmsi, month, name, positions, CASE WHEN ST_NPoints(line) > 1 THEN ST_Simplify(line, 0.01, true) ELSE ST_StartPoint(line) END
                      FROM (SELECT mmsi, date_trunc('month', day)::date AS month, max(name) AS name, sum(positions)::int AS positions,
                                   ST_MakeLine(geom ORDER BY day) AS line
-                           FROM {d} WHERE mmsi = ANY($3) AND day >= date_trunc('month', $1::text::date) AND day < date_trunc('month', $2::text::date) + interval '1 month'
+                           FROM {d} WHERE $4 OR (mmsi = ANY($3) AND day >= date_trunc('month', $1::text::date) AND day < date_trunc('month', $2::text::date) + interval '1 month')
                            GROUP BY 1, 2) x
                      ON CONFLICT (mmsi, month) DO UPDATE SET name = EXCLUDED.name, positions = EXCLUDED.positions, geom = EXCLUDED.geom",
                     m = monthly.sql(),
                     d = daily.sql(),
                 ),
-                &[&from[..10].to_owned(), &to[..10].to_owned(), &mmsis],
+                &[&from[..10].to_owned(), &to[..10].to_owned(), &mmsis, &backfill],
             )?;
         }
         tx.commit()?;
@@ -345,6 +350,10 @@ impl Connection {
             }
             for r in batch {
                 rows += 1;
+                // The count above leaves out suspect positions: the limit holds here too.
+                if rows > max {
+                    return Err(DbError::Usage(format!("more than {max} positions in view from {first} to {last}; zoom in or shorten the period")));
+                }
                 let mmsi = r.get::<_, i32>(0) as u32;
                 let Some(&i) = at.get(&mmsi) else { continue };
                 let (sog, cog, heading): (Option<f32>, Option<f32>, Option<i16>) = (r.get(4), r.get(5), r.get(6));

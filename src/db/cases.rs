@@ -351,6 +351,18 @@ impl Connection {
     /// The shared case `name` as it was at `at` (a timestamp PostgreSQL reads, e.g.
     /// `2026-12-06 18:00Z`), from its history: read-only.
     pub fn pull_at(&mut self, name: &str, at: &str) -> Result<Layer, DbError> {
+        self.pull_until(name, "changed_at <= $2::text::timestamptz", &at)
+    }
+
+    /// The shared case `name` as the save whose last history entry is `entry` left it
+    /// ([`HistoryEntry::id`]): exact even when saves overlapped in time, since a save's
+    /// entries are numbered while it holds the case's lock.
+    pub fn pull_after(&mut self, name: &str, entry: i64) -> Result<Layer, DbError> {
+        self.pull_until(name, "id <= $2", &entry)
+    }
+
+    /// The case from its history, up to the entries `cut` (an SQL condition on `$2`) keeps.
+    fn pull_until(&mut self, name: &str, cut: &str, until: &(dyn postgres::types::ToSql + Sync)) -> Result<Layer, DbError> {
         self.migrate()?;
         let Some(case) = self.client.query_opt("SELECT id, body FROM portolan.cases WHERE name = $1", &[&name])? else {
             return Err(DbError::Usage(format!("no case named {name:?} in the database")));
@@ -358,18 +370,17 @@ impl Connection {
         let (id, now): (i64, Value) = (case.get(0), case.get(1));
         // The case's own members as they were then (cases shared before their changes were
         // recorded have only the present ones).
-        let then = self.client.query_opt(
-            "SELECT body FROM portolan.history WHERE case_id = $1 AND kind = 'case' AND changed_at <= $2::text::timestamptz ORDER BY id DESC LIMIT 1",
-            &[&id, &at],
-        )?;
+        let then = self.client.query_opt(&format!("SELECT body FROM portolan.history WHERE case_id = $1 AND kind = 'case' AND {cut} ORDER BY id DESC LIMIT 1"), &[&id, until])?;
         let body: Value = then.map_or(now, |r| r.get(0));
         let rows = self.client.query(
-            "SELECT kind, key, body FROM (
-                 SELECT DISTINCT ON (kind, key) kind, key, op, body, position FROM portolan.history
-                 WHERE case_id = $1 AND kind <> 'case' AND changed_at <= $2::text::timestamptz ORDER BY kind, key, id DESC) last
-             WHERE op <> 'delete'
-             ORDER BY array_position(ARRAY['feature', 'source', 'vessel', 'event'], kind), position, key",
-            &[&id, &at],
+            &format!(
+                "SELECT kind, key, body FROM (
+                     SELECT DISTINCT ON (kind, key) kind, key, op, body, position FROM portolan.history
+                     WHERE case_id = $1 AND kind <> 'case' AND {cut} ORDER BY kind, key, id DESC) last
+                 WHERE op <> 'delete'
+                 ORDER BY array_position(ARRAY['feature', 'source', 'vessel', 'event'], kind), position, key"
+            ),
+            &[&id, until],
         )?;
         let items: Vec<Item> = rows.iter().map(|r| Item { kind: kind_name(r.get(0)), key: r.get(1), body: r.get(2) }).collect();
         assemble(&body, &items)
@@ -489,11 +500,11 @@ impl Connection {
     /// The changes of a shared case, newest first: who, when, what.
     pub fn history(&mut self, name: &str, limit: i64) -> Result<Vec<HistoryEntry>, DbError> {
         let rows = self.client.query(
-            "SELECT to_char(h.changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), h.changed_by, h.op, h.kind || ' ' || h.key, h.version, h.changed_at::text
+            "SELECT to_char(h.changed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS'), h.changed_by, h.op, h.kind || ' ' || h.key, h.version, h.changed_at::text, h.id
              FROM portolan.history h JOIN portolan.cases c ON c.id = h.case_id WHERE c.name = $1 ORDER BY h.id DESC LIMIT $2",
             &[&name, &limit],
         )?;
-        Ok(rows.iter().map(|r| HistoryEntry { at: r.get(0), by: r.get(1), op: r.get(2), item: r.get(3), version: r.get(4), exact: r.get(5) }).collect())
+        Ok(rows.iter().map(|r| HistoryEntry { at: r.get(0), by: r.get(1), op: r.get(2), item: r.get(3), version: r.get(4), exact: r.get(5), id: r.get(6) }).collect())
     }
 }
 
@@ -520,8 +531,11 @@ pub struct HistoryEntry {
     pub item: String,
     pub version: i32,
     /// The time to the microsecond, as the database writes it: one for all the changes of
-    /// one save, and what [`Connection::pull_at`] takes to open the case as that save left it.
+    /// one save.
     pub exact: String,
+    /// Its number in the history: [`Connection::pull_after`] the last of a save's opens the
+    /// case as that save left it.
+    pub id: i64,
 }
 
 fn kind_name(s: String) -> &'static str {

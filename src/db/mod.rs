@@ -168,24 +168,36 @@ pub fn connect(url: &str, timeout: Duration) -> Result<Connection, DbError> {
     }
     config.connect_timeout(timeout);
     config.application_name("portolan");
-    config.options(&format!("-c statement_timeout={}", timeout.as_millis().max(1)));
-    let client = config.connect(tls()).map_err(|e| match DbError::from(e) {
+    // Days and times are UTC (the daily lines are UTC days; the history is shown in UTC), in
+    // ISO form, and string literals are standard (a backslash in a name is only a character).
+    config.options(&format!("-c statement_timeout={} -c TimeZone=UTC -c DateStyle=ISO -c standard_conforming_strings=on", timeout.as_millis().max(1)));
+    let refused = |e: postgres::Error| match DbError::from(e) {
         DbError::Query(m) if m.contains("does not exist") => DbError::Refused(m),
         other => other,
-    })?;
+    };
+    let client = match config.connect(tls()) {
+        Ok(c) => c,
+        // As libpq at sslmode=prefer: a server whose TLS fails is asked again without it.
+        Err(e) if config.get_ssl_mode() == postgres::config::SslMode::Prefer && e.to_string().contains("TLS") => {
+            config.ssl_mode(postgres::config::SslMode::Disable);
+            config.connect(postgres::NoTls).map_err(|_| refused(e))?
+        }
+        Err(e) => return Err(refused(e)),
+    };
     Ok(Connection { client })
 }
 
 /// The address without its password (`postgres://alice:secret@host/db` →
 /// `postgres://alice@host/db`): what may be remembered between sessions.
 pub fn without_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
-    let (auth, host) = match rest.rsplit_once('@') {
-        Some((a, h)) => (a, h),
-        None => return url.to_owned(),
+    let Some((scheme, rest)) = url.split_once("://") else {
+        // The key=value form: `host=db password=secret dbname=team`.
+        return url.split_whitespace().filter(|p| !p.starts_with("password=")).collect::<Vec<_>>().join(" ");
     };
-    let user = auth.split_once(':').map_or(auth, |(u, _)| u);
-    let mut out = format!("{scheme}://{user}@{host}");
+    let mut out = match rest.rsplit_once('@') {
+        Some((auth, host)) => format!("{scheme}://{}@{host}", auth.split_once(':').map_or(auth, |(u, _)| u)),
+        None => url.to_owned(),
+    };
     // A password given as a parameter goes too.
     if let Some((base, query)) = out.clone().split_once('?') {
         let kept: Vec<&str> = query.split('&').filter(|p| !p.starts_with("password=")).collect();
@@ -316,16 +328,18 @@ impl Connection {
         for r in rows {
             let mut t = Table { schema: r.get(0), name: r.get(1), column: r.get(2), srid: r.get(3), geometry_type: r.get(4), estimated_extent: None, time_column: None, columns: Vec::new() };
             t.estimated_extent = self.estimated_extent(&t)?;
+            // From the catalogue, which has materialized views too (information_schema has not).
             let columns = self.client.query(
-                "SELECT column_name::text, data_type::text, udt_name::text FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position",
+                "SELECT a.attname::text, ty.typname::text FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid
+                 WHERE a.attrelid = to_regclass(format('%I.%I', $1::text, $2::text)) AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
                 &[&t.schema, &t.name],
             )?;
             for c in columns {
-                let (name, data_type, udt): (String, String, String) = (c.get(0), c.get(1), c.get(2));
-                if t.time_column.is_none() && matches!(data_type.as_str(), "timestamp with time zone" | "timestamp without time zone" | "date") {
+                let (name, kind): (String, String) = (c.get(0), c.get(1));
+                if t.time_column.is_none() && matches!(kind.as_str(), "timestamptz" | "timestamp" | "date") {
                     t.time_column = Some(name.clone());
                 }
-                if name != t.column && !matches!(udt.as_str(), "geometry" | "geography" | "raster") {
+                if name != t.column && !matches!(kind.as_str(), "geometry" | "geography" | "raster") {
                     t.columns.push(name);
                 }
             }
@@ -495,6 +509,8 @@ mod tests {
         assert_eq!(without_password("postgres://alice@db.example/team?password=x&sslmode=require"), "postgres://alice@db.example/team?sslmode=require");
         assert_eq!(without_password("postgres://db.example/team"), "postgres://db.example/team");
         assert_eq!(without_password(""), "");
+        assert_eq!(without_password("postgres:///team?password=x"), "postgres:///team");
+        assert_eq!(without_password("host=db password=s3cret dbname=team"), "host=db dbname=team");
     }
 
     #[test]

@@ -454,6 +454,8 @@ impl Document {
         l.wrote_file = true;
         l.stamp = disk::Stamp::of(&path);
         l.path = Some(path.clone());
+        // A past state saved to a file of its own is the user's copy, to edit as any other.
+        l.read_only = None;
         l.base = l.layer.clone();
         l.saved_state = l.state;
         l.changed_on_disk = false;

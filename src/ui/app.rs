@@ -916,11 +916,11 @@ impl PortolanApp {
         }
         if let Some(mut h) = self.history.take() {
             let (chosen, open) = h.ui(ctx);
-            if let Some(exact) = chosen {
-                match h.open_past(&mut self.doc, &exact) {
+            if let Some(save) = chosen {
+                match h.open_past(&mut self.doc, &save) {
                     Ok(_) => {
                         self.rebuild_timeline();
-                        self.note = Some(format!("Opened {} as it was at {} UTC, read-only", h.name, exact.get(..19).unwrap_or(&exact)));
+                        self.note = Some(format!("Opened {} as it was at {} UTC, read-only", h.name, save.0));
                     }
                     Err(e) => self.tools.problem = Some(format!("Cannot open the past state: {e}")),
                 }
@@ -1454,7 +1454,7 @@ impl eframe::App for PortolanApp {
                     LayerAction::History(i) => {
                         let id = self.doc.layers.get(i).map(|l| l.id);
                         if let Some(s) = self.shared.iter().find(|s| Some(s.layer) == id) {
-                            self.history = Some(super::database::History::open(&self.db_url, &s.name));
+                            self.history = Some(super::database::History::open(&s.url, &s.name));
                         }
                     }
                     LayerAction::AisEventsInView(i) => {

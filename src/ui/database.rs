@@ -28,7 +28,8 @@ const VIEW_LIMIT: usize = 50_000;
 const TIMEOUT: Duration = Duration::from_secs(20);
 
 type CaseRow = db::cases::CaseInfo;
-type Listing = Result<(Vec<Table>, Vec<CaseRow>), DbError>;
+/// The address asked, and what it listed.
+type Listing = (String, Result<(Vec<Table>, Vec<CaseRow>), DbError>);
 
 /// What the user opens from the dialog.
 pub enum Chosen {
@@ -58,9 +59,13 @@ impl DbDialog {
         let (url, ctx) = (self.url.clone(), ctx.clone());
         std::thread::spawn(move || {
             // Shared cases need the portolan schema: a user who may not make it sees none.
-            let _ = tx.send(db::connect(&url, TIMEOUT).and_then(|mut c| Ok((c.tables()?, c.cases().unwrap_or_default()))));
+            let listing = db::connect(&url, TIMEOUT).and_then(|mut c| Ok((c.tables()?, c.cases().unwrap_or_default())));
+            let _ = tx.send((url, listing));
             ctx.request_repaint();
         });
+        // What another address listed is not this one's.
+        self.tables.clear();
+        self.cases.clear();
         self.listing = Some(rx);
         self.message = None;
     }
@@ -69,7 +74,9 @@ impl DbDialog {
     pub fn ui(&mut self, ctx: &egui::Context) -> (Option<Chosen>, bool) {
         if let Some(rx) = &self.listing {
             match rx.try_recv() {
-                Ok(Ok((tables, cases))) => {
+                Ok((url, Ok((tables, cases)))) => {
+                    // The tables open from the address that listed them.
+                    self.url = url;
                     let address = db::without_password(&self.url);
                     if !address.trim().is_empty() {
                         self.saved.retain(|a| *a != address);
@@ -81,7 +88,7 @@ impl DbDialog {
                     self.cases = cases;
                     self.listing = None;
                 }
-                Ok(Err(e)) => {
+                Ok((_, Err(e))) => {
                     self.message = Some(e.to_string());
                     self.listing = None;
                 }
@@ -400,8 +407,9 @@ impl History {
         h
     }
 
-    /// The window; the save chosen to open (its exact time), and whether it stays open.
-    pub fn ui(&mut self, ctx: &egui::Context) -> (Option<String>, bool) {
+    /// The window; the save chosen to open (its time and last entry), and whether it stays
+    /// open.
+    pub fn ui(&mut self, ctx: &egui::Context) -> (Option<(String, i64)>, bool) {
         let mut open = true;
         let mut chosen = None;
         egui::Window::new(format!("History of {}", self.name)).open(&mut open).default_width(560.0).default_height(420.0).show(ctx, |ui| {
@@ -415,7 +423,8 @@ impl History {
                         ui.strong(format!("{} UTC", first.at));
                         ui.label(format!("{} · {} changes", first.by, save.len()));
                         if ui.button("Open as it was then").on_hover_text("The case right after this save, as a read-only layer").clicked() {
-                            chosen = Some(first.exact.clone());
+                            // Newest first: the save's first row is its last entry.
+                            chosen = Some((first.at.clone(), first.id));
                         }
                     });
                     let what: Vec<String> = save.iter().take(4).map(|e| format!("{} {} (version {})", e.op, e.item, e.version)).collect();
@@ -428,10 +437,10 @@ impl History {
         (chosen, open)
     }
 
-    /// Opens the case as it was at `exact` as a new read-only layer of `doc`.
-    pub fn open_past(&self, doc: &mut Document, exact: &str) -> Result<LayerId, DbError> {
-        let mut layer = db::connect(&self.url, TIMEOUT)?.pull_at(&self.name, exact)?;
-        let when = exact.get(..19).unwrap_or(exact);
+    /// Opens the case as the save `(when, last entry)` left it, as a new read-only layer of
+    /// `doc`.
+    pub fn open_past(&self, doc: &mut Document, (when, entry): &(String, i64)) -> Result<LayerId, DbError> {
+        let mut layer = db::connect(&self.url, TIMEOUT)?.pull_after(&self.name, *entry)?;
         layer.name = format!("{} at {when} UTC (read-only)", self.name);
         let mut open = OpenLayer::new(crate::io::Loaded { layer, diagnostics: Vec::new() }, None);
         open.read_only = Some(format!("{} as it was at {when} UTC", self.name));
@@ -446,13 +455,16 @@ impl History {
 /// for colleagues' saves.
 pub struct SharedCase {
     pub name: String,
-    url: String,
+    /// The database it was opened from.
+    pub url: String,
     pub layer: LayerId,
     pub base: db::cases::Pulled,
     pub conflicts: Vec<db::cases::Conflict>,
     saves: mpsc::Receiver<String>,
     /// A colleague saved the case while it had unsaved edits here: Save merges.
     pub colleague_saved: bool,
+    /// Why the last "Use mine" could not be done.
+    conflict_error: Option<String>,
 }
 
 impl SharedCase {
@@ -493,7 +505,7 @@ impl SharedCase {
                 }
             }
         });
-        Ok(SharedCase { name: name.to_owned(), url: url.to_owned(), layer: id, base, conflicts: Vec::new(), saves, colleague_saved: false })
+        Ok(SharedCase { name: name.to_owned(), url: url.to_owned(), layer: id, base, conflicts: Vec::new(), saves, colleague_saved: false, conflict_error: None })
     }
 
     /// Saves the layer's edits as one changeset (merged with colleagues' saves, conflicts kept
@@ -569,6 +581,9 @@ impl SharedCase {
         let mut used = None;
         egui::Window::new("Conflicts").open(&mut open).default_width(560.0).show(ctx, |ui| {
             ui.label(format!("A colleague changed these fields of {} too. Their value is in the case now; yours is kept here.", self.name));
+            if let Some(e) = &self.conflict_error {
+                ui.colored_label(ui.visuals().error_fg_color, e);
+            }
             egui::Grid::new("conflicts").striped(true).num_columns(4).show(ui, |ui| {
                 ui.strong("what");
                 ui.strong("theirs (saved)");
@@ -585,10 +600,15 @@ impl SharedCase {
                 }
             });
         });
-        if let Some(k) = used {
-            let c = self.conflicts.remove(k);
-            if let Some(i) = doc.position(self.layer) {
-                let _ = use_mine(doc, i, &c);
+        if let Some(k) = used
+            && let Some(i) = doc.position(self.layer)
+        {
+            match use_mine(doc, i, &self.conflicts[k]) {
+                Ok(()) => {
+                    self.conflicts.remove(k);
+                    self.conflict_error = None;
+                }
+                Err(e) => self.conflict_error = Some(format!("Cannot use mine: {e}")),
             }
         }
         open
@@ -616,10 +636,24 @@ fn use_mine(doc: &mut Document, i: usize, c: &db::cases::Conflict) -> Result<(),
         }
     }
     .ok_or("the item is no longer in the case")?;
-    match c.field.split_once('.').filter(|(outer, _)| ["properties", crate::io::case_file::MEMBER].contains(outer)) {
-        Some((outer, inner)) => item[outer][inner] = c.mine.clone(),
-        None => item[c.field.as_str()] = c.mine.clone(),
+    // Mine may be that I removed the field: then it goes.
+    let (target, name) = match c.field.split_once('.').filter(|(outer, _)| ["properties", crate::io::case_file::MEMBER].contains(outer)) {
+        Some((outer, inner)) => (&mut item[outer], inner),
+        None => (item, c.field.as_str()),
+    };
+    match (target.as_object_mut(), &c.mine) {
+        (Some(o), serde_json::Value::Null) => {
+            o.remove(name);
+        }
+        (Some(o), mine) => {
+            o.insert(name.to_owned(), mine.clone());
+        }
+        (None, _) => return Err("the item is no longer as it was".into()),
     }
+    let was_case = doc.layers[i].layer.case.is_some();
     let layer = crate::io::geojson::read_str(&value.to_string()).map_err(|e| e.to_string())?.layer;
+    if was_case && layer.case.is_none() {
+        return Err(format!("my {} would not read back as a case", c.field));
+    }
     doc.replace_whole(i, layer, &format!("Use my {}", c.field)).map_err(|e| e.to_string())
 }
