@@ -519,8 +519,10 @@ enum DbCommand {
     /// database estimates (never a scan of the table) and the time column, if any.
     Tables,
     /// Load AIS files (any format `portolan ais` reads) with COPY into a table partitioned by
-    /// month (GiST on the position, BRIN on the time), with TABLE_vessels (identifiers) and
-    /// TABLE_daily (one line per vessel and day, for zoomed-out views) beside it. Appends.
+    /// month (GiST on the position, BRIN on the time, a B-tree on vessel and time), with
+    /// TABLE_vessels (identifiers), TABLE_daily and TABLE_monthly (a line per vessel and day or
+    /// month, for zoomed-out views) beside it. Appends. `portolan ais --table` runs the
+    /// detectors on it.
     ImportAis {
         #[arg(required = true)]
         files: Vec<PathBuf>,
