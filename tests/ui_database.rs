@@ -9,7 +9,7 @@ use portolan::ui::{Options, PortolanApp};
 
 #[path = "common/ui.rs"]
 mod ui_support;
-use ui_support::{drag, frames_until};
+use ui_support::{click_in_layers, drag, frames_until, wait_for_label};
 
 #[path = "support/pg.rs"]
 mod pg;
@@ -41,12 +41,7 @@ fn a_table_opens_as_a_layer_read_per_view_and_survives_a_restart() {
     h.run_steps(5);
     frames_until(&mut h, |_| true);
     // The dialog lists the table with what the database knows of it.
-    let start = std::time::Instant::now();
-    while h.query_by_label("public.ports").is_none() {
-        assert!(start.elapsed() < std::time::Duration::from_secs(30), "the table is listed");
-        h.step();
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    wait_for_label(&mut h, "public.ports", "the table is listed");
     h.get_by_label_contains("point · EPSG:4326");
     // The address is saved, without its password, and offered again.
     let address = portolan::db::without_password(&server.url());
@@ -112,12 +107,7 @@ fn an_ais_archive_reads_by_zoom_and_finds_events_in_view() {
     let options = Options { db: Some(server.url()), view: Some((140.0, 40.0, 4.0)), recovery_dir: Some(recovery), ..Options::default() };
     let mut h = Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_eframe(move |cc| PortolanApp::new(&cc.egui_ctx, options, None, None));
     h.run_steps(5);
-    let start = std::time::Instant::now();
-    while h.query_by_label("ais.positions").is_none() {
-        assert!(start.elapsed() < std::time::Duration::from_secs(30), "the archive is listed");
-        h.step();
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    wait_for_label(&mut h, "ais.positions", "the archive is listed");
     h.get_by_label("AIS archive");
     h.get_by_label("ais.positions").click();
     h.run_steps(3);
@@ -129,11 +119,7 @@ fn an_ais_archive_reads_by_zoom_and_finds_events_in_view() {
 
     // The Layers panel offers the extract for the archive's layer.
     let layers_before = h.state().doc.layers.len();
-    if h.query_by_label("Find AIS events in view").is_none() {
-        h.get_by_label("Layers").click();
-        h.run_steps(3);
-    }
-    h.get_by_label("Find AIS events in view").click();
+    click_in_layers(&mut h, "Find AIS events in view");
     frames_until(&mut h, |app| app.doc.layers.len() > layers_before);
     let extract = h.state().doc.layers.last().unwrap();
     let path = extract.path.clone().expect("opened from the extract's file");

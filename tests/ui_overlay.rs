@@ -7,6 +7,10 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use portolan::ui::{Options, PortolanApp};
 
+#[path = "common/ui.rs"]
+mod ui_support;
+use ui_support::click_in_layers;
+
 fn png(w: u32, h: u32) -> Vec<u8> {
     let img = image::RgbaImage::from_pixel(w, h, image::Rgba([200, 30, 30, 255]));
     let mut out = Vec::new();
@@ -45,11 +49,7 @@ fn overlays_are_drawn_listed_and_switched_off() {
     assert_eq!(h.state().map.overlays_drawn, 2);
     assert_eq!(h.state().map.overlay_textures.len(), 1, "one picture, one texture");
 
-    if h.query_by_label("Depot crop").is_none() {
-        h.get_by_label("Layers").click();
-        h.run_steps(3);
-    }
-    h.get_by_label("Depot crop").click();
+    click_in_layers(&mut h, "Depot crop");
     h.run_steps(3);
     assert_eq!(h.state().map.overlays_drawn, 1, "the crop switched off, the logo still drawn");
     h.get_by_label("Logo").click();

@@ -5,8 +5,6 @@
 //! save put mine in the case. History… opens a past save read-only; after a server restart an
 //! unsaved edit stays and merges with what a colleague saved meanwhile.
 
-use std::time::Duration;
-
 use egui::{Key, Modifiers};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
@@ -17,7 +15,7 @@ use serde_json::json;
 
 #[path = "common/ui.rs"]
 mod ui_support;
-use ui_support::frames_until;
+use ui_support::{click_in_layers, frames_until, wait_for_label};
 
 #[path = "support/pg.rs"]
 mod pg;
@@ -62,12 +60,7 @@ fn a_shared_case_is_edited_saved_and_kept_in_step_with_a_colleague() {
 
     let options = Options { db: Some(server.url()), files: vec![], ..Options::default() };
     let mut h = Harness::builder().with_size(egui::vec2(1400.0, 900.0)).build_eframe(move |cc| PortolanApp::new(&cc.egui_ctx, options, None, None));
-    let start = std::time::Instant::now();
-    while h.query_by_label("dprk").is_none() {
-        assert!(start.elapsed() < Duration::from_secs(30), "the shared case is listed");
-        h.step();
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_for_label(&mut h, "dprk", "the shared case is listed");
     h.get_by_label("dprk").click();
     h.run_steps(5);
     assert!(shared_layer(h.state()).is_some(), "opened as a layer");
@@ -112,11 +105,7 @@ fn a_shared_case_is_edited_saved_and_kept_in_step_with_a_colleague() {
 
     // History…: every save, newest first; the first one (the push) opens read-only as it was.
     let original = case.features.iter().find(|f| f.key().as_deref() == Some("site_dunai_port")).unwrap().name().map(str::to_owned);
-    if h.query_by_label("History…").is_none() {
-        h.get_by_label("Layers").click();
-        h.run_steps(3);
-    }
-    h.get_by_label("History…").click();
+    click_in_layers(&mut h, "History…");
     h.run_steps(3);
     h.get_by_label("History of dprk");
     let saves = h.get_all_by_label("Open as it was then").count();

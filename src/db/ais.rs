@@ -235,15 +235,6 @@ impl Level {
             Level::Positions
         }
     }
-
-    /// What the status bar calls it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Level::Monthly => "a line per vessel and month",
-            Level::Daily => "a line per vessel and day",
-            Level::Positions => "positions",
-        }
-    }
 }
 
 impl Archive {

@@ -69,3 +69,25 @@ pub fn drag(h: &mut Harness<'_, PortolanApp>, from: Pos2, to: Pos2) {
     press(h, to, false);
     h.run_steps(10);
 }
+
+/// Frames until a widget labelled `label` is shown (a listing from a server arrives); fails
+/// after `what` has not shown in 30 s.
+pub fn wait_for_label(h: &mut Harness<'_, PortolanApp>, label: &str, what: &str) {
+    use egui_kittest::kittest::Queryable;
+    let start = Instant::now();
+    while h.query_by_label(label).is_none() {
+        assert!(start.elapsed() < Duration::from_secs(30), "{what}");
+        h.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Clicks the button `label` of the Layers panel, opening the panel first if it is closed.
+pub fn click_in_layers(h: &mut Harness<'_, PortolanApp>, label: &str) {
+    use egui_kittest::kittest::Queryable;
+    if h.query_by_label(label).is_none() {
+        h.get_by_label("Layers").click();
+        h.run_steps(3);
+    }
+    h.get_by_label(label).click();
+}
