@@ -906,6 +906,8 @@ fn export(args: Box<ExportArgs>, online: bool) -> ExitCode {
     if args.out.is_dir() {
         return fail(format!("cannot write {}: it is a folder", args.out.display()));
     }
+    // The basemap's low tier is decoded on the other core while the files are read.
+    std::thread::spawn(|| portolan::basemap::Basemap::embedded().decode_tier(portolan::basemap::Tier::Low));
     let mut loaded = Vec::new();
     for path in &args.files {
         match io::read_path_options(path, &io::Progress::default(), &io::ReadOptions { online, ..io::ReadOptions::default() }) {

@@ -156,6 +156,15 @@ impl Basemap {
         });
     }
 
+    /// Decodes every layer of `tier` on this thread. The export from the command line calls it
+    /// on a thread of its own while the files are read: the low tier is drawn by every export
+    /// (the locator, and maps of a continent).
+    pub fn decode_tier(&self, tier: Tier) {
+        for slot in self.slots.iter().filter(|s| s.info.tier == tier) {
+            let _ = self.decoded(slot);
+        }
+    }
+
     /// The layers in the pack, from its directory (counts as written by the packer and checked
     /// against the data when a layer is decoded).
     pub fn layers(&self) -> Vec<LayerInfo> {
@@ -237,6 +246,18 @@ impl Basemap {
         style: &style::BasemapStyle,
     ) {
         render::render(self, style, pixmap, view, &[]);
+    }
+
+    /// [`Basemap::render_view`] leaving out the `hidden` layers (the export's locator map
+    /// shows land, lakes, coasts and borders only).
+    pub fn render_view_without(
+        &self,
+        pixmap: &mut tiny_skia::PixmapMut,
+        view: &RenderView,
+        style: &style::BasemapStyle,
+        hidden: &[LayerKind],
+    ) {
+        render::render(self, style, pixmap, view, hidden);
     }
 
     /// The labels to show in `view_world` at `zoom`, most important first: country names,

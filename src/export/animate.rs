@@ -324,8 +324,8 @@ fn nearest(palette: &[[u8; 3]], c: [u8; 3]) -> u8 {
 /// Lays out and paints one frame.
 fn paint(spec: &ExportSpec) -> Result<tiny_skia::Pixmap, ExportError> {
     let page = super::layout(spec)?;
-    let map = super::raster::map_raster(&page, spec, spec.scale)?.map_err(ExportError::Encode)?;
-    super::raster::paint_page(&page, map, spec.scale)
+    let base = super::raster::map_base(&page, spec, spec.scale)?.map_err(ExportError::Encode)?;
+    super::raster::paint_page(&page, base, spec.scale)
 }
 
 /// Lays out and paints each spec's page and turns it into a frame, on every core; frames come
@@ -388,10 +388,10 @@ pub fn save(spec: &ExportSpec, anim: &Animation, path: &Path) -> Result<Animated
         "mp4" => mp4(spec, anim)?,
         _ => return Err(ExportError::Animation(format!("{}: an animation is written as .gif or .mp4", path.display()))),
     };
-    crate::io::save_atomic(path, &done.bytes).map_err(|source| ExportError::Write { path: path.to_owned(), source })?;
+    crate::io::write_atomic(path, &done.bytes).map_err(|source| ExportError::Write { path: path.to_owned(), source })?;
     let alt = super::alt_text_path(path);
     let text = format!("{}\nAn animation of {} frames, {} to {}.\n", done.alt_text.trim_end(), done.frames, anim.range.first, anim.range.last);
-    crate::io::save_atomic(&alt, text.as_bytes()).map_err(|source| ExportError::Write { path: alt, source })?;
+    crate::io::write_atomic(&alt, text.as_bytes()).map_err(|source| ExportError::Write { path: alt, source })?;
     Ok(done)
 }
 

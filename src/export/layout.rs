@@ -991,29 +991,24 @@ pub enum SwatchShape {
 /// areas, sea routes, rail corridors, then plain layers.
 fn legend_entries(layers: &[Prepared], view: &WorldRect, t: Option<&ScreenTransform>) -> Vec<LegendEntry> {
     let mut found: Vec<(u8, String, FeatureRef, SwatchShape)> = Vec::new();
-    let mut add = |order: u8, label: String, at: FeatureRef, shape: SwatchShape| {
-        if !found.iter().any(|(_, l, _, _)| *l == label) {
-            found.push((order, label, at, shape));
-        }
-    };
+    // The label of plain data of one kind and shape in one layer, made once.
+    let mut others: Vec<((usize, String, &'static str), String)> = Vec::new();
+    let mut entries = Vec::with_capacity(2);
     for p in layers {
         for (i, f) in p.layer.features.iter().enumerate() {
-            if !in_view(f, view) {
-                continue;
-            }
-            let at = FeatureRef { layer: p.index, feature: i };
+            entries.clear();
             let status = f.str_prop("status").filter(|_| !style::is_certain(f));
             match f.kind() {
                 FeatureKind::Site => {
                     let low = f.str_prop("confidence").is_some_and(|c| c.starts_with("low"));
-                    add(0, if low { "Site, low confidence".into() } else { "Site".into() }, at, SwatchShape::Point);
+                    entries.push((0, if low { "Site, low confidence".into() } else { "Site".into() }, SwatchShape::Point));
                     let circle = match (f.f64_prop("precision_m"), t, point_of(f)) {
                         (Some(m), Some(t), Some(lat)) => (m * t.px_per_metre(lat)) as f32 >= style::MIN_UNCERTAINTY_RADIUS_PX,
                         (Some(m), None, _) => m > 0.0,
                         _ => false,
                     };
                     if circle {
-                        add(1, "Location uncertainty".into(), at, SwatchShape::Uncertainty);
+                        entries.push((1, "Location uncertainty".into(), SwatchShape::Uncertainty));
                     }
                 }
                 FeatureKind::Area => {
@@ -1021,7 +1016,7 @@ fn legend_entries(layers: &[Prepared], view: &WorldRect, t: Option<&ScreenTransf
                         Some(s) => format!("Area, extent {s}"),
                         None => "Area".into(),
                     };
-                    add(2, label, at, SwatchShape::Polygon);
+                    entries.push((2, label, SwatchShape::Polygon));
                 }
                 FeatureKind::SeaRoute => {
                     let mut label = String::from("Sea route");
@@ -1031,27 +1026,44 @@ fn legend_entries(layers: &[Prepared], view: &WorldRect, t: Option<&ScreenTransf
                     if let Some(s) = status {
                         label.push_str(&format!(" ({s})"));
                     }
-                    add(3, label, at, SwatchShape::Line);
+                    entries.push((3, label, SwatchShape::Line));
                 }
                 FeatureKind::RailCorridor => {
                     let label = match status {
                         Some(s) => format!("Rail corridor ({s})"),
                         None => "Rail corridor".into(),
                     };
-                    add(4, label, at, SwatchShape::Line);
+                    entries.push((4, label, SwatchShape::Line));
                 }
-                FeatureKind::Other(_) => {
-                    let kind = f.kind();
-                    let name = match &kind {
-                        FeatureKind::Other(s) if !s.is_empty() => kind_label(&kind).replace('_', " "),
-                        _ => p.layer.name.clone(),
-                    };
+                kind @ FeatureKind::Other(_) => {
                     let (shape, what) = match f.geometry.as_ref() {
                         Some(geo::Geometry::Point(_) | geo::Geometry::MultiPoint(_)) => (SwatchShape::Point, "points"),
                         Some(geo::Geometry::LineString(_) | geo::Geometry::MultiLineString(_) | geo::Geometry::Line(_)) => (SwatchShape::Line, "lines"),
                         _ => (SwatchShape::Polygon, "areas"),
                     };
-                    add(5, text::sanitize(&format!("{name} ({what})"), 80), at, shape);
+                    let FeatureKind::Other(kind_name) = &kind else { continue };
+                    let label = match others.iter().find(|((l, k, w), _)| *l == p.index && k == kind_name && *w == what) {
+                        Some((_, label)) => label.clone(),
+                        None => {
+                            let name = if kind_name.is_empty() { p.layer.name.clone() } else { kind_label(&kind).replace('_', " ") };
+                            let label = text::sanitize(&format!("{name} ({what})"), 80);
+                            others.push(((p.index, kind_name.clone(), what), label.clone()));
+                            label
+                        }
+                    };
+                    entries.push((5, label, shape));
+                }
+            }
+            // Whether the feature is in view is asked only when it would add an entry: in a
+            // big file most features repeat one that is there already.
+            let new = |found: &[(u8, String, FeatureRef, SwatchShape)], label: &String| !found.iter().any(|(_, l, _, _)| l == label);
+            if !entries.iter().any(|(_, label, _)| new(&found, label)) || !in_view(f, view) {
+                continue;
+            }
+            let at = FeatureRef { layer: p.index, feature: i };
+            for (order, label, shape) in entries.drain(..) {
+                if new(&found, &label) {
+                    found.push((order, label, at, shape));
                 }
             }
         }

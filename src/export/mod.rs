@@ -363,18 +363,23 @@ pub struct Exported {
 /// Lays out and writes the page in `spec.format`.
 pub fn export(spec: &ExportSpec) -> Result<Exported, ExportError> {
     spec.validate()?;
-    let (page, map) = page_and_map(spec, spec.scale)?;
-    let (bytes, size_px) = match spec.format {
+    let (page, bytes, size_px) = match spec.format {
         Format::Png => {
-            let pixmap = raster::paint_page(&page, map, spec.scale)?;
-            let size = [pixmap.width(), pixmap.height()];
-            (png::encode(&pixmap, spec.effective_dpi(), &page.meta)?, size)
+            let (page, base) = page_and(spec, spec.scale, raster::map_base)?;
+            let size = raster::page_pixels(&page, spec.scale);
+            let (bytes, _) = png::encode_rows(size, spec.effective_dpi(), &page.meta, |rows| raster::paint_page_into(&page, base, spec.scale, rows))?;
+            (page, bytes, size)
         }
         Format::Svg => {
+            let (page, map) = page_and(spec, spec.scale, raster::map_raster)?;
             let svg = svg::write(&page, &map, spec.scale)?;
-            (svg.into_bytes(), [spec.size[0], spec.size[1]])
+            (page, svg.into_bytes(), [spec.size[0], spec.size[1]])
         }
-        Format::Pdf => (pdf::write(&page, &map, spec.scale, spec.effective_dpi())?, spec.output_size()),
+        Format::Pdf => {
+            let (page, map) = page_and(spec, spec.scale, raster::map_raster)?;
+            let pdf = pdf::write(&page, &map, spec.scale, spec.effective_dpi())?;
+            (page, pdf, spec.output_size())
+        }
     };
     Ok(Exported {
         bytes,
@@ -387,16 +392,21 @@ pub fn export(spec: &ExportSpec) -> Result<Exported, ExportError> {
     })
 }
 
-/// The page and its basemap at `scale`; when the tiles cannot be had, the page laid out again
-/// for the offline basemap (its place names, its attribution), with a notice.
-fn page_and_map(spec: &ExportSpec, scale: f32) -> Result<(Page, tiny_skia::Pixmap), ExportError> {
+/// The page and its basemap at `scale` (as `base` gives it: [`raster::map_base`] or
+/// [`raster::map_raster`]); when the tiles cannot be had, the page laid out again for the
+/// offline basemap (its place names, its attribution), with a notice.
+fn page_and<T>(
+    spec: &ExportSpec,
+    scale: f32,
+    base: impl Fn(&Page, &ExportSpec, f32) -> Result<Result<T, String>, ExportError>,
+) -> Result<(Page, T), ExportError> {
     let page = layout(spec)?;
-    match raster::map_raster(&page, spec, scale)? {
+    match base(&page, spec, scale)? {
         Ok(map) => Ok((page, map)),
         Err(notice) => {
             let mut page = layout::layout_offline(spec)?;
             page.notices.insert(0, notice);
-            match raster::map_raster(&page, spec, scale)? {
+            match base(&page, spec, scale)? {
                 Ok(map) => Ok((page, map)),
                 Err(notice) => Err(ExportError::Encode(notice)),
             }
@@ -412,9 +422,9 @@ pub fn save(spec: &ExportSpec, path: &Path) -> Result<Exported, ExportError> {
     let mut spec = spec.clone();
     spec.format = format;
     let done = export(&spec)?;
-    crate::io::save_atomic(path, &done.bytes).map_err(|source| ExportError::Write { path: path.to_owned(), source })?;
+    crate::io::write_atomic(path, &done.bytes).map_err(|source| ExportError::Write { path: path.to_owned(), source })?;
     let alt = alt_text_path(path);
-    crate::io::save_atomic(&alt, done.alt_text.as_bytes()).map_err(|source| ExportError::Write { path: alt, source })?;
+    crate::io::write_atomic(&alt, done.alt_text.as_bytes()).map_err(|source| ExportError::Write { path: alt, source })?;
     Ok(done)
 }
 
@@ -434,6 +444,6 @@ pub fn preview(spec: &ExportSpec, max_px: [u32; 2]) -> Result<tiny_skia::Pixmap,
     quick.scale = 1.0;
     quick.validate()?;
     let scale = (max_px[0].max(16) as f32 / spec.size[0] as f32).min(max_px[1].max(16) as f32 / spec.size[1] as f32).min(4.0);
-    let (page, map) = page_and_map(&quick, scale)?;
-    raster::paint_page(&page, map, scale)
+    let (page, base) = page_and(&quick, scale, raster::map_base)?;
+    raster::paint_page(&page, base, scale)
 }

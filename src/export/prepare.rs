@@ -75,10 +75,28 @@ pub fn simplify(layers: &mut [Prepared], px_per_world: f64) {
         if vertices <= SIMPLIFY_ABOVE_VERTICES {
             continue;
         }
-        let layer = p.layer.to_mut();
-        for f in &mut layer.features {
-            if let Some(g) = &mut f.geometry {
-                s.geometry(g);
+        match &mut p.layer {
+            Cow::Owned(layer) => {
+                for f in &mut layer.features {
+                    if let Some(g) = &mut f.geometry {
+                        s.geometry(g);
+                    }
+                }
+            }
+            // Copies of the features with the kept vertices only (not whole copies thinned).
+            Cow::Borrowed(layer) => {
+                let features = layer
+                    .features
+                    .iter()
+                    .map(|f| Feature {
+                        id: f.id.clone(),
+                        geometry: f.geometry.as_ref().map(|g| s.simplified(g)),
+                        properties: f.properties.clone(),
+                        foreign: f.foreign.clone(),
+                    })
+                    .collect();
+                let (name, case, foreign, overlays) = (layer.name.clone(), layer.case.clone(), layer.foreign.clone(), layer.overlays.clone());
+                p.layer = Cow::Owned(Layer { name, features, case, foreign, overlays });
             }
         }
     }
@@ -106,6 +124,31 @@ impl Simplifier {
         }
     }
 
+    /// A simplified copy of `g`.
+    fn simplified(&mut self, g: &Geometry) -> Geometry {
+        match g {
+            Geometry::LineString(l) => Geometry::LineString(self.line_copy(l, 2)),
+            Geometry::MultiLineString(MultiLineString(ls)) => Geometry::MultiLineString(MultiLineString(ls.iter().map(|l| self.line_copy(l, 2)).collect())),
+            Geometry::Polygon(p) => Geometry::Polygon(self.polygon_copy(p)),
+            Geometry::MultiPolygon(MultiPolygon(ps)) => Geometry::MultiPolygon(MultiPolygon(ps.iter().map(|p| self.polygon_copy(p)).collect())),
+            Geometry::GeometryCollection(gc) => Geometry::GeometryCollection(geo::GeometryCollection(gc.0.iter().map(|g| self.simplified(g)).collect())),
+            other => other.clone(),
+        }
+    }
+
+    fn polygon_copy(&mut self, p: &Polygon) -> Polygon {
+        let exterior = self.line_copy(p.exterior(), 4);
+        Polygon::new(exterior, p.interiors().iter().map(|r| self.line_copy(r, 4)).collect())
+    }
+
+    /// The kept vertices of `l` (see [`Simplifier::line`]) as a new line.
+    fn line_copy(&mut self, l: &LineString, min: usize) -> LineString {
+        if !self.mark(l, min) {
+            return l.clone();
+        }
+        LineString(l.0.iter().zip(&self.keep).filter(|(_, k)| **k).map(|(c, _)| *c).collect())
+    }
+
     fn polygon(&mut self, p: &mut Polygon) {
         p.exterior_mut(|r| self.line(r, 4));
         p.interiors_mut(|rs| rs.iter_mut().for_each(|r| self.line(r, 4)));
@@ -114,9 +157,21 @@ impl Simplifier {
     /// Keeps the vertices RDP keeps in world space (the original lon/lat values, not
     /// re-projected ones), or the line as it is if that would leave fewer than `min`.
     fn line(&mut self, l: &mut LineString, min: usize) {
+        if self.mark(l, min) {
+            let mut i = 0;
+            l.0.retain(|_| {
+                let k = self.keep[i];
+                i += 1;
+                k
+            });
+        }
+    }
+
+    /// Marks in `keep` the vertices RDP keeps; false when the line stays as it is.
+    fn mark(&mut self, l: &LineString, min: usize) -> bool {
         let n = l.0.len();
         if n <= min.max(2) {
-            return;
+            return false;
         }
         self.world.clear();
         self.world.extend(l.0.iter().map(|c| [(c.x + 180.0) / 360.0, self.lat_y.y(c.y)]));
@@ -155,14 +210,7 @@ impl Simplifier {
             }
         }
         let kept = self.keep.iter().filter(|k| **k).count();
-        if kept >= min && kept < n {
-            let mut i = 0;
-            l.0.retain(|_| {
-                let k = self.keep[i];
-                i += 1;
-                k
-            });
-        }
+        kept >= min && kept < n
     }
 }
 

@@ -11,7 +11,7 @@ use tiny_skia::{Color, FillRule, FilterQuality, LineJoin, Paint, PathBuilder, Pi
 use super::layout::{Group, ImageKind, Item, Page, Plate, Space, TextBlock};
 use super::text::fonts;
 use super::{BasemapChoice, ExportError, ExportSpec};
-use crate::basemap::{Basemap, RenderView};
+use crate::basemap::{Basemap, LayerKind, RenderView};
 pub use crate::painter::{color, paint_primitive, rounded_rect};
 use crate::painter::{Batch, MapPoint, paint, skia_stroke};
 use crate::projection::{WorldRect, tiles_per_axis};
@@ -61,33 +61,58 @@ pub fn new_pixmap(w: u32, h: u32) -> Result<Pixmap, ExportError> {
     Pixmap::new(w.max(1), h.max(1)).ok_or(ExportError::Allocation(w, h))
 }
 
+/// What lies under the frame's groups.
+pub enum MapBase {
+    /// The offline basemap, painted straight into the page ([`paint_page`]).
+    Offline,
+    /// A picture of the frame's device pixels (online tiles, stitched).
+    Picture(Pixmap),
+}
+
 /// The basemap for the frame at `scale`: the offline basemap, or the spec's tiles if the page
 /// was laid out for them. `Ok(Err(notice))` when the tiles could not be had (the caller lays
 /// the page out again for the offline basemap).
-pub fn map_raster(page: &Page, spec: &ExportSpec, scale: f32) -> Result<Result<Pixmap, String>, ExportError> {
-    let frame = DeviceFrame::of(page, scale);
+pub fn map_base(page: &Page, spec: &ExportSpec, scale: f32) -> Result<Result<MapBase, String>, ExportError> {
     if page.tiles
         && let BasemapChoice::Tiles(fetcher) = &spec.basemap
     {
-        return Ok(match tiles_raster(fetcher, page, frame, scale)? {
-            Ok(p) => Ok(p),
+        return Ok(match tiles_raster(fetcher, page, DeviceFrame::of(page, scale), scale)? {
+            Ok(p) => Ok(MapBase::Picture(p)),
             Err(e) => Err(format!("{}: {e}; the offline basemap (Natural Earth) was used instead", fetcher.source.name)),
         });
     }
-    let mut pixmap = new_pixmap(frame.w, frame.h)?;
-    Basemap::embedded().decode_for_zoom(page.zoom);
+    Ok(Ok(MapBase::Offline))
+}
+
+/// The basemap of the frame as a picture of its device pixels (the SVG and PDF embed it).
+pub fn map_raster(page: &Page, spec: &ExportSpec, scale: f32) -> Result<Result<Pixmap, String>, ExportError> {
+    let frame = DeviceFrame::of(page, scale);
+    Ok(match map_base(page, spec, scale)? {
+        Ok(MapBase::Picture(p)) => Ok(p),
+        Ok(MapBase::Offline) => {
+            let mut pixmap = new_pixmap(frame.w, frame.h)?;
+            let (w, h) = (pixmap.width(), pixmap.height());
+            Basemap::embedded().decode_for_zoom(page.zoom);
+            in_bands(pixmap.data_mut(), w, h, |band, top| offline_basemap(band, page, scale, frame, 0, top));
+            Ok(pixmap)
+        }
+        Err(notice) => Err(notice),
+    })
+}
+
+/// Paints the offline basemap into a band whose pixel (0, 0) is the frame's device pixel
+/// (`-left`, `top`); the layers for the page's zoom are decoded already.
+fn offline_basemap(band: &mut PixmapMut, page: &Page, scale: f32, frame: DeviceFrame, left: u32, top: u32) {
+    let basemap = Basemap::embedded();
     let origin = frame.origin_world(page, scale);
     let px_per_world = page.transform.px_per_world * f64::from(scale);
-    in_bands(&mut pixmap, |band, top| {
-        let view = RenderView {
-            origin_world: [origin[0], origin[1] + f64::from(top) / px_per_world],
-            px_per_world,
-            zoom: page.zoom,
-            pixel_ratio: scale,
-        };
-        Basemap::embedded().render_view(band, &view, page.theme.basemap());
-    });
-    Ok(Ok(pixmap))
+    let view = RenderView {
+        origin_world: [origin[0] - f64::from(left) / px_per_world, origin[1] + f64::from(top) / px_per_world],
+        px_per_world,
+        zoom: page.zoom,
+        pixel_ratio: scale,
+    };
+    basemap.render_view(band, &view, page.theme.basemap());
 }
 
 /// Online tiles at about the export's resolution, stitched at their own size (no seams) and
@@ -152,6 +177,11 @@ fn tiles_raster(fetcher: &TileFetcher, page: &Page, frame: DeviceFrame, scale: f
     Ok(Ok(out))
 }
 
+/// What the locator map leaves out: at the scale of a continent or the world, rivers, railways,
+/// provinces, towns and ports are clutter (and, stroked over the whole world at 4x, most of
+/// the time a print export spent on the inset).
+const LOCATOR_HIDES: &[LayerKind] = &[LayerKind::Rivers, LayerKind::Railroads, LayerKind::Admin1Lines, LayerKind::UrbanAreas, LayerKind::Ports];
+
 /// The locator inset's basemap at `scale`.
 pub fn locator_raster(page: &Page, scale: f32) -> Result<Option<Pixmap>, ExportError> {
     let Some(l) = &page.locator else { return Ok(None) };
@@ -161,7 +191,7 @@ pub fn locator_raster(page: &Page, scale: f32) -> Result<Option<Pixmap>, ExportE
     // A world smaller than a tile (a phone page's inset) is drawn as one of half a tile: its
     // land and coasts, without the borders of zoom 0.
     let view = RenderView { origin_world: l.region.min, px_per_world: ppw * f64::from(scale), zoom: (ppw / 256.0).log2().max(-0.5), pixel_ratio: scale };
-    Basemap::embedded().render_view(&mut pixmap.as_mut(), &view, page.theme.basemap());
+    Basemap::embedded().render_view_without(&mut pixmap.as_mut(), &view, page.theme.basemap(), LOCATOR_HIDES);
     Ok(Some(pixmap))
 }
 
@@ -176,46 +206,172 @@ pub fn detail_raster(page: &Page, scale: f32) -> Result<Option<Pixmap>, ExportEr
     Ok(Some(pixmap))
 }
 
-/// Paints the page: the frame groups over the basemap raster `map`, then the frame onto the
-/// white page, then the page groups.
-pub fn paint_page(page: &Page, mut map: Pixmap, scale: f32) -> Result<Pixmap, ExportError> {
-    let w = (page.size[0] * scale).round() as u32;
-    let h = (page.size[1] * scale).round() as u32;
-    let mut out = new_pixmap(w, h)?;
-    out.fill(color(page.theme.background()));
-    let frame = DeviceFrame::of(page, scale);
-    let rasters = Rasters { locator: locator_raster(page, scale)?, detail: detail_raster(page, scale)?, overlays: overlay_pixmaps(page) };
-    let ts_frame = frame.transform(page, scale);
-    in_bands(&mut map, |band, top| {
-        let ts = ts_frame.post_translate(0.0, -(top as f32));
-        for g in page.groups.iter().filter(|g| g.space == Space::Frame) {
-            paint_group(band, g, ts, &rasters, page, scale);
-        }
-    });
-    copy_into(&mut out, &map, frame.x, frame.y);
-    let ts_page = Transform::from_scale(scale, scale);
-    for g in page.groups.iter().filter(|g| g.space == Space::Page) {
-        paint_group(&mut out.as_mut(), g, ts_page, &rasters, page, scale);
-    }
-    Ok(out)
+/// The page's size in device pixels at `scale`.
+pub fn page_pixels(page: &Page, scale: f32) -> [u32; 2] {
+    [(page.size[0] * scale).round() as u32, (page.size[1] * scale).round() as u32]
 }
 
-/// Paints a pixmap in horizontal bands, one per core: `paint` gets a band and the row it starts
-/// at, and paints it as if it were the whole pixmap moved up by that many rows. A pixel's value
-/// depends only on what covers it, so the result is the same as in one piece.
-fn in_bands(pixmap: &mut Pixmap, paint: impl Fn(&mut PixmapMut, u32) + Sync) {
-    let (w, h) = (pixmap.width(), pixmap.height());
+/// Paints the page ([`paint_page_into`] with nobody waiting for rows).
+pub fn paint_page(page: &Page, base: MapBase, scale: f32) -> Result<Pixmap, ExportError> {
+    paint_page_into(page, base, scale, &mut |_| Ok(()))
+}
+
+/// A run of whole rows of the page, painted on its own.
+struct Band<'a> {
+    /// Its first row on the page.
+    top: u32,
+    data: &'a mut [u8],
+    /// Rows of the map frame (else rows above or below it).
+    frame: bool,
+}
+
+/// Paints the page in bands of rows on every core, and hands the rows to `rows`, top to
+/// bottom, as the bands are finished (so that the PNG encoder works while the rest is
+/// painted).
+///
+/// The bands are the rows above the frame, the frame's rows (in one band per core when they
+/// are many), and the rows below. Each band is painted as if it were the whole page moved up:
+/// in a frame band the basemap (painted in place, or the picture copied in) across the page's
+/// width, then the frame groups, then the margins beside the frame filled with the page colour
+/// again (which clips what reaches past the frame as a picture of the frame alone would); in
+/// every band, the page groups. A pixel's value depends only on what covers it and in what
+/// order, so the page is the same as painted in one piece, and no second picture of the frame
+/// is made (a 4x page would hold 100 MB more).
+pub fn paint_page_into(page: &Page, base: MapBase, scale: f32, rows: &mut dyn FnMut(&[u8]) -> Result<(), ExportError>) -> Result<Pixmap, ExportError> {
+    let [w, h] = page_pixels(page, scale);
+    let mut out = new_pixmap(w, h)?;
+    let background = color(page.theme.background());
+    let page_px = background.premultiply().to_color_u8();
+    let page_px = [page_px.red(), page_px.green(), page_px.blue(), page_px.alpha()];
+    let frame = DeviceFrame::of(page, scale);
+    let y0 = frame.y.clamp(0, h as i32) as u32;
+    let y1 = (frame.y + frame.h as i32).clamp(y0 as i32, h as i32) as u32;
+    let x0 = frame.x.clamp(0, w as i32) as u32;
+    let x1 = (frame.x + frame.w as i32).clamp(x0 as i32, w as i32) as u32;
+    if matches!(base, MapBase::Offline) {
+        Basemap::embedded().decode_for_zoom(page.zoom);
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8) as u32;
+    // Small frames are not worth more than one band.
+    let frame_bands = if u64::from(w) * u64::from(y1 - y0) < 1_500_000 { 1 } else { cores.min((y1 - y0) / 64).max(1) };
+    let row_bytes = w as usize * 4;
+    let mut bands = Vec::new();
+    let (above, rest) = out.data_mut().split_at_mut(y0 as usize * row_bytes);
+    let (mut frame_rows, below) = rest.split_at_mut((y1 - y0) as usize * row_bytes);
+    bands.push(Band { top: 0, data: above, frame: false });
+    let per_band = (y1 - y0).div_ceil(frame_bands).max(1);
+    let mut top = y0;
+    while !frame_rows.is_empty() {
+        let n = (per_band as usize * row_bytes).min(frame_rows.len());
+        let (band, rest) = std::mem::take(&mut frame_rows).split_at_mut(n);
+        bands.push(Band { top, data: band, frame: true });
+        top += per_band;
+        frame_rows = rest;
+    }
+    bands.push(Band { top: y1, data: below, frame: false });
+    bands.retain(|b| !b.data.is_empty());
+
+    let rasters: std::sync::OnceLock<Result<Rasters, ExportError>> = std::sync::OnceLock::new();
+    let ts_frame = frame.transform(page, scale);
+    let paint_band = |band: &mut Band| {
+        let Some(mut pm) = PixmapMut::from_bytes(band.data, w, (band.data.len() / row_bytes) as u32) else { return };
+        // Waits for the main thread to make the locator, detail and overlay pictures (the
+        // basemap is painted meanwhile).
+        let rasters = || rasters.wait().as_ref().ok();
+        if band.frame {
+            let top = band.top - y0;
+            match &base {
+                MapBase::Offline => offline_basemap(&mut pm, page, scale, frame, x0, top),
+                MapBase::Picture(p) => {
+                    pm.fill(background);
+                    pm.draw_pixmap(x0 as i32, -(top as i32), p.as_ref(), &PixmapPaint::default(), Transform::identity(), None);
+                }
+            }
+            let ts = ts_frame.post_translate(x0 as f32, -(top as f32));
+            let Some(rasters) = rasters() else { return };
+            for g in page.groups.iter().filter(|g| g.space == Space::Frame) {
+                paint_group(&mut pm, g, ts, rasters, page, scale);
+            }
+            for row in pm.data_mut().chunks_exact_mut(row_bytes) {
+                fill_pixels(&mut row[..x0 as usize * 4], page_px);
+                fill_pixels(&mut row[x1 as usize * 4..], page_px);
+            }
+        } else {
+            fill_pixels(pm.data_mut(), page_px);
+        }
+        let ts_page = Transform::from_row(scale, 0.0, 0.0, scale, 0.0, -(band.top as f32));
+        let Some(rasters) = rasters() else { return };
+        for g in page.groups.iter().filter(|g| g.space == Space::Page) {
+            paint_group(&mut pm, g, ts_page, rasters, page, scale);
+        }
+    };
+    let tasks = std::sync::Mutex::new(bands.into_iter().enumerate());
+    let mut failed = None;
+    std::thread::scope(|scope| {
+        let (done, finished) = std::sync::mpsc::channel::<(usize, &[u8])>();
+        for _ in 0..cores.min(2 + frame_bands) {
+            let (done, tasks, paint_band) = (done.clone(), &tasks, &paint_band);
+            scope.spawn(move || {
+                loop {
+                    let Some((i, mut band)) = tasks.lock().unwrap_or_else(|e| e.into_inner()).next() else { break };
+                    paint_band(&mut band);
+                    let _ = done.send((i, &*band.data));
+                }
+            });
+        }
+        drop(done);
+        let made = || -> Result<Rasters, ExportError> {
+            Ok(Rasters { locator: locator_raster(page, scale)?, detail: detail_raster(page, scale)?, overlays: overlay_pixmaps(page) })
+        };
+        let _ = rasters.set(made());
+        // The rows in order, as their bands come in.
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut next = 0;
+        for (i, data) in finished {
+            waiting.insert(i, data);
+            while let Some(data) = waiting.remove(&next) {
+                if failed.is_none()
+                    && let Err(e) = rows(data)
+                {
+                    failed = Some(e);
+                }
+                next += 1;
+            }
+        }
+    });
+    if let Some(Err(e)) = rasters.into_inner() {
+        return Err(e);
+    }
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// Sets every pixel of `data` (RGBA bytes) to `px`.
+fn fill_pixels(data: &mut [u8], px: [u8; 4]) {
+    for d in data.chunks_exact_mut(4) {
+        d.copy_from_slice(&px);
+    }
+}
+
+/// Paints `w`-pixel-wide rows (RGBA bytes) in horizontal bands, one per core: `paint` gets a
+/// band and the row it starts at, and paints it as if it were the whole picture moved up by
+/// that many rows. A pixel's value depends only on what covers it, so the result is the same
+/// as in one piece.
+fn in_bands(data: &mut [u8], w: u32, h: u32, paint: impl Fn(&mut PixmapMut, u32) + Sync) {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8) as u32;
     // Small pictures are not worth the threads.
     let bands = if u64::from(w) * u64::from(h) < 1_500_000 { 1 } else { cores.min(h / 64).max(1) };
-    if bands == 1 {
-        paint(&mut pixmap.as_mut(), 0);
+    if h == 0 || w == 0 {
         return;
     }
     let rows = h.div_ceil(bands);
     let paint = &paint;
+    let mut chunks = data.chunks_mut(rows as usize * w as usize * 4).enumerate();
+    let Some((_, first)) = chunks.next() else { return };
     std::thread::scope(|scope| {
-        for (i, chunk) in pixmap.data_mut().chunks_mut(rows as usize * w as usize * 4).enumerate() {
+        for (i, chunk) in chunks {
             let band_rows = (chunk.len() / (w as usize * 4)) as u32;
             scope.spawn(move || {
                 if let Some(mut band) = PixmapMut::from_bytes(chunk, w, band_rows) {
@@ -223,29 +379,12 @@ fn in_bands(pixmap: &mut Pixmap, paint: impl Fn(&mut PixmapMut, u32) + Sync) {
                 }
             });
         }
-    });
-}
-
-/// Copies an opaque pixmap into another at whole-pixel `(x, y)`, row by row, clipped.
-fn copy_into(dst: &mut Pixmap, src: &Pixmap, x: i32, y: i32) {
-    let (dw, dh) = (dst.width() as i64, dst.height() as i64);
-    let (sw, sh) = (src.width() as i64, src.height() as i64);
-    let (x0, x1) = (i64::from(x).max(0), (i64::from(x) + sw).min(dw));
-    if x1 <= x0 {
-        return;
-    }
-    let src_data = src.data();
-    let dst_data = dst.data_mut();
-    for row in 0..sh {
-        let dy = i64::from(y) + row;
-        if dy < 0 || dy >= dh {
-            continue;
+        // The first band on this thread.
+        let band_rows = (first.len() / (w as usize * 4)) as u32;
+        if let Some(mut band) = PixmapMut::from_bytes(first, w, band_rows) {
+            paint(&mut band, 0);
         }
-        let s0 = ((row * sw + (x0 - i64::from(x))) * 4) as usize;
-        let d0 = ((dy * dw + x0) * 4) as usize;
-        let n = ((x1 - x0) * 4) as usize;
-        dst_data[d0..d0 + n].copy_from_slice(&src_data[s0..s0 + n]);
-    }
+    });
 }
 
 /// Pictures made once per page, for the items that draw them.
@@ -361,9 +500,18 @@ fn paint_item(pm: &mut PixmapMut, item: &Item, ts: Transform, rasters: &Rasters,
 pub fn paint_text(pm: &mut PixmapMut, t: &TextBlock, ts: Transform, scale: f32) {
     let f = fonts();
     for (i, line) in t.lines.iter().enumerate() {
+        let baseline = t.baseline + i as f32 * t.line_height;
+        // Lines wholly above or below the picture (another band of the page) are not shaped:
+        // no glyph reaches more than 1.3 sizes above its baseline or 0.6 below, halo included.
+        if ts.kx == 0.0 && ts.ky == 0.0 {
+            let (_, top) = ts.map_point_xy(0.0, baseline - 1.3 * t.size - HALO_WIDTH);
+            let (_, bottom) = ts.map_point_xy(0.0, baseline + 0.6 * t.size + HALO_WIDTH);
+            if top.max(bottom) < 0.0 || top.min(bottom) > pm.height() as f32 {
+                continue;
+            }
+        }
         let width = f.width(line, t.size, t.weight);
         let x = t.line_x(width);
-        let baseline = t.baseline + i as f32 * t.line_height;
         let Some(path) = f.path(line, t.size, t.weight, x, baseline, ts) else { continue };
         if let Some(halo) = t.halo {
             let stroke = tiny_skia::Stroke { width: HALO_WIDTH * scale, line_join: LineJoin::Round, ..tiny_skia::Stroke::default() };
