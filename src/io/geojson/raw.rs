@@ -87,20 +87,6 @@ struct Shared<'a> {
     /// The root as far as it was read when the text broke off, and the member being read.
     unfinished: std::cell::RefCell<Option<(RawObject, Option<String>)>>,
     on_feature: std::cell::RefCell<&'a mut dyn FnMut(RawItem)>,
-    /// This is the other thread's half of a split parse ([`parse`]).
-    tail: bool,
-    /// Where another thread parses the rest of the features ([`parse`]), until this parse
-    /// gets there.
-    split: std::cell::RefCell<Option<Split>>,
-    /// The other thread's features, once this parse has reached where they start.
-    switched: std::cell::RefCell<Option<Vec<RawItem>>>,
-}
-
-/// The features from a feature's opening brace on, parsed by another thread: `None` when that
-/// parse did not end cleanly (this one then reads on as usual).
-struct Split {
-    at: usize,
-    tail: std::sync::mpsc::Receiver<Option<Vec<RawItem>>>,
 }
 
 impl<'a> Shared<'a> {
@@ -114,9 +100,6 @@ impl<'a> Shared<'a> {
             features_started: Default::default(),
             unfinished: Default::default(),
             on_feature: std::cell::RefCell::new(on_feature),
-            tail: false,
-            split: Default::default(),
-            switched: Default::default(),
         }
     }
 
@@ -131,20 +114,6 @@ impl<'a> Shared<'a> {
         let before_quote = &self.text.as_bytes()[..self.offset_of(key)?.checked_sub(1)?];
         let brace = before_quote.iter().rposition(|b| !b" \t\n\r".contains(b))?;
         (before_quote[brace] == b'{').then_some(brace)
-    }
-
-    /// Whether the feature starting at `start` is where the other thread's features begin,
-    /// and they were read: then they are this parse's from here on.
-    fn switch_at(&self, start: Option<usize>) -> bool {
-        let mut split = self.split.borrow_mut();
-        if start.is_none() || split.as_ref().map(|s| s.at) != start {
-            return false;
-        }
-        // Waits for the other thread (a thread that died sends nothing: read on).
-        let tail = split.take().and_then(|s| s.tail.recv().ok().flatten());
-        let switched = tail.is_some();
-        *self.switched.borrow_mut() = tail;
-        switched
     }
 }
 
@@ -169,141 +138,8 @@ pub(crate) struct Cut {
 /// go to `on_feature` as soon as each is parsed (so that a big file is never held twice) and
 /// the array is left empty. Fails when the text is not JSON, unless it broke off after the
 /// features had begun: then the root is what was read of it, and `cut` says where.
-///
-/// A big collection is parsed on two threads: another thread parses the features from about
-/// the middle of the text on (from a place that looks like the start of a feature), while
-/// this one reads from the start. When this parse meets a feature that
-/// starts exactly there, it takes the other thread's features and skips over their text;
-/// if it never does (the guess was inside a string, say), or the other parse failed, noted
-/// a duplicate key or was cancelled, this parse reads on as it always does. Either way the
-/// result is the same as on one thread.
 pub(crate) fn parse(text: &str, progress: &Progress, on_feature: &mut dyn FnMut(RawItem)) -> Result<Parsed, ReadError> {
-    parse_split(text, progress, on_feature, split_point(text))
-}
-
-/// [`parse`], with the other thread from `at` (a byte offset after a `,`), or on one thread.
-fn parse_split(text: &str, progress: &Progress, on_feature: &mut dyn FnMut(RawItem), at: Option<usize>) -> Result<Parsed, ReadError> {
-    let Some(at) = at.filter(|a| *a > 0 && text.is_char_boundary(*a)) else { return parse_from(text, progress, on_feature, None) };
-    std::thread::scope(|scope| {
-        let (send, tail) = std::sync::mpsc::channel();
-        scope.spawn(move || {
-            let _ = send.send(parse_tail(text, at, progress));
-        });
-        parse_from(text, progress, on_feature, Some(Split { at, tail }))
-    })
-}
-
-/// Texts smaller than this are parsed on one thread.
-const SPLIT_ABOVE_BYTES: usize = 4 << 20;
-
-/// Where a second thread could start: the opening brace of what looks like a feature (`,`
-/// then `{"type":"Feature"`, with any white space) within a megabyte after the middle.
-fn split_point(text: &str) -> Option<usize> {
-    if text.len() < SPLIT_ABOVE_BYTES {
-        return None;
-    }
-    let bytes = text.as_bytes();
-    let ws = |mut i: usize| {
-        while bytes.get(i).is_some_and(|b| b" \t\n\r".contains(b)) {
-            i += 1;
-        }
-        i
-    };
-    let from = text.len() / 2;
-    let to = (from + (1 << 20)).min(text.len());
-    let mut i = from;
-    while let Some(k) = bytes[i..to].iter().position(|b| *b == b',') {
-        let comma = i + k;
-        i = comma + 1;
-        let brace = ws(comma + 1);
-        if bytes.get(brace) != Some(&b'{') {
-            continue;
-        }
-        let key = ws(brace + 1);
-        if !bytes[key..].starts_with(b"\"type\"") {
-            continue;
-        }
-        let colon = ws(key + 6);
-        if bytes.get(colon) != Some(&b':') {
-            continue;
-        }
-        if bytes[ws(colon + 1)..].starts_with(b"\"Feature\"") {
-            return Some(brace);
-        }
-    }
-    None
-}
-
-/// The other thread's part: the features from `at` to the end of their array, each parsed
-/// on its own from its slice of the text (found by [`object_end`]), so that offsets are the
-/// file's. `None` unless the array ends cleanly, with objects only and no duplicate key.
-fn parse_tail(text: &str, at: usize, progress: &Progress) -> Option<Vec<RawItem>> {
-    let bytes = text.as_bytes();
-    let ws = |mut i: usize| {
-        while bytes.get(i).is_some_and(|b| b" \t\n\r".contains(b)) {
-            i += 1;
-        }
-        i
-    };
-    let mut ignore = |_: RawItem| {};
-    let mut shared = Shared::new(text, progress, &mut ignore);
-    shared.tail = true;
-    let mut items = Vec::new();
-    let mut start = at;
-    loop {
-        if progress.is_cancelled() {
-            return None;
-        }
-        let end = object_end(bytes, start)?;
-        let mut de = serde_json::Deserializer::from_str(text.get(start..end)?);
-        let item = ItemSeed { role: Role::Feature, path: &Path::Root, shared: &shared }.deserialize(&mut de).ok()?;
-        de.end().ok()?;
-        items.push(item);
-        let next = ws(end);
-        match bytes.get(next)? {
-            b',' => start = ws(next + 1),
-            b']' => break,
-            _ => return None,
-        }
-    }
-    shared.duplicates.borrow().is_empty().then_some(items)
-}
-
-/// The end (one past the closing brace) of the JSON object whose `{` is at `start`, by its
-/// brackets outside strings; `None` if it has none or is not an object.
-fn object_end(bytes: &[u8], start: usize) -> Option<usize> {
-    if bytes.get(start) != Some(&b'{') {
-        return None;
-    }
-    let (mut depth, mut i, mut in_string) = (0usize, start, false);
-    while let Some(&b) = bytes.get(i) {
-        if in_string {
-            match b {
-                b'\\' => i += 1,
-                b'"' => in_string = false,
-                _ => {}
-            }
-        } else {
-            match b {
-                b'"' => in_string = true,
-                b'{' | b'[' => depth += 1,
-                b'}' | b']' => {
-                    depth = depth.checked_sub(1)?;
-                    if depth == 0 {
-                        return Some(i + 1);
-                    }
-                }
-                _ => {}
-            }
-        }
-        i += 1;
-    }
-    None
-}
-
-fn parse_from(text: &str, progress: &Progress, on_feature: &mut dyn FnMut(RawItem), split: Option<Split>) -> Result<Parsed, ReadError> {
     let shared = Shared::new(text, progress, on_feature);
-    *shared.split.borrow_mut() = split;
     let mut de = serde_json::Deserializer::from_str(text);
     let root = ItemSeed { role: Role::Root, path: &Path::Root, shared: &shared }
         .deserialize(&mut de)
@@ -408,12 +244,6 @@ impl ItemSeed<'_, '_> {
                 && let Cow::Borrowed(key) = &key
             {
                 obj.start = shared.brace_before(key);
-                if self.role == Role::Feature && !shared.tail && shared.switch_at(obj.start) {
-                    // This feature and the rest were read by the other thread.
-                    map.next_value::<IgnoredAny>()?;
-                    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                    return Ok(());
-                }
             }
             if self.role == Role::Root {
                 *reading = Some(key.to_string());
@@ -521,27 +351,13 @@ impl<'de> Visitor<'de> for ListSeed<'_, '_> {
             let Some(item) = seq.next_element_seed(ItemSeed { role, path: &here, shared })? else { break };
             if role != Role::Feature {
                 items.push(item);
-                continue;
-            }
-            let switched = shared.switched.borrow_mut().take();
-            if let Some(rest) = switched {
-                // Their text is skipped; they are handed on as if read here.
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                for item in rest {
-                    let at = item.start().unwrap_or(0);
-                    (*shared.on_feature.borrow_mut())(item);
-                    shared.progress.feature_read(at as u64);
-                }
-                break;
-            }
-            (*shared.on_feature.borrow_mut())(item);
-            // The other half of a split parse leaves the counting to this one.
-            if !shared.tail {
+            } else {
+                (*shared.on_feature.borrow_mut())(item);
                 shared.progress.feature_read(shared.offset.get() as u64);
-            }
-            if shared.progress.is_cancelled() {
-                shared.cancelled.set(true);
-                return Err(de::Error::custom("cancelled"));
+                if shared.progress.is_cancelled() {
+                    shared.cancelled.set(true);
+                    return Err(de::Error::custom("cancelled"));
+                }
             }
         }
         Ok(Ok(items))
@@ -703,66 +519,5 @@ impl Coords {
             Coords::Positions { coords, .. } => Value::Array(coords.into_iter().map(pos).collect()),
             Coords::List(list) => Value::Array(list.into_iter().map(Coords::into_value).collect()),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A collection of `n` short tracks, each feature with `extra` among its properties.
-    fn collection(n: usize, extra: &str) -> String {
-        let features: Vec<String> = (0..n)
-            .map(|i| {
-                let coords: Vec<String> = (0..8).map(|k| format!("[{}.{k}5,{}.25]", 100 + i % 50, i % 60)).collect();
-                format!(r#"{{"type":"Feature","properties":{{"name":"F{i}","n":{i}{extra}}},"geometry":{{"type":"LineString","coordinates":[{}]}}}}"#, coords.join(","))
-            })
-            .collect();
-        format!("{{\"type\":\"FeatureCollection\",\"name\":\"t\",\"features\":[\n{}\n],\"after\":[1,2]}}", features.join(",\n"))
-    }
-
-    /// Everything a parse hands on (features with their starts, root, notes, cut), split at
-    /// `at` and on one thread.
-    fn both(text: &str, at: Option<usize>) -> (String, String) {
-        let run = |at: Option<usize>| {
-            let mut seen = Vec::new();
-            let parsed = parse_split(text, &Progress::default(), &mut |item| seen.push(item), at);
-            let parsed = parsed.map(|p| (p.root, p.duplicates, p.cut.map(|c| (c.error.to_string(), c.member))));
-            format!("{seen:?}\n{parsed:?}")
-        };
-        (run(at), run(None))
-    }
-
-    #[test]
-    fn a_split_parse_gives_what_one_thread_gives() {
-        let text = collection(20_000, "");
-        let at = split_point(&text).expect("a big collection is split");
-        assert!(text[at..].starts_with(r#"{"type":"Feature""#) && text[..at].trim_end().ends_with(','));
-        let (split, single) = both(&text, Some(at));
-        assert_eq!(split, single);
-        assert!(split.matches("F19999").count() == 1, "every feature is there once");
-    }
-
-    #[test]
-    fn a_wrong_guess_a_duplicate_or_a_cut_in_the_second_half_changes_nothing() {
-        // A feature inside a property looks like the start of one.
-        let text = collection(2_000, r#","related":[0,{"type":"Feature","properties":{},"geometry":null}]"#);
-        let decoy = text.find(r#"[0,{"type"#).expect("the decoy is there") + 3;
-        let (split, single) = both(&text, Some(decoy));
-        assert_eq!(split, single);
-        // A duplicate key after the split: noted with its place in the whole file.
-        let mut text = collection(2_000, "");
-        let at = text.len() / 2 + text[text.len() / 2..].find(",\n{").expect("a boundary") + 2;
-        text.insert_str(at + 1, r#""type":"Feature","#);
-        let (split, single) = both(&text, Some(at));
-        assert_eq!(split, single);
-        assert!(split.contains("duplicate") || split.contains("Member"), "the duplicate is reported: {}", &split[split.len() - 300..]);
-        // The text breaks off after the split.
-        let text = collection(2_000, "");
-        let at = text.len() / 2 + text[text.len() / 2..].find(",\n{").expect("a boundary") + 2;
-        let cut = &text[..text.len() - 5_000];
-        let (split, single) = both(cut, Some(at));
-        assert_eq!(split, single);
-        assert!(split.contains("EOF"), "the cut is reported");
     }
 }
