@@ -71,7 +71,15 @@ pub fn simplify(layers: &mut [Prepared], px_per_world: f64) {
     }
     let mut s = Simplifier { eps2: epsilon * epsilon, lat_y: LatToWorldY::new(), world: Vec::new(), keep: Vec::new(), stack: Vec::new() };
     for p in layers.iter_mut() {
-        let vertices: usize = p.layer.features.iter().filter_map(|f| f.geometry.as_ref()).map(|g| g.coords_count()).sum();
+        // Points are never thinned: a layer of points is drawn as it is, not copied.
+        let vertices: usize = p
+            .layer
+            .features
+            .iter()
+            .filter_map(|f| f.geometry.as_ref())
+            .filter(|g| !matches!(g, Geometry::Point(_) | Geometry::MultiPoint(_)))
+            .map(|g| g.coords_count())
+            .sum();
         if vertices <= SIMPLIFY_ABOVE_VERTICES {
             continue;
         }
