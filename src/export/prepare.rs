@@ -86,9 +86,7 @@ pub fn simplify(layers: &mut [Prepared], px_per_world: f64) {
         match &mut p.layer {
             Cow::Owned(layer) => {
                 for f in &mut layer.features {
-                    if let Some(g) = &mut f.geometry {
-                        s.geometry(g);
-                    }
+                    f.geometry = f.geometry.as_ref().map(|g| s.simplified(g));
                 }
             }
             // Copies of the features with the kept vertices only (not whole copies thinned).
@@ -121,61 +119,34 @@ struct Simplifier {
 }
 
 impl Simplifier {
-    fn geometry(&mut self, g: &mut Geometry) {
-        match g {
-            Geometry::LineString(l) => self.line(l, 2),
-            Geometry::MultiLineString(MultiLineString(ls)) => ls.iter_mut().for_each(|l| self.line(l, 2)),
-            Geometry::Polygon(p) => self.polygon(p),
-            Geometry::MultiPolygon(MultiPolygon(ps)) => ps.iter_mut().for_each(|p| self.polygon(p)),
-            Geometry::GeometryCollection(gc) => gc.0.iter_mut().for_each(|g| self.geometry(g)),
-            _ => {}
-        }
-    }
-
     /// A simplified copy of `g`.
     fn simplified(&mut self, g: &Geometry) -> Geometry {
         match g {
-            Geometry::LineString(l) => Geometry::LineString(self.line_copy(l, 2)),
-            Geometry::MultiLineString(MultiLineString(ls)) => Geometry::MultiLineString(MultiLineString(ls.iter().map(|l| self.line_copy(l, 2)).collect())),
-            Geometry::Polygon(p) => Geometry::Polygon(self.polygon_copy(p)),
-            Geometry::MultiPolygon(MultiPolygon(ps)) => Geometry::MultiPolygon(MultiPolygon(ps.iter().map(|p| self.polygon_copy(p)).collect())),
+            Geometry::LineString(l) => Geometry::LineString(self.line(l, 2)),
+            Geometry::MultiLineString(MultiLineString(ls)) => Geometry::MultiLineString(MultiLineString(ls.iter().map(|l| self.line(l, 2)).collect())),
+            Geometry::Polygon(p) => Geometry::Polygon(self.polygon(p)),
+            Geometry::MultiPolygon(MultiPolygon(ps)) => Geometry::MultiPolygon(MultiPolygon(ps.iter().map(|p| self.polygon(p)).collect())),
             Geometry::GeometryCollection(gc) => Geometry::GeometryCollection(geo::GeometryCollection(gc.0.iter().map(|g| self.simplified(g)).collect())),
             other => other.clone(),
         }
     }
 
-    fn polygon_copy(&mut self, p: &Polygon) -> Polygon {
-        let exterior = self.line_copy(p.exterior(), 4);
-        Polygon::new(exterior, p.interiors().iter().map(|r| self.line_copy(r, 4)).collect())
+    fn polygon(&mut self, p: &Polygon) -> Polygon {
+        let exterior = self.line(p.exterior(), 4);
+        Polygon::new(exterior, p.interiors().iter().map(|r| self.line(r, 4)).collect())
     }
 
-    /// The kept vertices of `l` (see [`Simplifier::line`]) as a new line.
-    fn line_copy(&mut self, l: &LineString, min: usize) -> LineString {
+    /// The kept vertices of `l` ([`Simplifier::mark`]) as a new line.
+    fn line(&mut self, l: &LineString, min: usize) -> LineString {
         if !self.mark(l, min) {
             return l.clone();
         }
         LineString(l.0.iter().zip(&self.keep).filter(|(_, k)| **k).map(|(c, _)| *c).collect())
     }
 
-    fn polygon(&mut self, p: &mut Polygon) {
-        p.exterior_mut(|r| self.line(r, 4));
-        p.interiors_mut(|rs| rs.iter_mut().for_each(|r| self.line(r, 4)));
-    }
-
-    /// Keeps the vertices RDP keeps in world space (the original lon/lat values, not
-    /// re-projected ones), or the line as it is if that would leave fewer than `min`.
-    fn line(&mut self, l: &mut LineString, min: usize) {
-        if self.mark(l, min) {
-            let mut i = 0;
-            l.0.retain(|_| {
-                let k = self.keep[i];
-                i += 1;
-                k
-            });
-        }
-    }
-
-    /// Marks in `keep` the vertices RDP keeps; false when the line stays as it is.
+    /// Marks in `keep` the vertices RDP keeps in world space (the original lon/lat values are
+    /// kept, not re-projected ones); false when the line stays as it is (nothing to drop, or
+    /// fewer than `min` would be left).
     fn mark(&mut self, l: &LineString, min: usize) -> bool {
         let n = l.0.len();
         if n <= min.max(2) {
@@ -281,18 +252,18 @@ mod tests {
     #[test]
     fn simplification_keeps_ends_corners_and_drops_collinear_points() {
         let mut s = Simplifier { eps2: 1e-18, lat_y: LatToWorldY::new(), world: Vec::new(), keep: Vec::new(), stack: Vec::new() };
-        let mut l: LineString = (0..1000).map(|i| geo::Coord { x: 120.0 + i as f64 * 0.01, y: 30.0 }).collect();
-        s.line(&mut l, 2);
+        let l: LineString = (0..1000).map(|i| geo::Coord { x: 120.0 + i as f64 * 0.01, y: 30.0 }).collect();
+        let l = s.line(&l, 2);
         assert_eq!(l.0.len(), 2);
         assert_eq!(l.0[0].x, 120.0);
         assert!((l.0[1].x - 129.99).abs() < 1e-9);
         // An L keeps its corner; a tolerance as big as the world keeps only the ends.
-        let mut corner: LineString = vec![(0.0, 0.0), (1.0, 0.0), (2.0, 0.0), (2.0, 1.0), (2.0, 2.0)].into();
-        s.line(&mut corner, 2);
+        let corner: LineString = vec![(0.0, 0.0), (1.0, 0.0), (2.0, 0.0), (2.0, 1.0), (2.0, 2.0)].into();
+        let corner = s.line(&corner, 2);
         assert_eq!(corner.0.len(), 3);
         s.eps2 = 1.0;
-        let mut ring: LineString = vec![(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0), (0.0, 0.0)].into();
-        s.line(&mut ring, 4);
+        let ring: LineString = vec![(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0), (0.0, 0.0)].into();
+        let ring = s.line(&ring, 4);
         assert_eq!(ring.0.len(), 5, "a ring keeps at least 4 vertices");
     }
 }
