@@ -245,7 +245,7 @@ impl Basemap {
         view: &RenderView,
         style: &style::BasemapStyle,
     ) {
-        render::render(self, style, pixmap, view, &[]);
+        self.render_view_without(pixmap, view, style, &[]);
     }
 
     /// [`Basemap::render_view`] leaving out the `hidden` layers (the export's locator map

@@ -251,9 +251,7 @@ pub fn paint_page_into(page: &Page, base: MapBase, scale: f32, rows: &mut dyn Fn
     if matches!(base, MapBase::Offline) {
         Basemap::embedded().decode_for_zoom(page.zoom);
     }
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8) as u32;
-    // Small frames are not worth more than one band.
-    let frame_bands = if u64::from(w) * u64::from(y1 - y0) < 1_500_000 { 1 } else { cores.min((y1 - y0) / 64).max(1) };
+    let frame_bands = band_count(w, y1 - y0);
     let row_bytes = w as usize * 4;
     let mut bands = Vec::new();
     let (above, rest) = out.data_mut().split_at_mut(y0 as usize * row_bytes);
@@ -309,7 +307,7 @@ pub fn paint_page_into(page: &Page, base: MapBase, scale: f32, rows: &mut dyn Fn
     let mut failed = None;
     std::thread::scope(|scope| {
         let (done, finished) = std::sync::mpsc::channel::<(usize, &[u8])>();
-        for _ in 0..cores.min(2 + frame_bands) {
+        for _ in 0..cores().min(2 + frame_bands) {
             let (done, tasks, paint_band) = (done.clone(), &tasks, &paint_band);
             scope.spawn(move || {
                 loop {
@@ -348,6 +346,17 @@ pub fn paint_page_into(page: &Page, base: MapBase, scale: f32, rows: &mut dyn Fn
     }
 }
 
+/// Cores to paint on (at most 8).
+fn cores() -> u32 {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8) as u32
+}
+
+/// Bands to paint `w`×`h` pixels in: one per core, at least 64 rows each; one for pictures
+/// too small to be worth the threads.
+fn band_count(w: u32, h: u32) -> u32 {
+    if u64::from(w) * u64::from(h) < 1_500_000 { 1 } else { cores().min(h / 64).max(1) }
+}
+
 /// Sets every pixel of `data` (RGBA bytes) to `px`.
 fn fill_pixels(data: &mut [u8], px: [u8; 4]) {
     for d in data.chunks_exact_mut(4) {
@@ -360,9 +369,7 @@ fn fill_pixels(data: &mut [u8], px: [u8; 4]) {
 /// that many rows. A pixel's value depends only on what covers it, so the result is the same
 /// as in one piece.
 fn in_bands(data: &mut [u8], w: u32, h: u32, paint: impl Fn(&mut PixmapMut, u32) + Sync) {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8) as u32;
-    // Small pictures are not worth the threads.
-    let bands = if u64::from(w) * u64::from(h) < 1_500_000 { 1 } else { cores.min(h / 64).max(1) };
+    let bands = band_count(w, h);
     if h == 0 || w == 0 {
         return;
     }
