@@ -247,23 +247,33 @@ fn mapnik_table() {
             Some((field("seconds=")?, field("peak_kb=")? as u64 * 1024))
         })
     };
-    // The floor: two points at the corners of the generated files' area (the same zoom, the
-    // same basemap tier).
-    let one = out.join("floor.geojson");
-    let point = |lon: i32, lat: i32| format!(r#"{{"type":"Feature","geometry":{{"type":"Point","coordinates":[{lon},{lat}]}},"properties":{{}}}}"#);
-    std::fs::write(&one, format!(r#"{{"type":"FeatureCollection","features":[{},{}]}}"#, point(122, 22), point(160, 50))).expect("the floor file is written");
+    // The floor of each file: a page of two points at the corners of its extent (the same
+    // zoom, the same basemap tier, the same place names and locator).
+    let extents: Vec<Option<geo::Rect>> = generate::FILES
+        .iter()
+        .map(|name| {
+            let layer = portolan::io::read_path(&input(name)).expect("the generated file reads").layer;
+            geo::BoundingRect::bounding_rect(&geo::GeometryCollection(layer.features.into_iter().filter_map(|f| f.geometry).collect()))
+        })
+        .collect();
+    let floor_of = |extent: Option<geo::Rect>, scale: u32| -> u64 {
+        let Some(b) = extent else { return 0 };
+        let one = out.join("floor.geojson");
+        let point = |lon: f64, lat: f64| format!(r#"{{"type":"Feature","geometry":{{"type":"Point","coordinates":[{lon},{lat}]}},"properties":{{}}}}"#);
+        std::fs::write(&one, format!(r#"{{"type":"FeatureCollection","features":[{},{}]}}"#, point(b.min().x, b.min().y), point(b.max().x, b.max().y))).expect("the floor file is written");
+        portolan(&one, scale).map_or(0, |r| r.1)
+    };
     let mb = |b: u64| b as f64 / 1e6;
     println!("\nexport against Mapnik (whole process, median of 3; target: at least 2x faster, memory beyond the floor under 3x the file)");
     if !has_mapnik {
         println!("(no Mapnik: install python3-mapnik for the Mapnik columns)");
     }
-    println!("{:<18} {:>5} {:>9} {:>9} {:>7} {:>10} {:>10} {:>12}", "file", "scale", "ours s", "mapnik s", "ratio", "ours MB", "mapnik MB", "beyond/file");
+    println!("{:<18} {:>5} {:>9} {:>9} {:>7} {:>10} {:>10} {:>10} {:>12}", "file", "scale", "ours s", "mapnik s", "ratio", "ours MB", "floor MB", "mapnik MB", "beyond/file");
     for scale in [1, 4] {
-        let floor = portolan(&one, scale).map_or(0, |r| r.1);
-        println!("{:<18} {:>5} {:>9} {:>9} {:>7} {:>10.1}", "(floor: 2 points)", format!("{scale}x"), "", "", "", mb(floor));
-        for name in generate::FILES {
+        for (name, extent) in generate::FILES.iter().zip(&extents) {
             let path = input(name);
             let size = std::fs::metadata(&path).map_or(1, |m| m.len().max(1));
+            let floor = floor_of(*extent, scale);
             let Some((ours, peak)) = portolan(&path, scale) else {
                 println!("{name:<18} {scale:>4}x  the export failed");
                 continue;
@@ -271,13 +281,14 @@ fn mapnik_table() {
             let theirs = mapnik(&path, scale);
             let cell = |v: Option<String>| v.unwrap_or_else(|| "-".into());
             println!(
-                "{:<18} {:>5} {:>9.3} {:>9} {:>7} {:>10.1} {:>10} {:>12.2}",
+                "{:<18} {:>5} {:>9.3} {:>9} {:>7} {:>10.1} {:>10.1} {:>10} {:>12.2}",
                 name.trim_end_matches(".geojson"),
                 format!("{scale}x"),
                 ours,
                 cell(theirs.map(|t| format!("{:.3}", t.0))),
                 cell(theirs.map(|t| format!("{:.2}x", t.0 / ours))),
                 mb(peak),
+                mb(floor),
                 cell(theirs.map(|t| format!("{:.1}", mb(t.1)))),
                 peak.saturating_sub(floor) as f64 / size as f64
             );
