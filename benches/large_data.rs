@@ -249,18 +249,23 @@ fn mapnik_table() {
     };
     // The floor of each file: a page of two points at the corners of its extent (the same
     // zoom, the same basemap tier, the same place names and locator).
-    let extents: Vec<Option<geo::Rect>> = generate::FILES
+    // Extents from `portolan check` in a child: a file loaded here would count in every
+    // child's peak (Linux carries the parent's peak across fork and exec).
+    let extents: Vec<Option<[f64; 4]>> = generate::FILES
         .iter()
         .map(|name| {
-            let layer = portolan::io::read_path(&input(name)).expect("the generated file reads").layer;
-            geo::BoundingRect::bounding_rect(&geo::GeometryCollection(layer.features.into_iter().filter_map(|f| f.geometry).collect()))
+            let o = std::process::Command::new(env!("CARGO_BIN_EXE_portolan")).arg("check").arg(input(name)).output().ok()?;
+            let text = String::from_utf8_lossy(&o.stdout).into_owned();
+            let line = text.lines().find_map(|l| l.trim().strip_prefix("extent: lon "))?;
+            let n: Vec<f64> = line.split([' ', ',']).filter_map(|w| w.parse().ok()).collect();
+            (n.len() == 4).then(|| [n[0], n[2], n[1], n[3]])
         })
         .collect();
-    let floor_of = |extent: Option<geo::Rect>, scale: u32| -> u64 {
-        let Some(b) = extent else { return 0 };
+    let floor_of = |extent: Option<[f64; 4]>, scale: u32| -> u64 {
+        let Some([west, south, east, north]) = extent else { return 0 };
         let one = out.join("floor.geojson");
         let point = |lon: f64, lat: f64| format!(r#"{{"type":"Feature","geometry":{{"type":"Point","coordinates":[{lon},{lat}]}},"properties":{{}}}}"#);
-        std::fs::write(&one, format!(r#"{{"type":"FeatureCollection","features":[{},{}]}}"#, point(b.min().x, b.min().y), point(b.max().x, b.max().y))).expect("the floor file is written");
+        std::fs::write(&one, format!(r#"{{"type":"FeatureCollection","features":[{},{}]}}"#, point(west, south), point(east, north))).expect("the floor file is written");
         portolan(&one, scale).map_or(0, |r| r.1)
     };
     let mb = |b: u64| b as f64 / 1e6;
