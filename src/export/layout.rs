@@ -351,9 +351,9 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
     let frame_size = [frame.w, frame.h];
     // What the case covers, whole: where the locator and the detail inset go and where sites
     // crowd, the same in every frame of an animation.
-    let first = {
+    let (first, mut room) = {
         let whole: Vec<LayerInput> = layers.iter().map(|p| LayerInput::new(p.index, &p.layer, p.opacity)).collect();
-        scene::build(&whole, &transform, frame_size, Highlight::default(), &[])
+        scene::build_features(&whole, &transform, frame_size, Highlight::default())
     };
     // A frame of an animation: routes under way cut to where they had got, and every feature
     // faded by how long it has been known.
@@ -451,7 +451,15 @@ fn layout_with(spec: &ExportSpec, tiles: bool) -> Result<Page, ExportError> {
         let all = PlaceName::from_basemap(Basemap::embedded().labels(view, zoom));
         all.into_iter().filter(|n| !name_hits(n, &transform, &overlays)).collect()
     };
-    let built = scene::build(&inputs, &transform, frame_size, highlight, &names);
+    // A page that is not a moment of an animation draws the whole case: that scene is built.
+    let built = match spec.moment {
+        None => {
+            let mut built = first;
+            built.place_names(&names, &transform, frame_size, &mut room);
+            built
+        }
+        Some(_) => scene::build(&inputs, &transform, frame_size, highlight, &names),
+    };
 
     // Groups, back to front.
     let mut groups = Vec::new();

@@ -99,6 +99,26 @@ enum Pass {
 
 /// Builds the scene for a viewport of `size` pixels, with the basemap's place names.
 pub fn build(layers: &[LayerInput], t: &ScreenTransform, size: Px, highlight: Highlight<'_>, place_names: &[PlaceName]) -> Scene {
+    let (mut scene, mut room) = build_features(layers, t, size, highlight);
+    scene.place_names(place_names, t, size, &mut room);
+    scene
+}
+
+/// What the labels and markers of a scene take, for the basemap's names placed later
+/// ([`Scene::place_names`]).
+pub struct Taken(Vec<[Px; 2]>);
+
+impl Scene {
+    /// Places the basemap's names where the scene's labels and markers leave room (the scene
+    /// [`build_features`] made, whose room it was).
+    pub fn place_names(&mut self, place_names: &[PlaceName], t: &ScreenTransform, size: Px, room: &mut Taken) {
+        self.background = place_names_in_view(place_names, t, size, &mut room.0);
+    }
+}
+
+/// The scene without the basemap's names, and the room its labels and markers take: an
+/// export lays out the locator and the inset on the scene before it knows which names to keep.
+pub fn build_features(layers: &[LayerInput], t: &ScreenTransform, size: Px, highlight: Highlight<'_>) -> (Scene, Taken) {
     let mut items: Vec<(Pass, FeatureRef, Primitive)> = Vec::new();
     let mut labels: Vec<Label> = Vec::new();
     let view = [[-VIEW_MARGIN_PX, -VIEW_MARGIN_PX], [size[0] + VIEW_MARGIN_PX, size[1] + VIEW_MARGIN_PX]];
@@ -172,10 +192,10 @@ pub fn build(layers: &[LayerInput], t: &ScreenTransform, size: Px, highlight: Hi
     let Placement { mut taken, unplaced } = place_labels(&mut labels, size, &markers, &mut items);
     // Basemap names keep off the labels and the markers too.
     taken.extend(markers.iter().map(|(c, r)| [[c[0] - r, c[1] - r], [c[0] + r, c[1] + r]]));
-    let background = place_names_in_view(place_names, t, size, &mut taken);
     items.sort_by_key(|(pass, _, _)| *pass);
     let labels_from = items.iter().position(|(pass, _, _)| *pass == Pass::Label).unwrap_or(items.len());
-    Scene { background, items: items.into_iter().map(|(_, at, p)| (at, p)).collect(), labels_from, unplaced_labels: unplaced }
+    let scene = Scene { background: Vec::new(), items: items.into_iter().map(|(_, at, p)| (at, p)).collect(), labels_from, unplaced_labels: unplaced };
+    (scene, Taken(taken))
 }
 
 /// The primitives of a layer's pieces in a view (a raster tile of a large layer), back to

@@ -10,7 +10,7 @@ pub mod legend;
 pub mod overlay;
 pub mod style;
 
-pub use build::{FadeFn, Highlight, LayerInput, PlaceName, Scene, build, pieces};
+pub use build::{FadeFn, Highlight, LayerInput, PlaceName, Scene, Taken, build, build_features, pieces};
 pub use hit::hit_test;
 
 /// Colours are the basemap's type: one colour type for everything drawn.
