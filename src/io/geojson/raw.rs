@@ -368,6 +368,15 @@ impl<'de> Visitor<'de> for ListSeed<'_, '_> {
 #[derive(Clone, Copy)]
 struct CoordsSeed;
 
+/// The buffer is not kept past a line longer than this (a million-vertex line would
+/// otherwise hold its size for as long as the thread lives).
+const KEEP_POSITIONS: usize = 1 << 16;
+
+thread_local! {
+    /// The positions of the line being read ([`CoordsSeed`]; a line holds no lines).
+    static POSITIONS: std::cell::Cell<Vec<Coord<f64>>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
 impl<'de> DeserializeSeed<'de> for CoordsSeed {
     type Value = Coords;
 
@@ -435,7 +444,11 @@ impl<'de> Visitor<'de> for CoordsSeed {
                 })
             }
             Coords::Position { at, height } => {
-                let mut coords = vec![at];
+                // Gathered in a buffer kept for the next line, then copied once at their
+                // number (a line of a thousand positions is not grown and copied ten times).
+                let mut coords = POSITIONS.take();
+                coords.clear();
+                coords.push(at);
                 let mut heights = usize::from(height);
                 while let Some(c) = seq.next_element_seed(self)? {
                     match c {
@@ -445,8 +458,8 @@ impl<'de> Visitor<'de> for CoordsSeed {
                         }
                         other => {
                             // Mixed content: keep it as a list for the message.
-                            let mut list: Vec<Coords> =
-                                coords.into_iter().map(|at| Coords::Position { at, height: false }).collect();
+                            let mut list: Vec<Coords> = coords.drain(..).map(|at| Coords::Position { at, height: false }).collect();
+                            POSITIONS.set(coords);
                             list.push(other);
                             while let Some(c) = seq.next_element_seed(self)? {
                                 list.push(c);
@@ -455,8 +468,11 @@ impl<'de> Visitor<'de> for CoordsSeed {
                         }
                     }
                 }
-                coords.shrink_to_fit();
-                Ok(Coords::Positions { coords, heights })
+                let line = coords.as_slice().to_vec();
+                if coords.capacity() <= KEEP_POSITIONS {
+                    POSITIONS.set(coords);
+                }
+                Ok(Coords::Positions { coords: line, heights })
             }
             other => {
                 let mut list = vec![other];
