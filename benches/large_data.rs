@@ -217,12 +217,19 @@ fn timed_child(cmd: &mut std::process::Command) -> Option<(f64, u64)> {
     (pid > 0 && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0).then_some((seconds, usage.ru_maxrss as u64 * 1024))
 }
 
-/// The median time and the largest peak of three runs.
-fn median_of_three(mut run: impl FnMut() -> Option<(f64, u64)>) -> Option<(f64, u64)> {
-    let mut runs = (0..3).map(|_| run()).collect::<Option<Vec<_>>>()?;
-    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    Some((runs[1].0, runs.iter().map(|r| r.1).max().unwrap_or(0)))
+/// The median time and the largest peak of some runs.
+fn median_and_peak(runs: &[(f64, u64)]) -> (f64, u64) {
+    (median(runs.iter().map(|r| r.0).collect()), runs.iter().map(|r| r.1).max().unwrap_or(0))
 }
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// Runs of each side of a comparison, taken in turns (this machine's speed drifts over a
+/// minute; pairs run side by side see the same machine).
+const TURNS: usize = 5;
 
 /// Whole `portolan export` processes against Mapnik's load + render + save of the same files.
 fn mapnik_table() {
@@ -231,21 +238,17 @@ fn mapnik_table() {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches").join("mapnik_compare.py");
     let has_mapnik = std::process::Command::new("/usr/bin/python3").args(["-c", "import mapnik"]).output().is_ok_and(|o| o.status.success());
     let portolan = |file: &Path, scale: u32| {
-        median_of_three(|| {
-            timed_child(std::process::Command::new(env!("CARGO_BIN_EXE_portolan")).arg("export").arg(file).args(["--scale", &scale.to_string(), "--out"]).arg(out.join("p.png")))
-        })
+        timed_child(std::process::Command::new(env!("CARGO_BIN_EXE_portolan")).arg("export").arg(file).args(["--scale", &scale.to_string(), "--out"]).arg(out.join("p.png")))
     };
     let mapnik = |file: &Path, scale: u32| {
         if !has_mapnik {
             return None;
         }
-        median_of_three(|| {
-            let o = std::process::Command::new("/usr/bin/python3").arg(&script).arg(file).arg(out.join("m.png")).arg(scale.to_string()).output().ok()?;
-            // The script times itself (without Python's start-up) and reports its own peak.
-            let text = String::from_utf8_lossy(&o.stdout).into_owned();
-            let field = |k: &str| text.split_whitespace().find_map(|w| w.strip_prefix(k)).and_then(|v| v.parse::<f64>().ok());
-            Some((field("seconds=")?, field("peak_kb=")? as u64 * 1024))
-        })
+        let o = std::process::Command::new("/usr/bin/python3").arg(&script).arg(file).arg(out.join("m.png")).arg(scale.to_string()).output().ok()?;
+        // The script times itself (without Python's start-up) and reports its own peak.
+        let text = String::from_utf8_lossy(&o.stdout).into_owned();
+        let field = |k: &str| text.split_whitespace().find_map(|w| w.strip_prefix(k)).and_then(|v| v.parse::<f64>().ok());
+        Some((field("seconds=")?, field("peak_kb=")? as u64 * 1024))
     };
     // The floor of each file: a page of two points at the corners of its extent (the same
     // zoom, the same basemap tier, the same place names and locator).
@@ -266,10 +269,11 @@ fn mapnik_table() {
         let one = out.join("floor.geojson");
         let point = |lon: f64, lat: f64| format!(r#"{{"type":"Feature","geometry":{{"type":"Point","coordinates":[{lon},{lat}]}},"properties":{{}}}}"#);
         std::fs::write(&one, format!(r#"{{"type":"FeatureCollection","features":[{},{}]}}"#, point(west, south), point(east, north))).expect("the floor file is written");
-        portolan(&one, scale).map_or(0, |r| r.1)
+        let runs: Vec<(f64, u64)> = (0..3).filter_map(|_| portolan(&one, scale)).collect();
+        median_and_peak(&runs).1
     };
     let mb = |b: u64| b as f64 / 1e6;
-    println!("\nexport against Mapnik (whole process, median of 3; target: at least 2x faster, memory beyond the floor under 3x the file)");
+    println!("\nexport against Mapnik (whole process, {TURNS} turns each, medians; ratio: the median of the turns' ratios; target: at least 2x faster, memory beyond the floor under 3x the file)");
     if !has_mapnik {
         println!("(no Mapnik: install python3-mapnik for the Mapnik columns)");
     }
@@ -279,11 +283,15 @@ fn mapnik_table() {
             let path = input(name);
             let size = std::fs::metadata(&path).map_or(1, |m| m.len().max(1));
             let floor = floor_of(*extent, scale);
-            let Some((ours, peak)) = portolan(&path, scale) else {
+            let turns: Vec<((f64, u64), Option<(f64, u64)>)> = (0..TURNS).filter_map(|_| Some((portolan(&path, scale)?, mapnik(&path, scale)))).collect();
+            if turns.len() < TURNS {
                 println!("{name:<18} {scale:>4}x  the export failed");
                 continue;
-            };
-            let theirs = mapnik(&path, scale);
+            }
+            let (ours, peak) = median_and_peak(&turns.iter().map(|t| t.0).collect::<Vec<_>>());
+            let theirs: Option<Vec<(f64, u64)>> = turns.iter().map(|t| t.1).collect();
+            let ratio = theirs.as_ref().map(|_| median(turns.iter().filter_map(|t| Some(t.1?.0 / t.0.0)).collect()));
+            let theirs = theirs.map(|t| median_and_peak(&t));
             let cell = |v: Option<String>| v.unwrap_or_else(|| "-".into());
             println!(
                 "{:<18} {:>5} {:>9.3} {:>9} {:>7} {:>10.1} {:>10.1} {:>10} {:>12.2}",
@@ -291,7 +299,7 @@ fn mapnik_table() {
                 format!("{scale}x"),
                 ours,
                 cell(theirs.map(|t| format!("{:.3}", t.0))),
-                cell(theirs.map(|t| format!("{:.2}x", t.0 / ours))),
+                cell(ratio.map(|r| format!("{r:.2}x"))),
                 mb(peak),
                 mb(floor),
                 cell(theirs.map(|t| format!("{:.1}", mb(t.1)))),
