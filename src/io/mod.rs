@@ -325,12 +325,12 @@ fn read_bounded(path: &Path, progress: &Progress) -> Result<Vec<u8>, ReadError> 
     let mut file = std::fs::File::open(path)?;
     // The size may change under us (or be unknown, for a pipe): read to the end, within the limit.
     let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
+    let mut chunk = vec![0; CHUNK];
     loop {
         if progress.is_cancelled() {
             return Err(ReadError::Cancelled);
         }
-        // Straight into the vector (a megabyte at a time, for the progress bar and cancel).
-        let n = match file.by_ref().take(CHUNK as u64).read_to_end(&mut bytes) {
+        let n = match file.read(&mut chunk) {
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e.into()),
@@ -338,6 +338,7 @@ fn read_bounded(path: &Path, progress: &Progress) -> Result<Vec<u8>, ReadError> 
         if n == 0 {
             break;
         }
+        bytes.extend_from_slice(&chunk[..n]);
         progress.bytes_read.store(bytes.len() as u64, Ordering::Relaxed);
         if bytes.len() as u64 > MAX_FILE_BYTES {
             return Err(ReadError::TooLarge { bytes: bytes.len() as u64 });
