@@ -86,8 +86,7 @@ pub fn simplify(layers: &mut [Prepared], px_per_world: f64) {
             continue;
         }
         let features = &p.layer.features;
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-        let run = features.len().div_ceil(cores).max(1);
+        let run = features.len().div_ceil(super::raster::cores() as usize).max(1);
         // Copies of the features with the kept vertices only (not whole copies thinned).
         let simplified: Vec<Feature> = std::thread::scope(|scope| {
             let runs: Vec<_> = features

@@ -346,8 +346,8 @@ pub fn paint_page_into(page: &Page, base: MapBase, scale: f32, rows: &mut dyn Fn
     }
 }
 
-/// Cores to paint on (at most 8).
-fn cores() -> u32 {
+/// Cores to paint (and simplify) on, at most 8.
+pub(super) fn cores() -> u32 {
     std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8) as u32
 }
 
