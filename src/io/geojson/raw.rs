@@ -377,6 +377,13 @@ thread_local! {
     static POSITIONS: std::cell::Cell<Vec<Coord<f64>>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
+/// Hands the positions buffer back for the next line, unless a very long line grew it.
+fn keep_for_next_line(buffer: Vec<Coord<f64>>) {
+    if buffer.capacity() <= KEEP_POSITIONS {
+        POSITIONS.set(buffer);
+    }
+}
+
 impl<'de> DeserializeSeed<'de> for CoordsSeed {
     type Value = Coords;
 
@@ -459,7 +466,7 @@ impl<'de> Visitor<'de> for CoordsSeed {
                         other => {
                             // Mixed content: keep it as a list for the message.
                             let mut list: Vec<Coords> = coords.drain(..).map(|at| Coords::Position { at, height: false }).collect();
-                            POSITIONS.set(coords);
+                            keep_for_next_line(coords);
                             list.push(other);
                             while let Some(c) = seq.next_element_seed(self)? {
                                 list.push(c);
@@ -469,9 +476,7 @@ impl<'de> Visitor<'de> for CoordsSeed {
                     }
                 }
                 let line = coords.as_slice().to_vec();
-                if coords.capacity() <= KEEP_POSITIONS {
-                    POSITIONS.set(coords);
-                }
+                keep_for_next_line(coords);
                 Ok(Coords::Positions { coords: line, heights })
             }
             other => {
