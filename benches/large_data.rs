@@ -250,8 +250,6 @@ fn mapnik_table() {
         let field = |k: &str| text.split_whitespace().find_map(|w| w.strip_prefix(k)).and_then(|v| v.parse::<f64>().ok());
         Some((field("seconds=")?, field("peak_kb=")? as u64 * 1024))
     };
-    // The floor of each file: a page of two points at the corners of its extent (the same
-    // zoom, the same basemap tier, the same place names and locator).
     // Extents from `portolan check` in a child: a file loaded here would count in every
     // child's peak (Linux carries the parent's peak across fork and exec).
     let extents: Vec<Option<[f64; 4]>> = generate::FILES
@@ -264,6 +262,8 @@ fn mapnik_table() {
             (n.len() == 4).then(|| [n[0], n[2], n[1], n[3]])
         })
         .collect();
+    // The floor of each file: a page of two points at the corners of its extent (the same
+    // zoom, the same basemap tier, the same place names and locator).
     let floor_of = |extent: Option<[f64; 4]>, scale: u32| -> u64 {
         let Some([west, south, east, north]) = extent else { return 0 };
         let one = out.join("floor.geojson");
@@ -290,7 +290,7 @@ fn mapnik_table() {
             }
             let (ours, peak) = median_and_peak(&turns.iter().map(|t| t.0).collect::<Vec<_>>());
             let theirs: Option<Vec<(f64, u64)>> = turns.iter().map(|t| t.1).collect();
-            let ratio = theirs.as_ref().map(|_| median(turns.iter().filter_map(|t| Some(t.1?.0 / t.0.0)).collect()));
+            let ratio = theirs.as_ref().map(|t| median(t.iter().zip(&turns).map(|(m, o)| m.0 / o.0.0).collect()));
             let theirs = theirs.map(|t| median_and_peak(&t));
             let cell = |v: Option<String>| v.unwrap_or_else(|| "-".into());
             println!(
