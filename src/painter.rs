@@ -2,20 +2,29 @@
 //! the window's raster tiles of large layers (`tiles::layer`): round-capped lines, dashes,
 //! even-odd polygon fills, circles and arrow triangles, painted as the screen paints them
 //! (`ui::paint`), runs of lines or areas of one style painted as one path, markers stamped.
+//! Solid strokes (lines and outlines) are rasterised by [`strokes`].
+
+pub mod strokes;
+
+use std::ops::Range;
 
 use tiny_skia::{Color, FillRule, LineCap, LineJoin, Paint, Path, PathBuilder, PixmapMut, Transform};
 
 use crate::scene::{Primitive, Px, Rgba, Stroke};
 
-/// Lines per batch. Batches save tiny-skia's per-path set-up; very large ones lose it again
+/// Areas per batch. Batches save tiny-skia's per-path set-up; very large ones lose it again
 /// to sorting the edges that cross each scanline.
-const BATCH_LINES: usize = 256;
+const BATCH_AREAS: usize = 256;
+/// Lines and points per run of lines: the run keeps their pixels until it is painted, and
+/// every area or marker painted meanwhile is checked against each line's box.
+const BATCH_LINES: usize = 1024;
+const BATCH_POINTS: usize = 1 << 16;
 
 /// Runs of scene primitives painted as few paths, with the same pixels as painting them one
 /// by one, in a fraction of the time when there are thousands:
 ///
-/// * solid, opaque lines of one style are stroked as one path (opaque paint over itself is
-///   unchanged): a 1M-vertex file of ship tracks;
+/// * solid, opaque lines of one style are stroked as one ([`strokes`]: opaque paint over
+///   itself is unchanged): a 1M-vertex file of ship tracks;
 /// * areas of one fill and solid outline whose boxes (with the outline's reach and a pixel of
 ///   anti-aliasing) touch no other area of the run are filled as one path and outlined as one
 ///   path: no pixel is painted by two of them, so their order, and the translucent fill, do
@@ -34,20 +43,66 @@ pub struct Batch {
     markers: Stamps,
 }
 
-/// The lines of a [`Batch`]: their stroke, path, and the device boxes they paint in.
+/// The lines of a [`Batch`]: their stroke, device points, and the device boxes they paint in.
 #[derive(Default)]
 struct LineRun {
     stroke: Option<Stroke>,
-    path: PathBuilder,
+    lines: DevicePolylines,
     boxes: Boxes,
 }
 
-/// The areas of a [`Batch`]: their style, paths, and the device boxes they paint in.
+/// The areas of a [`Batch`]: their style, path, outlines, and the device boxes they paint in.
 #[derive(Default)]
 struct AreaRun {
     style: Option<(Rgba, Option<Stroke>)>,
     path: PathBuilder,
+    outlines: DevicePolylines,
     boxes: Boxes,
+}
+
+/// Polylines in device pixels, for [`strokes::paint`].
+#[derive(Default)]
+struct DevicePolylines {
+    points: Vec<[f32; 2]>,
+    lines: Vec<Range<usize>>,
+}
+
+impl DevicePolylines {
+    /// Adds `points` mapped by `ts` (the first again at the end if `close`); non-finite
+    /// points are left out.
+    fn push(&mut self, points: &[Px], close: bool, ts: Transform) {
+        let start = self.points.len();
+        self.points.extend(points.iter().filter(|p| p[0].is_finite() && p[1].is_finite()).map(|p| {
+            let (x, y) = ts.map_point_xy(p[0], p[1]);
+            [x, y]
+        }));
+        if close && self.points.len() > start + 2 {
+            self.points.push(self.points[start]);
+        }
+        if self.points.len() - start >= 2 {
+            self.lines.push(start..self.points.len());
+        } else {
+            self.points.truncate(start);
+        }
+    }
+
+    /// Strokes them as one, and empties them.
+    fn paint(&mut self, pm: &mut PixmapMut, stroke: &Stroke, ts: Transform) {
+        strokes::paint(pm, &self.points, &self.lines, stroke.width * uniform_scale(ts).unwrap_or(1.0), color(stroke.color));
+        self.points.clear();
+        self.lines.clear();
+    }
+}
+
+/// The scale of a transform that scales evenly and moves, flipping or not: what a stroke's
+/// width is multiplied by. `None` for skews and uneven scales.
+fn uniform_scale(ts: Transform) -> Option<f32> {
+    (ts.kx == 0.0 && ts.ky == 0.0 && ts.sx.abs() == ts.sy.abs() && ts.sx != 0.0).then_some(ts.sx.abs())
+}
+
+/// Strokes that [`strokes`] paints: solid, under a transform that scales evenly.
+fn by_distance(s: &Stroke, ts: Transform) -> bool {
+    s.dash.is_none() && uniform_scale(ts).is_some()
 }
 
 /// Device boxes of a run and their union, for the question "does this touch any of them?".
@@ -104,12 +159,12 @@ impl Batch {
             if !meet(r, pic) {
                 return;
             }
-            // What crosses the picture's edge is painted on its own: tiny-skia's anti-aliasing
-            // of a path cut by the edge differs by a few levels along the other parts of the
-            // same path.
+            // An area crossing the picture's edge is painted on its own: tiny-skia's
+            // anti-aliasing of a path cut by the edge differs by a few levels along the other
+            // parts of the same path. (Strokes by distance do not depend on the edge.)
             let inside = pic.left() <= r.left() && r.right() <= pic.right() && pic.top() <= r.top() && r.bottom() <= pic.bottom();
-            if !inside && matches!(p, Primitive::Line { .. } | Primitive::Polygon { .. }) {
-                if self.lines.boxes.touches(r) && !matches!(p, Primitive::Line { stroke, .. } if Self::batchable(stroke) && self.lines.stroke == Some(*stroke)) {
+            if !inside && matches!(p, Primitive::Polygon { .. }) {
+                if self.lines.boxes.touches(r) {
                     self.flush_lines(pm, ts);
                 }
                 if self.areas.boxes.touches(r) {
@@ -120,21 +175,20 @@ impl Batch {
             }
         }
         match p {
-            Primitive::Line { points, stroke } if Self::batchable(stroke) => {
+            Primitive::Line { points, stroke } if Self::batchable(stroke) && by_distance(stroke, ts) => {
                 let r = reach.unwrap_or_else(everywhere);
                 if self.areas.boxes.touches(&r) {
                     self.flush_areas(pm, ts);
                 }
-                if !(self.lines.stroke.is_none_or(|b| b == *stroke) && self.lines.boxes.len() < BATCH_LINES) {
+                let run = &self.lines;
+                if !(run.stroke.is_none_or(|b| b == *stroke) && run.boxes.len() < BATCH_LINES && run.lines.points.len() < BATCH_POINTS) {
                     self.flush_lines(pm, ts);
                 }
-                if let Some(path) = polyline(points, false) {
-                    self.lines.path.push_path(&path);
-                    self.lines.stroke = Some(*stroke);
-                    self.lines.boxes.push(r);
-                }
+                self.lines.lines.push(points, false, ts);
+                self.lines.stroke = Some(*stroke);
+                self.lines.boxes.push(r);
             }
-            Primitive::Polygon { rings, fill, stroke } if reach.is_some() && stroke.is_none_or(|s| s.dash.is_none()) => {
+            Primitive::Polygon { rings, fill, stroke } if reach.is_some() && stroke.is_none_or(|s| by_distance(&s, ts)) => {
                 let r = reach.unwrap_or_else(everywhere);
                 if self.lines.boxes.touches(&r) {
                     self.flush_lines(pm, ts);
@@ -142,7 +196,7 @@ impl Batch {
                 if !self.areas.takes((*fill, *stroke), &r) {
                     self.flush_areas(pm, ts);
                 }
-                self.areas.push(rings, (*fill, *stroke), r);
+                self.areas.push(rings, (*fill, *stroke), r, ts);
             }
             Primitive::Circle { .. } | Primitive::Triangle { .. } if reach.is_some() => {
                 let r = reach.unwrap_or_else(everywhere);
@@ -170,18 +224,18 @@ impl Batch {
     fn flush_lines(&mut self, pm: &mut PixmapMut, ts: Transform) {
         let run = &mut self.lines;
         run.boxes.clear();
-        let (Some(stroke), path) = (run.stroke.take(), std::mem::take(&mut run.path)) else { return };
-        if let Some(path) = path.finish() {
-            pm.stroke_path(&path, &paint(stroke.color), &skia_stroke(&stroke), ts, None);
+        if let Some(stroke) = run.stroke.take() {
+            run.lines.paint(pm, &stroke, ts);
         }
     }
 
     fn flush_areas(&mut self, pm: &mut PixmapMut, ts: Transform) {
-        let run = std::mem::take(&mut self.areas);
-        let (Some((fill, stroke)), Some(path)) = (run.style, run.path.finish()) else { return };
+        let run = &mut self.areas;
+        run.boxes.clear();
+        let (Some((fill, stroke)), Some(path)) = (run.style.take(), std::mem::take(&mut run.path).finish()) else { return };
         pm.fill_path(&path, &paint(fill), FillRule::EvenOdd, ts, None);
         if let Some(s) = stroke {
-            pm.stroke_path(&path, &paint(s.color), &skia_stroke(&s), ts, None);
+            run.outlines.paint(pm, &s, ts);
         }
     }
 }
@@ -189,13 +243,16 @@ impl Batch {
 impl AreaRun {
     /// Same style, room left, and the box clear of every area in the run.
     fn takes(&self, style: (Rgba, Option<Stroke>), reach: &tiny_skia::Rect) -> bool {
-        self.style.is_none_or(|s| s == style) && self.boxes.len() < BATCH_LINES && !self.boxes.touches(reach)
+        self.style.is_none_or(|s| s == style) && self.boxes.len() < BATCH_AREAS && !self.boxes.touches(reach)
     }
 
-    fn push(&mut self, rings: &[Vec<Px>], style: (Rgba, Option<Stroke>), reach: tiny_skia::Rect) {
+    fn push(&mut self, rings: &[Vec<Px>], style: (Rgba, Option<Stroke>), reach: tiny_skia::Rect, ts: Transform) {
         for ring in rings {
             if let Some(path) = polyline(ring, true) {
                 self.path.push_path(&path);
+                if style.1.is_some() {
+                    self.outlines.push(ring, true, ts);
+                }
             }
         }
         self.style = Some(style);
@@ -372,8 +429,10 @@ pub fn polyline(points: &[Px], close: bool) -> Option<Path> {
     pb.finish()
 }
 
-/// A scene stroke for tiny-skia: mitred joins (limit 4, then bevelled), as egui joins the
-/// screen's lines and as SVG does by default; round ends on solid lines, flat ends on dashes.
+/// A scene stroke for tiny-skia (dashed strokes, and any under a skewing transform; solid ones
+/// go to [`strokes`], with round joins): mitred joins (limit 4, then bevelled), as egui joins
+/// the screen's lines and as SVG does by default; round ends on solid lines, flat ends on
+/// dashes.
 pub fn skia_stroke(s: &Stroke) -> tiny_skia::Stroke {
     let dash = s.dash.and_then(|[on, off]| tiny_skia::StrokeDash::new(vec![on, off], 0.0));
     tiny_skia::Stroke {
@@ -388,6 +447,11 @@ pub fn skia_stroke(s: &Stroke) -> tiny_skia::Stroke {
 /// Paints one scene primitive (text excepted: see [`paint_text`]).
 pub fn paint_primitive(pm: &mut PixmapMut, p: &Primitive, ts: Transform) {
     match p {
+        Primitive::Line { points, stroke } if by_distance(stroke, ts) => {
+            let mut line = DevicePolylines::default();
+            line.push(points, false, ts);
+            line.paint(pm, stroke, ts);
+        }
         Primitive::Line { points, stroke } => {
             if let Some(path) = polyline(points, false) {
                 pm.stroke_path(&path, &paint(stroke.color), &skia_stroke(stroke), ts, None);
@@ -395,15 +459,19 @@ pub fn paint_primitive(pm: &mut PixmapMut, p: &Primitive, ts: Transform) {
         }
         Primitive::Polygon { rings, fill, stroke } => {
             let mut pb = PathBuilder::new();
+            let mut outlines = DevicePolylines::default();
             for ring in rings {
                 if let Some(path) = polyline(ring, true) {
                     pb.push_path(&path);
+                    outlines.push(ring, true, ts);
                 }
             }
             let Some(path) = pb.finish() else { return };
             pm.fill_path(&path, &paint(*fill), FillRule::EvenOdd, ts, None);
-            if let Some(s) = stroke {
-                pm.stroke_path(&path, &paint(s.color), &skia_stroke(s), ts, None);
+            match stroke {
+                Some(s) if by_distance(s, ts) => outlines.paint(pm, s, ts),
+                Some(s) => pm.stroke_path(&path, &paint(s.color), &skia_stroke(s), ts, None),
+                None => {}
             }
         }
         Primitive::Circle { center, radius, fill, stroke } => {

@@ -231,6 +231,15 @@ struct Batch {
     visible: bool,
 }
 
+/// What one batch of [`Renderer::stroke`] gathers: solid round lines as device points, other
+/// lines as a path.
+#[derive(Default)]
+struct Run {
+    points: Vec<[f32; 2]>,
+    lines: Vec<std::ops::Range<usize>>,
+    path: PathBuilder,
+}
+
 #[derive(Default)]
 struct Scratch {
     pts: Vec<[f64; 2]>,
@@ -355,7 +364,9 @@ impl Renderer {
             x1: self.clip.x1 + margin,
             y1: self.clip.y1 + margin,
         };
-        let mut builders: Vec<PathBuilder> = batches.iter().map(|_| PathBuilder::new()).collect();
+        // Solid round lines go to the distance rasteriser (crate::painter::strokes), the
+        // rest (dashes, flat ends) to tiny-skia as paths.
+        let mut runs: Vec<Run> = batches.iter().map(|_| Run::default()).collect();
         let mut piece = Vec::new();
         let closed = layer.kind.geometry() == GeometryKind::Polygon;
         for (i, wrap) in self.visible(layer, margin) {
@@ -365,12 +376,13 @@ impl Renderer {
             let Some(b) = class(&feature.attrs) else {
                 continue;
             };
-            let (Some(batch), Some(pb)) = (batches.get(b), builders.get_mut(b)) else {
+            let (Some(batch), Some(run)) = (batches.get(b), runs.get_mut(b)) else {
                 continue;
             };
             if !batch.visible || batch.width_px <= 0.0 {
                 continue;
             }
+            let round = batch.dash_px.is_none() && batch.cap == LineCap::Round;
             let to_px = self.to_px(wrap);
             for part in layer.parts(feature) {
                 let pts = &mut self.scratch.pts;
@@ -384,14 +396,20 @@ impl Renderer {
                 }
                 clip_polyline(pts, &clip, &mut piece, |line, start_px| {
                     match &batch.dash_px {
-                        None => push_polyline(pb, line),
-                        Some(dash) => push_dashed(pb, line, dash, start_px),
+                        None if round => {
+                            let start = run.points.len();
+                            run.points.extend(line.iter().map(|p| [p[0] as f32, p[1] as f32]));
+                            run.lines.push(start..run.points.len());
+                        }
+                        None => push_polyline(&mut run.path, line),
+                        Some(dash) => push_dashed(&mut run.path, line, dash, start_px),
                     }
                 });
             }
         }
-        for (batch, pb) in batches.iter().zip(builders) {
-            let Some(path) = pb.finish() else { continue };
+        for (batch, run) in batches.iter().zip(runs) {
+            crate::painter::strokes::paint(pixmap, &run.points, &run.lines, batch.width_px, color(batch.color));
+            let Some(path) = run.path.finish() else { continue };
             // Dashes were applied per piece (with the phase along the whole line), so the
             // stroke itself is solid.
             let stroke = Stroke {
