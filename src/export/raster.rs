@@ -6,7 +6,7 @@
 //! bundled fonts over a stroked halo. Everything is in layout pixels under a `scale`
 //! transform, so a 4x export is the 1x page with four times the pixels.
 
-use tiny_skia::{Color, FillRule, FilterQuality, LineJoin, Paint, PathBuilder, Pixmap, PixmapMut, PixmapPaint, Transform};
+use tiny_skia::{Color, FillRule, FilterQuality, Paint, PathBuilder, Pixmap, PixmapMut, PixmapPaint, Transform};
 
 use super::layout::{Group, ImageKind, Item, Page, Plate, Space, TextBlock};
 use super::text::fonts;
@@ -521,8 +521,10 @@ pub fn paint_text(pm: &mut PixmapMut, t: &TextBlock, ts: Transform, scale: f32) 
         let x = t.line_x(width);
         let Some(path) = f.path(line, t.size, t.weight, x, baseline, ts) else { continue };
         if let Some(halo) = t.halo {
-            let stroke = tiny_skia::Stroke { width: HALO_WIDTH * scale, line_join: LineJoin::Round, ..tiny_skia::Stroke::default() };
-            pm.stroke_path(&path, &paint(halo), &stroke, Transform::identity(), None);
+            // Round joins, as the halo has always had: stroked by distance, a tenth of a pixel
+            // from the outline's curves.
+            let (points, contours) = crate::painter::strokes::flatten(&path, 0.1);
+            crate::painter::strokes::paint(pm, &points, &contours, HALO_WIDTH * scale, color(halo));
         }
         pm.fill_path(&path, &paint(t.color), FillRule::Winding, Transform::identity(), None);
     }
