@@ -323,14 +323,22 @@ fn read_bounded(path: &Path, progress: &Progress) -> Result<Vec<u8>, ReadError> 
     }
     progress.total_bytes.store(meta.len(), Ordering::Relaxed);
     let mut file = std::fs::File::open(path)?;
-    // The size may change under us (or be unknown, for a pipe): read to the end, within the limit.
+    // The size may change under us (or be unknown, for a pipe): read to the end, within the
+    // limit, a megabyte at most per read (so that progress and Cancel follow a pipe), straight
+    // into the file's buffer (a second buffer to read through would hold the file twice).
     let mut bytes = Vec::with_capacity(meta.len() as usize + 1);
-    let mut chunk = vec![0; CHUNK];
     loop {
         if progress.is_cancelled() {
             return Err(ReadError::Cancelled);
         }
-        let n = match file.read(&mut chunk) {
+        if bytes.len() == bytes.capacity() {
+            bytes.reserve(CHUNK);
+        }
+        let len = bytes.len();
+        bytes.resize(len + (bytes.capacity() - len).min(CHUNK), 0);
+        let read = file.read(&mut bytes[len..]);
+        bytes.truncate(len + *read.as_ref().unwrap_or(&0));
+        let n = match read {
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e.into()),
@@ -338,7 +346,6 @@ fn read_bounded(path: &Path, progress: &Progress) -> Result<Vec<u8>, ReadError> 
         if n == 0 {
             break;
         }
-        bytes.extend_from_slice(&chunk[..n]);
         progress.bytes_read.store(bytes.len() as u64, Ordering::Relaxed);
         if bytes.len() as u64 > MAX_FILE_BYTES {
             return Err(ReadError::TooLarge { bytes: bytes.len() as u64 });
