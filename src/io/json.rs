@@ -68,6 +68,10 @@ pub(crate) struct Duplicates {
 }
 
 impl Duplicates {
+    pub fn is_empty(&self) -> bool {
+        self.listed.is_empty() && self.more == 0
+    }
+
     pub fn note(&mut self, path: &Path) {
         if self.listed.len() < MAX_DUPLICATES_LISTED {
             self.listed.push(path.pointer());

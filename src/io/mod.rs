@@ -157,6 +157,19 @@ impl Progress {
         self.bytes_parsed.fetch_max(parsed_up_to, Ordering::Relaxed);
     }
 
+    /// A feature read by one of several threads parsing parts of a text, `more` bytes further
+    /// into its part.
+    pub(crate) fn feature_read_more(&self, more: u64) {
+        self.features.fetch_add(1, Ordering::Relaxed);
+        self.bytes_parsed.fetch_add(more, Ordering::Relaxed);
+    }
+
+    /// Parsing starts again from the beginning (a split parse given up).
+    pub(crate) fn restart_parsing(&self) {
+        self.features.store(0, Ordering::Relaxed);
+        self.bytes_parsed.store(0, Ordering::Relaxed);
+    }
+
     fn finished_parsing(&self) {
         self.bytes_parsed.store(self.total_bytes.load(Ordering::Relaxed), Ordering::Relaxed);
     }

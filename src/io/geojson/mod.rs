@@ -51,37 +51,26 @@ pub fn read_str(text: &str) -> Result<Loaded, ReadError> {
 /// After this many features the reader sizes its vectors for the whole file.
 const ESTIMATE_AFTER: usize = 1024;
 
-fn read_text(text: &str, mut diagnostics: Vec<Diagnostic>, progress: &Progress) -> Result<Loaded, ReadError> {
+fn read_text(text: &str, diagnostics: Vec<Diagnostic>, progress: &Progress) -> Result<Loaded, ReadError> {
+    read_text_with(text, diagnostics, progress, true)
+}
+
+/// [`read_text`], parsing a big collection in two halves at once if `split`.
+fn read_text_with(text: &str, mut diagnostics: Vec<Diagnostic>, progress: &Progress, split: bool) -> Result<Loaded, ReadError> {
     if text.trim().is_empty() {
         return Err(ReadError::Empty);
     }
     let mut ctx = Context { diagnostics: &mut diagnostics, lines: Lines::new(text), z_dropped: 0, rewound: 0 };
-    let mut features = Vec::new();
     // Where each kept feature was in the file (its index and opening brace), to place the
     // diagnostics of the checks that run on the layer.
-    let mut origins = Vec::new();
-    let mut next = 0;
-    let mut on_feature = |item: RawItem| {
-        let start = item.start();
-        if next == ESTIMATE_AFTER
-            && let Some(at) = start
-        {
-            // Room for the rest of the file at the bytes per feature so far, so that a big
-            // collection is not copied as its vector doubles (a third of the peak memory of
-            // 200,000 points otherwise); never more than one feature per `Feature`-size of
-            // text, and trimmed at the end.
-            let expected = (text.len() / (at / ESTIMATE_AFTER).max(1)).min(text.len() / std::mem::size_of::<Feature>());
-            let more = (expected + expected / 32).saturating_sub(features.len());
-            features.reserve_exact(more);
-            origins.reserve_exact(more);
+    let Read { parsed: raw::Parsed { root, duplicates, cut }, mut features, mut origins } = match if split { read_split(text, &mut ctx, progress)? } else { None } {
+        Some(read) => read,
+        None => {
+            let mut kept = Kept::new(text.len(), 0);
+            let parsed = raw::parse(text, progress, &mut |item| kept.take(&mut ctx, item))?;
+            Read { parsed, features: kept.features, origins: kept.origins }
         }
-        if let Some(f) = ctx.feature_at(next, item) {
-            features.push(f);
-            origins.push((next, start));
-        }
-        next += 1;
     };
-    let raw::Parsed { root, duplicates, cut } = raw::parse(text, progress, &mut on_feature)?;
     ctx.diagnostics.extend(duplicates);
     let mut root = match root {
         RawItem::Object(obj) => *obj,
@@ -160,6 +149,97 @@ fn read_text(text: &str, mut diagnostics: Vec<Diagnostic>, progress: &Progress) 
         }
     }
     Ok(Loaded { layer, diagnostics })
+}
+
+/// What the parse of a text gave: its raw root, and the features converted as they came.
+struct Read {
+    parsed: raw::Parsed,
+    features: Vec<Feature>,
+    /// Each kept feature's index in the file and opening brace.
+    origins: Vec<(usize, Option<usize>)>,
+}
+
+/// The features of (a part of) a text converted as the parser hands them over.
+struct Kept {
+    features: Vec<Feature>,
+    origins: Vec<(usize, Option<usize>)>,
+    /// Elements of `features` met so far (kept or skipped).
+    next: usize,
+    /// The part's length and where it starts, for the estimate of how many features it holds.
+    len: usize,
+    from: usize,
+}
+
+impl Kept {
+    fn new(len: usize, from: usize) -> Self {
+        Kept { features: Vec::new(), origins: Vec::new(), next: 0, len, from }
+    }
+
+    fn take(&mut self, ctx: &mut Context, item: RawItem) {
+        let start = item.start();
+        if self.next == ESTIMATE_AFTER
+            && let Some(at) = start
+        {
+            // Room for the rest of the part at the bytes per feature so far, so that a big
+            // collection is not copied as its vector doubles (a third of the peak memory of
+            // 200,000 points otherwise); never more than one feature per `Feature`-size of
+            // text, and trimmed at the end.
+            let per_feature = (at.saturating_sub(self.from) / ESTIMATE_AFTER).max(1);
+            let expected = (self.len / per_feature).min(self.len / std::mem::size_of::<Feature>());
+            let more = (expected + expected / 32).saturating_sub(self.features.len());
+            self.features.reserve_exact(more);
+            self.origins.reserve_exact(more);
+        }
+        if let Some(f) = ctx.feature_at(self.next, item) {
+            self.features.push(f);
+            self.origins.push((self.next, start));
+        }
+        self.next += 1;
+    }
+}
+
+/// A big FeatureCollection parsed in two halves at once (see `raw`): `None` when the text is
+/// small, or the halves do not confirm the split (then nothing of it is kept, and the caller
+/// parses the whole text). The second half's features, origins and diagnostics follow the
+/// first's, numbered on from them.
+fn read_split(text: &str, ctx: &mut Context, progress: &Progress) -> Result<Option<Read>, ReadError> {
+    if text.len() < raw::SPLIT_FROM_BYTES || std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
+        return Ok(None);
+    }
+    let Some((first_end, second)) = raw::split_guess(text) else { return Ok(None) };
+    let mut worker_diagnostics = Vec::new();
+    let mut worker = Context { diagnostics: &mut worker_diagnostics, lines: Lines::new(text), z_dropped: 0, rewound: 0 };
+    let (before, mut first) = (ctx.diagnostics.len(), Kept::new(text.len(), 0));
+    let (parsed, rest) = std::thread::scope(|scope| {
+        let rest = scope.spawn(|| {
+            let mut kept = Kept::new(text.len() - second, second);
+            raw::parse_features_from(text, second, progress, &mut |item| kept.take(&mut worker, item)).map(|done| done.map(|()| kept))
+        });
+        let parsed = raw::parse_before(&text[..first_end], progress, &mut |item| first.take(ctx, item));
+        (parsed, rest.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    });
+    let (parsed, rest) = match (parsed, rest) {
+        (Err(ReadError::Cancelled), _) | (_, Err(ReadError::Cancelled)) => return Err(ReadError::Cancelled),
+        (Ok(parsed), Ok(Some(rest))) if raw::broke_off_between_features(&parsed) => (parsed, rest),
+        _ => {
+            ctx.diagnostics.truncate(before);
+            (ctx.z_dropped, ctx.rewound) = (0, 0);
+            progress.restart_parsing();
+            return Ok(None);
+        }
+    };
+    let shift = first.next;
+    ctx.z_dropped += worker.z_dropped;
+    ctx.rewound += worker.rewound;
+    for mut d in worker_diagnostics {
+        if let Place::Feature { index, .. } = &mut d.place {
+            *index += shift;
+        }
+        ctx.diagnostics.push(d);
+    }
+    first.features.extend(rest.features);
+    first.origins.extend(rest.origins.into_iter().map(|(i, at)| (i + shift, at)));
+    Ok(Some(Read { parsed: raw::Parsed { cut: None, ..parsed }, features: first.features, origins: first.origins }))
 }
 
 /// The error for a file whose text breaks off after `kept` features: where, and what was kept.
@@ -585,4 +665,105 @@ pub fn to_string(layer: &Layer) -> String {
 /// Saves the layer (and its case) as GeoJSON, atomically.
 pub fn save(path: &std::path::Path, layer: &Layer) -> std::io::Result<()> {
     super::save_atomic(path, to_string(layer).as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A FeatureCollection of more than `SPLIT_FROM_BYTES`, with heights, clockwise rings,
+    /// broken geometries, ids of every kind and names that look like element boundaries.
+    fn big_collection() -> String {
+        let mut out = String::from("{\"type\": \"FeatureCollection\", \"name\": \"big\", \"features\": [\n");
+        let mut i = 0;
+        while out.len() < raw::SPLIT_FROM_BYTES + 200_000 {
+            if i > 0 {
+                out.push_str(if i % 3 == 0 { ",\n" } else { "," });
+            }
+            let (x, y) = (f64::from(i % 3600) / 10.0 - 180.0, f64::from(i % 1700) / 10.0 - 85.0);
+            let geometry = match i % 7 {
+                0 => format!(r#"{{"type":"Point","coordinates":[{x},{y},12.5]}}"#),
+                1 => format!(r#"{{"type":"Polygon","coordinates":[[[{x},{y}],[{x},{}],[{},{}],[{},{y}],[{x},{y}]]]}}"#, y + 1.0, x + 1.0, y + 1.0, x + 1.0),
+                2 if i % 11 == 2 => r#"{"type":"LineString","coordinates":"not positions"}"#.to_owned(),
+                _ => format!(r#"{{"type":"LineString","coordinates":[[{x},{y}],[{},{}]]}}"#, x + 0.5, y + 0.5),
+            };
+            let id = match i % 4 {
+                0 => format!("{i}"),
+                1 => format!("\"f{i}\""),
+                2 => "true".to_owned(),
+                _ => "null".to_owned(),
+            };
+            out.push_str(&format!(r#"{{"type":"Feature","id":{id},"properties":{{"name":"f{i} }},{{\"type\":\"Feature\"}}, {{","n":{i},"list":[{{"a":1}}]}},"geometry":{geometry}}}"#));
+            i += 1;
+        }
+        out.push_str("\n]}\n");
+        out
+    }
+
+    fn load(text: &str, split: bool) -> Result<Loaded, ReadError> {
+        read_text_with(text, Vec::new(), &Progress::default(), split)
+    }
+
+    /// The same layer and the same diagnostics (features numbered and placed in the whole
+    /// file) whether the text is parsed in two halves or in one.
+    fn assert_same(text: &str) {
+        let (split, whole) = (load(text, true).unwrap(), load(text, false).unwrap());
+        assert_eq!(split.layer.features.len(), whole.layer.features.len());
+        assert!(split.layer.features == whole.layer.features, "the same features");
+        assert_eq!(split.layer.name, whole.layer.name);
+        assert_eq!(split.diagnostics, whole.diagnostics);
+    }
+
+    #[test]
+    fn a_big_collection_parses_in_two_halves_as_in_one() {
+        let text = big_collection();
+        let mut diagnostics = Vec::new();
+        let mut ctx = Context { diagnostics: &mut diagnostics, lines: Lines::new(&text), z_dropped: 0, rewound: 0 };
+        let read = read_split(&text, &mut ctx, &Progress::default()).unwrap().expect("the split is confirmed");
+        assert!(read.features.len() > 10_000);
+        assert!(ctx.z_dropped > 0 && ctx.rewound > 0, "heights and windings of both halves counted");
+        let skipped: Vec<_> = diagnostics.iter().filter(|d| matches!(d.place, Place::Feature { .. })).collect();
+        assert!(skipped.len() > 100, "broken geometries in both halves");
+        assert_same(&text);
+        let loaded = load(&text, true).unwrap();
+        let last = loaded.diagnostics.iter().filter_map(|d| match &d.place {
+            Place::Feature { index, at: Some(at), .. } => Some((index, at.line)),
+            _ => None,
+        });
+        let (index, line) = last.last().map(|(i, l)| (*i, l)).expect("a feature diagnostic");
+        assert!(index > 10_000 && line > 1000, "the second half's features are numbered and placed in the whole file ({index}, line {line})");
+    }
+
+    #[test]
+    fn wrong_guesses_and_broken_second_halves_fall_back_to_one_parse() {
+        // Guesses inside a feature's array of objects, and inside a string: not confirmed.
+        let text = big_collection();
+        let middle = text.len() / 2;
+        let start = text[..middle].rfind("{\"type\":\"Feature\"").unwrap();
+        for trap in [r#""list":[{"a":1},{"b":2}],"#, r#""name":"},{\"type\":\"Feature\"} ,{ ","#] {
+            // Long enough that the new middle falls in it, just before the trap.
+            let pad = " ".repeat(2 * (middle - start) + 200);
+            let text = format!("{}{{\"type\":\"Feature\",\"properties\":{{\"pad\":\"{pad}\",{trap}\"n\":1}},\"geometry\":null}},{}", &text[..start], &text[start..]);
+            let guess = raw::split_guess(&text).unwrap();
+            assert!(guess.0 > start + pad.len() && guess.0 < start + pad.len() + 100, "the guess falls in the trap");
+            let mut diagnostics = Vec::new();
+            let mut ctx = Context { diagnostics: &mut diagnostics, lines: Lines::new(&text), z_dropped: 0, rewound: 0 };
+            assert!(read_split(&text, &mut ctx, &Progress::default()).unwrap().is_none(), "{trap}: a guess inside a feature is not confirmed");
+            assert!(ctx.diagnostics.is_empty() && ctx.z_dropped == 0, "nothing of the given-up split is kept");
+            assert_same(&text);
+        }
+        let mut diagnostics = Vec::new();
+        let mut ctx = Context { diagnostics: &mut diagnostics, lines: Lines::new(&text), z_dropped: 0, rewound: 0 };
+        // A text cut in its second half: the break is reported as one parse reports it.
+        let text = big_collection();
+        let cut = &text[..text.len() - 5000];
+        assert!(read_split(cut, &mut ctx, &Progress::default()).unwrap().is_none());
+        assert_same(cut);
+        // Members after the features, and a duplicate key in the second half.
+        let after = text.replacen("\n]}\n", "\n], \"crs\": null}", 1);
+        assert_same(&after);
+        let duplicate = format!("{}, {{\"type\":\"Feature\",\"type\":\"Feature\",\"geometry\":null}}\n]}}", &text[..text.len() - 4]);
+        assert_same(&duplicate);
+        assert!(load(&duplicate, true).unwrap().diagnostics.iter().any(|d| d.message.contains("duplicate")));
+    }
 }

@@ -87,11 +87,15 @@ struct Shared<'a> {
     /// The root as far as it was read when the text broke off, and the member being read.
     unfinished: std::cell::RefCell<Option<(RawObject, Option<String>)>>,
     on_feature: std::cell::RefCell<&'a mut dyn FnMut(RawItem)>,
+    /// Progress is reported as bytes added (`Some`: the offset last reported), when another
+    /// thread parses another part of the text; else as the offset reached.
+    added: Option<std::cell::Cell<usize>>,
 }
 
 impl<'a> Shared<'a> {
     fn new(text: &'a str, progress: &'a Progress, on_feature: &'a mut dyn FnMut(RawItem)) -> Self {
         Shared {
+            added: None,
             duplicates: Default::default(),
             progress,
             text,
@@ -100,6 +104,15 @@ impl<'a> Shared<'a> {
             features_started: Default::default(),
             unfinished: Default::default(),
             on_feature: std::cell::RefCell::new(on_feature),
+        }
+    }
+
+    /// Counts a feature read, and reports how far the parser has got.
+    fn feature_read(&self) {
+        let at = self.offset.get();
+        match &self.added {
+            None => self.progress.feature_read(at as u64),
+            Some(reported) => self.progress.feature_read_more(at.saturating_sub(reported.replace(at)) as u64),
         }
     }
 
@@ -139,7 +152,19 @@ pub(crate) struct Cut {
 /// the array is left empty. Fails when the text is not JSON, unless it broke off after the
 /// features had begun: then the root is what was read of it, and `cut` says where.
 pub(crate) fn parse(text: &str, progress: &Progress, on_feature: &mut dyn FnMut(RawItem)) -> Result<Parsed, ReadError> {
-    let shared = Shared::new(text, progress, on_feature);
+    parse_with(Shared::new(text, progress, on_feature))
+}
+
+/// [`parse`] for the first half of a split parse (see below): progress counts as bytes added
+/// to the other half's.
+pub(crate) fn parse_before(text: &str, progress: &Progress, on_feature: &mut dyn FnMut(RawItem)) -> Result<Parsed, ReadError> {
+    let mut shared = Shared::new(text, progress, on_feature);
+    shared.added = Some(std::cell::Cell::new(0));
+    parse_with(shared)
+}
+
+fn parse_with(shared: Shared) -> Result<Parsed, ReadError> {
+    let text = shared.text;
     let mut de = serde_json::Deserializer::from_str(text);
     let root = ItemSeed { role: Role::Root, path: &Path::Root, shared: &shared }
         .deserialize(&mut de)
@@ -158,6 +183,132 @@ pub(crate) fn parse(text: &str, progress: &Progress, on_feature: &mut dyn FnMut(
     let mut duplicates = Vec::new();
     shared.duplicates.into_inner().report(&mut duplicates);
     Ok(Parsed { root, duplicates, cut })
+}
+
+// ---------------------------------------------------------------------------------------------
+// A big collection parsed in two halves at once.
+//
+// serde_json parses on one thread, and a FeatureCollection of 100 MB spends half a second
+// there while the other cores wait. Its features are split at an element boundary after the
+// middle: this thread parses the text up to the boundary (the parse breaks off there, as for a
+// cut file), another thread the elements after it, one at a time. The boundary is only a guess
+// (`}`, `,`, `{` with whitespace between: it could lie inside a string or a nested array), so
+// the split is used only when both halves confirm it: the first parse must break off between
+// two elements of `features` ("EOF while parsing a list", the root reading `features`), and the
+// second must find whole elements up to the array's `]` and then only the root's `}`. A guess
+// inside a string breaks the first parse off inside the string; one inside a nested array or
+// object leaves the second half with more closing brackets than opening ones. Otherwise (and
+// for duplicate keys after the boundary, whose paths would need renumbering) the caller parses
+// the whole text as before.
+
+/// Texts at least this long are parsed in two halves at once.
+pub(crate) const SPLIT_FROM_BYTES: usize = 4 << 20;
+
+/// How far past the middle a boundary is looked for.
+const SPLIT_SEARCH_BYTES: usize = 1 << 20;
+
+/// A guess at a boundary between two elements of the root's `features` after the middle of
+/// `text`: the byte offset of the first's closing `}` plus one, and of the second's `{`.
+pub(crate) fn split_guess(text: &str) -> Option<(usize, usize)> {
+    let b = text.as_bytes();
+    let blank = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r');
+    let end = (b.len() / 2 + SPLIT_SEARCH_BYTES).min(b.len());
+    let mut i = b.len() / 2;
+    while i < end {
+        let comma = i + b[i..end].iter().position(|&c| c == b',')?;
+        let before = b[..comma].iter().rposition(|c| !blank(c))?;
+        let after = comma + 1 + b[comma + 1..].iter().position(|c| !blank(c))?;
+        if b[before] == b'}' && b[after] == b'{' {
+            return Some((before + 1, after));
+        }
+        i = comma + 1;
+    }
+    None
+}
+
+/// Whether a parse of `text[..first_end]` (from [`split_guess`]) broke off between two
+/// elements of the root's `features`, as the first half of a split parse must.
+pub(crate) fn broke_off_between_features(parsed: &Parsed) -> bool {
+    parsed.cut.as_ref().is_some_and(|cut| {
+        cut.member.as_deref() == Some("features") && cut.error.classify() == serde_json::error::Category::Eof && cut.error.to_string().starts_with("EOF while parsing a list")
+    })
+}
+
+/// The second half of a split parse: the elements of the root's `features` from `start` (the
+/// `{` of one) to the end of the array, each handed to `on_feature` (offsets in diagnostics
+/// are the whole text's). `Ok(None)` unless they are whole elements up to the array's `]`,
+/// then only the root's `}`, with no duplicate keys.
+pub(crate) fn parse_features_from(text: &str, start: usize, progress: &Progress, on_feature: &mut dyn FnMut(RawItem)) -> Result<Option<()>, ReadError> {
+    let mut shared = Shared::new(text, progress, on_feature);
+    shared.added = Some(std::cell::Cell::new(start));
+    shared.features_started.set(true);
+    let b = text.as_bytes();
+    let skip_blank = |mut i: usize| {
+        while b.get(i).is_some_and(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r')) {
+            i += 1;
+        }
+        i
+    };
+    let root = Path::Root;
+    let features = Path::Key("features", &root);
+    let mut at = start;
+    for i in 0.. {
+        let Some(end) = object_end(b, at) else { return Ok(None) };
+        let here = Path::Index(i, &features);
+        let mut de = serde_json::Deserializer::from_str(&text[at..end]);
+        let Ok(item) = ItemSeed { role: Role::Feature, path: &here, shared: &shared }.deserialize(&mut de).and_then(|v| de.end().map(|()| v)) else {
+            return Ok(None);
+        };
+        (*shared.on_feature.borrow_mut())(item);
+        shared.feature_read();
+        if progress.is_cancelled() {
+            return Err(ReadError::Cancelled);
+        }
+        at = skip_blank(end);
+        match b.get(at) {
+            Some(b',') => at = skip_blank(at + 1),
+            Some(b']') => break,
+            _ => return Ok(None),
+        }
+    }
+    let root_closed = b.get(skip_blank(at + 1)) == Some(&b'}') && skip_blank(skip_blank(at + 1) + 1) == b.len();
+    let no_duplicates = shared.duplicates.borrow().is_empty();
+    Ok((root_closed && no_duplicates).then_some(()))
+}
+
+/// One past the `}` that closes the object whose `{` is at `start`, skipping strings (with
+/// their escapes) and nested arrays and objects; `None` if `b[start]` is not `{` or the text
+/// ends first. Only finds the end: the object is then parsed by serde_json, which checks it.
+fn object_end(b: &[u8], start: usize) -> Option<usize> {
+    if b.get(start) != Some(&b'{') {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut i = start;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i += 1;
+                loop {
+                    match *b.get(i)? {
+                        b'\\' => i += 2,
+                        b'"' => break,
+                        _ => i += 1,
+                    }
+                }
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth = depth.checked_sub(1)?;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 #[derive(Clone, Copy)]
@@ -353,7 +504,7 @@ impl<'de> Visitor<'de> for ListSeed<'_, '_> {
                 items.push(item);
             } else {
                 (*shared.on_feature.borrow_mut())(item);
-                shared.progress.feature_read(shared.offset.get() as u64);
+                shared.feature_read();
                 if shared.progress.is_cancelled() {
                     shared.cancelled.set(true);
                     return Err(de::Error::custom("cancelled"));
