@@ -479,6 +479,7 @@ fn parse_basemap(s: &str) -> Result<BasemapArg, String> {
 
 fn main() -> ExitCode {
     quiet_broken_pipe();
+    fixed_mmap_threshold();
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Check { files }) => check(&files),
@@ -1004,6 +1005,20 @@ fn export(args: Box<ExportArgs>, online: bool) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Makes glibc give every allocation of a megabyte or more back to the system when it is
+/// freed. By default the threshold rises to the size of the biggest block freed so far (up to
+/// 32 MB): once a file's text is freed, the pictures and buffers made after it stay in the
+/// heap, and each thread's heap keeps its high-water mark (a 0.8 MB file exported at 1x held
+/// 3 MB more than an empty page; with the threshold fixed, 2 MB).
+fn fixed_mmap_threshold() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets a parameter of the allocator; it is called before any thread
+    // of this program starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+    }
 }
 
 /// What an export wrote, as `portolan export` reports it.
