@@ -54,6 +54,9 @@ struct Slot {
     info: LayerInfo,
     block: std::ops::Range<usize>,
     decoded: OnceLock<Result<LayerData, PackError>>,
+    /// Taken by the thread decoding it: threads decoding a tier at once each take the
+    /// layers nobody has taken, instead of waiting on the same one.
+    taken: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Basemap {
@@ -102,6 +105,7 @@ impl Basemap {
                 info,
                 block,
                 decoded: OnceLock::new(),
+                taken: Default::default(),
             })
             .collect();
         Ok(Basemap {
@@ -144,24 +148,30 @@ impl Basemap {
     pub fn decode_for_zoom(&self, zoom: f64) {
         let tier = Tier::for_zoom(zoom);
         let wanted: Vec<&Slot> = self.slots.iter().filter(|s| s.info.tier == tier || s.info.tier == Tier::Low).collect();
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let work = || {
-            while let Some(slot) = wanted.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed)) {
-                let _ = self.decoded(slot);
-            }
-        };
         std::thread::scope(|s| {
-            s.spawn(work);
-            work();
+            s.spawn(|| self.decode_untaken(&wanted));
+            self.decode_untaken(&wanted);
         });
+        // Layers another thread took (`decode_tier`) may still be under way.
+        for slot in wanted {
+            let _ = self.decoded(slot);
+        }
     }
 
-    /// Decodes every layer of `tier` on this thread. The export from the command line calls it
-    /// on a thread of its own while the files are read: the low tier is drawn by every export
-    /// (the locator, and maps of a continent).
+    /// Decodes every layer of `tier` that no other thread has taken. The export from the
+    /// command line calls it on a thread of its own while the files are read: the low tier is
+    /// drawn by every export (the locator, and maps of a continent).
     pub fn decode_tier(&self, tier: Tier) {
-        for slot in self.slots.iter().filter(|s| s.info.tier == tier) {
-            let _ = self.decoded(slot);
+        let slots: Vec<&Slot> = self.slots.iter().filter(|s| s.info.tier == tier).collect();
+        self.decode_untaken(&slots);
+    }
+
+    /// Decodes the layers of `slots` no thread has taken yet, taking each first.
+    fn decode_untaken(&self, slots: &[&Slot]) {
+        for slot in slots {
+            if !slot.taken.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                let _ = self.decoded(slot);
+            }
         }
     }
 

@@ -37,7 +37,7 @@
 //! first vertex. Varints are LEB128, at most 10 bytes.
 
 use std::borrow::Cow;
-use std::io::{Read, Write};
+use std::io::Write;
 
 use super::layer::{FeatureAttrs, FeatureData, GeometryKind, LayerData, LayerKind, Tier};
 use crate::projection::LatToWorldY;
@@ -391,19 +391,20 @@ pub(crate) fn decode_layer(info: &LayerInfo, block: &[u8]) -> Result<LayerData, 
 }
 
 fn inflate(block: &[u8], raw_len: u32) -> Result<Vec<u8>, String> {
-    // Reserve modestly: a lying raw_len must not make us allocate up front.
-    let mut raw = Vec::with_capacity((raw_len as usize).min(block.len().saturating_mul(8)));
-    let decoder = flate2::read::ZlibDecoder::new(block);
-    decoder
-        .take(u64::from(raw_len) + 1)
-        .read_to_end(&mut raw)
-        .map_err(|e| format!("cannot inflate: {e}"))?;
-    if raw.len() != raw_len as usize {
-        return Err(format!(
-            "inflated to {} bytes, the directory says {raw_len}",
-            raw.len()
-        ));
+    // In one call into a buffer of the size the directory gives (a reader's buffering costs a
+    // third more); a lying raw_len is bounded by MAX_RAW_LAYER_BYTES, checked with the
+    // directory, and one byte more shows a block that inflates to more.
+    let mut raw = vec![0; raw_len as usize + 1];
+    let mut z = flate2::Decompress::new(true);
+    let status = z.decompress(block, &mut raw, flate2::FlushDecompress::Finish).map_err(|e| format!("cannot inflate: {e}"))?;
+    let len = z.total_out() as usize;
+    match (status, len) {
+        (flate2::Status::StreamEnd, len) if len == raw_len as usize => {}
+        (flate2::Status::StreamEnd, len) => return Err(format!("inflated to {len} bytes, the directory says {raw_len}")),
+        (_, len) if len > raw_len as usize => return Err(format!("inflates to more than the {raw_len} bytes the directory says")),
+        _ => return Err("cannot inflate: the block is cut short".into()),
     }
+    raw.truncate(len);
     Ok(raw)
 }
 
