@@ -273,8 +273,9 @@ pub fn paint_page_into(page: &Page, base: MapBase, scale: f32, rows: &mut dyn Fn
     let ts_frame = frame.transform(page, scale);
     let paint_band = |band: &mut Band| {
         let Some(mut pm) = PixmapMut::from_bytes(band.data, w, (band.data.len() / row_bytes) as u32) else { return };
-        // Waits for the main thread to make the locator, detail and overlay pictures (the
-        // basemap is painted meanwhile).
+        // Waits, when a picture is first drawn, for the main thread to make the locator, detail
+        // and overlay pictures (the basemap, and the texts above the map, are painted
+        // meanwhile).
         let rasters = || rasters.wait().as_ref().ok();
         if band.frame {
             let top = band.top - y0;
@@ -286,9 +287,8 @@ pub fn paint_page_into(page: &Page, base: MapBase, scale: f32, rows: &mut dyn Fn
                 }
             }
             let ts = ts_frame.post_translate(x0 as f32, -(top as f32));
-            let Some(rasters) = rasters() else { return };
             for g in page.groups.iter().filter(|g| g.space == Space::Frame) {
-                paint_group(&mut pm, g, ts, rasters, page, scale);
+                paint_group(&mut pm, g, ts, &rasters, page, scale);
             }
             for row in pm.data_mut().chunks_exact_mut(row_bytes) {
                 fill_pixels(&mut row[..x0 as usize * 4], page_px);
@@ -298,9 +298,8 @@ pub fn paint_page_into(page: &Page, base: MapBase, scale: f32, rows: &mut dyn Fn
             fill_pixels(pm.data_mut(), page_px);
         }
         let ts_page = Transform::from_row(scale, 0.0, 0.0, scale, 0.0, -(band.top as f32));
-        let Some(rasters) = rasters() else { return };
         for g in page.groups.iter().filter(|g| g.space == Space::Page) {
-            paint_group(&mut pm, g, ts_page, rasters, page, scale);
+            paint_group(&mut pm, g, ts_page, &rasters, page, scale);
         }
     };
     let tasks = std::sync::Mutex::new(bands.into_iter().enumerate());
@@ -462,7 +461,8 @@ pub fn paint_overlay(pm: &mut PixmapMut, o: &super::layout::PlacedOverlay, pictu
     }
 }
 
-fn paint_group(pm: &mut PixmapMut, g: &Group, ts: Transform, rasters: &Rasters, page: &Page, scale: f32) {
+/// Paints a group; `rasters` gives the page's pictures (waiting for them) when one is drawn.
+fn paint_group<'r>(pm: &mut PixmapMut, g: &Group, ts: Transform, rasters: &dyn Fn() -> Option<&'r Rasters>, page: &Page, scale: f32) {
     let mut batch = Batch::default();
     for item in &g.items {
         let Item::Shape(shape) = item else {
@@ -479,18 +479,20 @@ fn paint_group(pm: &mut PixmapMut, g: &Group, ts: Transform, rasters: &Rasters, 
 }
 
 /// Paints a page item that is not a scene shape.
-fn paint_item(pm: &mut PixmapMut, item: &Item, ts: Transform, rasters: &Rasters, page: &Page, scale: f32) {
+fn paint_item<'r>(pm: &mut PixmapMut, item: &Item, ts: Transform, rasters: &dyn Fn() -> Option<&'r Rasters>, page: &Page, scale: f32) {
     match item {
         Item::Shape(p) => paint_primitive(pm, p, ts),
         Item::Text(t) => paint_text(pm, t, ts, scale),
         Item::Plate(p) => paint_plate(pm, p, ts),
         Item::Image(ImageKind::Basemap) => {}
         Item::Image(ImageKind::Overlay(i)) => {
+            let Some(rasters) = rasters() else { return };
             if let (Some(o), Some(Some(picture))) = (page.overlays.get(*i), rasters.overlays.get(*i)) {
                 paint_overlay(pm, o, picture, ts);
             }
         }
         Item::Image(kind @ (ImageKind::Locator | ImageKind::Detail)) => {
+            let Some(rasters) = rasters() else { return };
             let placed = match kind {
                 ImageKind::Locator => rasters.locator.as_ref().zip(page.locator.as_ref().map(|l| l.rect)),
                 _ => rasters.detail.as_ref().zip(page.detail.as_ref().map(|d| d.rect)),
