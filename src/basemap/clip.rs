@@ -134,7 +134,7 @@ fn at_y(a: [f64; 2], b: [f64; 2], y: f64) -> [f64; 2] {
 }
 
 /// The parameter range `[t0, t1]` of segment `a → b` inside `rect` (Liang–Barsky), if any.
-fn clip_segment(a: [f64; 2], b: [f64; 2], rect: &PxRect) -> Option<(f64, f64)> {
+pub(crate) fn clip_segment(a: [f64; 2], b: [f64; 2], rect: &PxRect) -> Option<(f64, f64)> {
     let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
     let (mut t0, mut t1) = (0.0f64, 1.0f64);
     for (p, q) in [

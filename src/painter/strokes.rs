@@ -12,12 +12,15 @@
 //! which equals the area covered for straight edges; strokes thinner than a pixel are drawn a
 //! pixel wide and faded by their width, as hairlines are.
 //!
-//! This module knows tiny-skia's pixmaps and nothing of scenes or styles.
+//! This module knows tiny-skia's pixmaps and nothing of scenes or styles; segments reaching
+//! far outside are cut with the basemap's pixel-space clipping (`basemap::clip`).
 
 use std::cell::RefCell;
 use std::ops::Range;
 
 use tiny_skia::{Color, Path, PathSegment, PixmapMut};
+
+use crate::basemap::clip::{PxRect, clip_segment};
 
 /// Picture rows per strip: the run is rasterised a strip at a time into a mask this tall
 /// (61 KB at 1920 pixels wide: it stays in the cache, and in the allocator's arena).
@@ -168,16 +171,15 @@ impl Mask {
     fn capsule(&mut self, a: [f32; 2], b: [f32; 2], reach: f32, fade: f32) {
         // A segment reaching far outside is cut to the strip (grown by more than the reach,
         // so that its cut ends show no cap) before distances are taken in f32.
-        let grow = reach + 2.0;
-        let outer = [-grow, self.top as f32 - grow, self.w as f32 + grow, (self.top + self.rows) as f32 + grow];
-        let inside = |p: [f32; 2]| outer[0] <= p[0] && p[0] <= outer[2] && outer[1] <= p[1] && p[1] <= outer[3];
-        let (a, b) = if inside(a) && inside(b) {
+        let grow = f64::from(reach) + 2.0;
+        let outer = PxRect { x0: -grow, y0: self.top as f64 - grow, x1: self.w as f64 + grow, y1: (self.top + self.rows) as f64 + grow };
+        let (a, b) = if outer.contains_all(&[a, b].map(|p| p.map(f64::from))) {
             (a, b)
         } else {
-            match clip_segment(a, b, outer) {
-                Some(ab) => ab,
-                None => return,
-            }
+            let (a, b) = (a.map(f64::from), b.map(f64::from));
+            let Some((t0, t1)) = clip_segment(a, b, &outer) else { return };
+            let at = |t: f64| [(a[0] + (b[0] - a[0]) * t) as f32, (a[1] + (b[1] - a[1]) * t) as f32];
+            (at(t0), at(t1))
         };
         let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
         let len2 = dx * dx + dy * dy;
@@ -256,28 +258,6 @@ impl Mask {
             }
         }
     }
-}
-
-/// The part of segment a–b inside `rect` (`[x0, y0, x1, y1]`), by Liang–Barsky in f64.
-fn clip_segment(a: [f32; 2], b: [f32; 2], rect: [f32; 4]) -> Option<([f32; 2], [f32; 2])> {
-    let (ax, ay) = (f64::from(a[0]), f64::from(a[1]));
-    let (dx, dy) = (f64::from(b[0]) - ax, f64::from(b[1]) - ay);
-    let (mut t0, mut t1) = (0.0f64, 1.0f64);
-    for (p, q) in [(-dx, ax - f64::from(rect[0])), (dx, f64::from(rect[2]) - ax), (-dy, ay - f64::from(rect[1])), (dy, f64::from(rect[3]) - ay)] {
-        if p == 0.0 {
-            if q < 0.0 {
-                return None;
-            }
-        } else {
-            let t = q / p;
-            if p < 0.0 {
-                t0 = t0.max(t);
-            } else {
-                t1 = t1.min(t);
-            }
-        }
-    }
-    (t0 <= t1 && t0.is_finite() && t1.is_finite()).then(|| ([(ax + dx * t0) as f32, (ay + dy * t0) as f32], [(ax + dx * t1) as f32, (ay + dy * t1) as f32]))
 }
 
 /// tiny-skia's (and Skia's) fast division by 255 of a product of two bytes.
