@@ -63,12 +63,11 @@ fn read_text_with(text: &str, mut diagnostics: Vec<Diagnostic>, progress: &Progr
     let mut ctx = Context { diagnostics: &mut diagnostics, lines: Lines::new(text), z_dropped: 0, rewound: 0 };
     // Where each kept feature was in the file (its index and opening brace), to place the
     // diagnostics of the checks that run on the layer.
-    let Read { parsed: raw::Parsed { root, duplicates, cut }, mut features, mut origins } = match if split { read_split(text, &mut ctx, progress)? } else { None } {
+    let (raw::Parsed { root, duplicates, cut }, Kept { mut features, mut origins, .. }) = match if split { read_split(text, &mut ctx, progress)? } else { None } {
         Some(read) => read,
         None => {
             let mut kept = Kept::new(text.len(), 0);
-            let parsed = raw::parse(text, progress, &mut |item| kept.take(&mut ctx, item))?;
-            Read { parsed, features: kept.features, origins: kept.origins }
+            (raw::parse(text, progress, &mut |item| kept.take(&mut ctx, item))?, kept)
         }
     };
     ctx.diagnostics.extend(duplicates);
@@ -151,17 +150,10 @@ fn read_text_with(text: &str, mut diagnostics: Vec<Diagnostic>, progress: &Progr
     Ok(Loaded { layer, diagnostics })
 }
 
-/// What the parse of a text gave: its raw root, and the features converted as they came.
-struct Read {
-    parsed: raw::Parsed,
-    features: Vec<Feature>,
-    /// Each kept feature's index in the file and opening brace.
-    origins: Vec<(usize, Option<usize>)>,
-}
-
 /// The features of (a part of) a text converted as the parser hands them over.
 struct Kept {
     features: Vec<Feature>,
+    /// Each kept feature's index in the file and opening brace.
     origins: Vec<(usize, Option<usize>)>,
     /// Elements of `features` met so far (kept or skipped).
     next: usize,
@@ -202,7 +194,7 @@ impl Kept {
 /// small, or the halves do not confirm the split (then nothing of it is kept, and the caller
 /// parses the whole text). The second half's features, origins and diagnostics follow the
 /// first's, numbered on from them.
-fn read_split(text: &str, ctx: &mut Context, progress: &Progress) -> Result<Option<Read>, ReadError> {
+fn read_split(text: &str, ctx: &mut Context, progress: &Progress) -> Result<Option<(raw::Parsed, Kept)>, ReadError> {
     if text.len() < raw::SPLIT_FROM_BYTES || std::thread::available_parallelism().map_or(1, |n| n.get()) < 2 {
         return Ok(None);
     }
@@ -213,7 +205,7 @@ fn read_split(text: &str, ctx: &mut Context, progress: &Progress) -> Result<Opti
     let (parsed, rest) = std::thread::scope(|scope| {
         let rest = scope.spawn(|| {
             let mut kept = Kept::new(text.len() - second, second);
-            raw::parse_features_from(text, second, progress, &mut |item| kept.take(&mut worker, item)).map(|done| done.map(|()| kept))
+            raw::parse_features_from(text, second, progress, &mut |item| kept.take(&mut worker, item)).map(|whole| whole.then_some(kept))
         });
         let parsed = raw::parse_before(&text[..first_end], progress, &mut |item| first.take(ctx, item));
         (parsed, rest.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
@@ -239,7 +231,7 @@ fn read_split(text: &str, ctx: &mut Context, progress: &Progress) -> Result<Opti
     }
     first.features.extend(rest.features);
     first.origins.extend(rest.origins.into_iter().map(|(i, at)| (i + shift, at)));
-    Ok(Some(Read { parsed: raw::Parsed { cut: None, ..parsed }, features: first.features, origins: first.origins }))
+    Ok(Some((raw::Parsed { cut: None, ..parsed }, first)))
 }
 
 /// The error for a file whose text breaks off after `kept` features: where, and what was kept.
@@ -720,7 +712,7 @@ mod tests {
         let mut diagnostics = Vec::new();
         let mut ctx = Context { diagnostics: &mut diagnostics, lines: Lines::new(&text), z_dropped: 0, rewound: 0 };
         let read = read_split(&text, &mut ctx, &Progress::default()).unwrap().expect("the split is confirmed");
-        assert!(read.features.len() > 10_000);
+        assert!(read.1.features.len() > 10_000);
         assert!(ctx.z_dropped > 0 && ctx.rewound > 0, "heights and windings of both halves counted");
         let skipped: Vec<_> = diagnostics.iter().filter(|d| matches!(d.place, Place::Feature { .. })).collect();
         assert!(skipped.len() > 100, "broken geometries in both halves");

@@ -236,12 +236,11 @@ pub(crate) fn broke_off_between_features(parsed: &Parsed) -> bool {
 
 /// The second half of a split parse: the elements of the root's `features` from `start` (the
 /// `{` of one) to the end of the array, each handed to `on_feature` (offsets in diagnostics
-/// are the whole text's). `Ok(None)` unless they are whole elements up to the array's `]`,
+/// are the whole text's). `Ok(false)` unless they are whole elements up to the array's `]`,
 /// then only the root's `}`, with no duplicate keys.
-pub(crate) fn parse_features_from(text: &str, start: usize, progress: &Progress, on_feature: &mut dyn FnMut(RawItem)) -> Result<Option<()>, ReadError> {
+pub(crate) fn parse_features_from(text: &str, start: usize, progress: &Progress, on_feature: &mut dyn FnMut(RawItem)) -> Result<bool, ReadError> {
     let mut shared = Shared::new(text, progress, on_feature);
     shared.added = Some(std::cell::Cell::new(start));
-    shared.features_started.set(true);
     let b = text.as_bytes();
     let skip_blank = |mut i: usize| {
         while b.get(i).is_some_and(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r')) {
@@ -253,11 +252,11 @@ pub(crate) fn parse_features_from(text: &str, start: usize, progress: &Progress,
     let features = Path::Key("features", &root);
     let mut at = start;
     for i in 0.. {
-        let Some(end) = object_end(b, at) else { return Ok(None) };
+        let Some(end) = object_end(b, at) else { return Ok(false) };
         let here = Path::Index(i, &features);
         let mut de = serde_json::Deserializer::from_str(&text[at..end]);
         let Ok(item) = ItemSeed { role: Role::Feature, path: &here, shared: &shared }.deserialize(&mut de).and_then(|v| de.end().map(|()| v)) else {
-            return Ok(None);
+            return Ok(false);
         };
         (*shared.on_feature.borrow_mut())(item);
         shared.feature_read();
@@ -268,12 +267,12 @@ pub(crate) fn parse_features_from(text: &str, start: usize, progress: &Progress,
         match b.get(at) {
             Some(b',') => at = skip_blank(at + 1),
             Some(b']') => break,
-            _ => return Ok(None),
+            _ => return Ok(false),
         }
     }
     let root_closed = b.get(skip_blank(at + 1)) == Some(&b'}') && skip_blank(skip_blank(at + 1) + 1) == b.len();
     let no_duplicates = shared.duplicates.borrow().is_empty();
-    Ok((root_closed && no_duplicates).then_some(()))
+    Ok(root_closed && no_duplicates)
 }
 
 /// One past the `}` that closes the object whose `{` is at `start`, skipping strings (with
