@@ -50,8 +50,8 @@ fn main() -> anyhow::Result<()> {
         .decode_all()
         .context("the pack just written does not decode")?;
     println!(
-        "{:<24} {:>8} {:>9} {:>4} {:>10} {:>10}",
-        "layer", "features", "vertices", "dec", "raw", "packed"
+        "{:<24} {:>8} {:>9} {:>4} {:>10}",
+        "layer", "features", "vertices", "dec", "bytes"
     );
     for (info, source) in basemap.layers().iter().zip(&layers) {
         let decoded = basemap
@@ -67,13 +67,12 @@ fn main() -> anyhow::Result<()> {
             );
         }
         println!(
-            "{:<24} {:>8} {:>9} {:>4} {:>10} {:>10}",
+            "{:<24} {:>8} {:>9} {:>4} {:>10}",
             info.name(),
             info.features,
             info.vertices,
             info.decimals,
-            info.raw_len,
-            info.packed_len
+            info.len
         );
     }
     println!(

@@ -349,11 +349,11 @@ fn hostile_headers_are_refused() {
         Err(PackError::BadMagic)
     ));
     let real = Basemap::embedded_bytes();
-    let mut v2 = real.to_vec();
-    v2[8] = 2;
+    let mut v1 = real.to_vec();
+    v1[8] = 1;
     assert!(matches!(
-        Basemap::from_bytes(v2),
-        Err(PackError::UnsupportedVersion { found: 2 })
+        Basemap::from_bytes(v1),
+        Err(PackError::UnsupportedVersion { found: 1 })
     ));
     // A directory that claims a huge layer.
     let mut huge = real.to_vec();
@@ -388,10 +388,10 @@ fn flipped_bytes_never_panic() {
     let mut small = Vec::new();
     let mut offset = dir_end;
     for (i, info) in layers.iter().enumerate() {
-        if info.packed_len < 70_000 {
-            small.push((i, offset..offset + info.packed_len as usize));
+        if info.len < 70_000 {
+            small.push((i, offset..offset + info.len as usize));
         }
-        offset += info.packed_len as usize;
+        offset += info.len as usize;
     }
     assert!(small.len() >= 5);
     let mut rng = Rng(0x0123_4567_89ab_cdef);
