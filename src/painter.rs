@@ -2,8 +2,11 @@
 //! the window's raster tiles of large layers (`tiles::layer`): round-capped lines, dashes,
 //! even-odd polygon fills, circles and arrow triangles, painted as the screen paints them
 //! (`ui::paint`), runs of lines or areas of one style painted as one path, markers stamped.
-//! Solid strokes (lines and outlines) are rasterised by [`strokes`].
+//! Solid strokes (lines and outlines) are rasterised by [`strokes`], polygon fills by
+//! [`fills`]; both give a pixel the same value whichever band of a page it is painted in.
 
+pub mod fills;
+mod mask;
 pub mod strokes;
 
 use std::ops::Range;
@@ -51,16 +54,15 @@ struct LineRun {
     boxes: Boxes,
 }
 
-/// The areas of a [`Batch`]: their style, path, outlines, and the device boxes they paint in.
+/// The areas of a [`Batch`]: their style, rings, and the device boxes they paint in.
 #[derive(Default)]
 struct AreaRun {
     style: Option<(Rgba, Option<Stroke>)>,
-    path: PathBuilder,
-    outlines: DevicePolylines,
+    rings: DevicePolylines,
     boxes: Boxes,
 }
 
-/// Polylines in device pixels, for [`strokes::paint`].
+/// Polylines in device pixels, for [`strokes::paint`] (and closed ones for [`fills::paint`]).
 #[derive(Default)]
 struct DevicePolylines {
     points: Vec<[f32; 2]>,
@@ -89,6 +91,15 @@ impl DevicePolylines {
     /// Strokes them as one, and empties them.
     fn paint(&mut self, pm: &mut PixmapMut, stroke: &Stroke, ts: Transform) {
         strokes::paint(pm, &self.points, &self.lines, stroke.width * uniform_scale(ts).unwrap_or(1.0), color(stroke.color));
+        self.clear();
+    }
+
+    /// Fills them (closed) as one shape by the even-odd rule, as the screen fills a polygon.
+    fn fill(&self, pm: &mut PixmapMut, rgba: Rgba) {
+        fills::paint(pm, &self.points, &self.lines, fills::Rule::EvenOdd, color(rgba));
+    }
+
+    fn clear(&mut self) {
         self.points.clear();
         self.lines.clear();
     }
@@ -159,20 +170,6 @@ impl Batch {
             if !meet(r, pic) {
                 return;
             }
-            // An area crossing the picture's edge is painted on its own: tiny-skia's
-            // anti-aliasing of a path cut by the edge differs by a few levels along the other
-            // parts of the same path. (Strokes by distance do not depend on the edge.)
-            let inside = pic.left() <= r.left() && r.right() <= pic.right() && pic.top() <= r.top() && r.bottom() <= pic.bottom();
-            if !inside && matches!(p, Primitive::Polygon { .. }) {
-                if self.lines.boxes.touches(r) {
-                    self.flush_lines(pm, ts);
-                }
-                if self.areas.boxes.touches(r) {
-                    self.flush_areas(pm, ts);
-                }
-                paint_primitive(pm, p, ts);
-                return;
-            }
         }
         match p {
             Primitive::Line { points, stroke } if Self::batchable(stroke) && by_distance(stroke, ts) => {
@@ -232,10 +229,11 @@ impl Batch {
     fn flush_areas(&mut self, pm: &mut PixmapMut, ts: Transform) {
         let run = &mut self.areas;
         run.boxes.clear();
-        let (Some((fill, stroke)), Some(path)) = (run.style.take(), std::mem::take(&mut run.path).finish()) else { return };
-        pm.fill_path(&path, &paint(fill), FillRule::EvenOdd, ts, None);
-        if let Some(s) = stroke {
-            run.outlines.paint(pm, &s, ts);
+        let Some((fill, stroke)) = run.style.take() else { return };
+        run.rings.fill(pm, fill);
+        match stroke {
+            Some(s) => run.rings.paint(pm, &s, ts),
+            None => run.rings.clear(),
         }
     }
 }
@@ -248,12 +246,7 @@ impl AreaRun {
 
     fn push(&mut self, rings: &[Vec<Px>], style: (Rgba, Option<Stroke>), reach: tiny_skia::Rect, ts: Transform) {
         for ring in rings {
-            if let Some(path) = polyline(ring, true) {
-                self.path.push_path(&path);
-                if style.1.is_some() {
-                    self.outlines.push(ring, true, ts);
-                }
-            }
+            self.rings.push(ring, true, ts);
         }
         self.style = Some(style);
         self.boxes.push(reach);
@@ -458,19 +451,22 @@ pub fn paint_primitive(pm: &mut PixmapMut, p: &Primitive, ts: Transform) {
             }
         }
         Primitive::Polygon { rings, fill, stroke } => {
-            let mut pb = PathBuilder::new();
-            let mut outlines = DevicePolylines::default();
+            let mut device = DevicePolylines::default();
             for ring in rings {
-                if let Some(path) = polyline(ring, true) {
-                    pb.push_path(&path);
-                    outlines.push(ring, true, ts);
-                }
+                device.push(ring, true, ts);
             }
-            let Some(path) = pb.finish() else { return };
-            pm.fill_path(&path, &paint(*fill), FillRule::EvenOdd, ts, None);
+            device.fill(pm, *fill);
             match stroke {
-                Some(s) if by_distance(s, ts) => outlines.paint(pm, s, ts),
-                Some(s) => pm.stroke_path(&path, &paint(s.color), &skia_stroke(s), ts, None),
+                Some(s) if by_distance(s, ts) => device.paint(pm, s, ts),
+                Some(s) => {
+                    let mut pb = PathBuilder::new();
+                    for path in rings.iter().filter_map(|r| polyline(r, true)) {
+                        pb.push_path(&path);
+                    }
+                    if let Some(path) = pb.finish() {
+                        pm.stroke_path(&path, &paint(s.color), &skia_stroke(s), ts, None);
+                    }
+                }
                 None => {}
             }
         }

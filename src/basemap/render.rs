@@ -301,7 +301,7 @@ impl Renderer {
         rgba: Rgba,
         keep: impl Fn(&FeatureAttrs) -> bool,
     ) {
-        let mut pb = PathBuilder::new();
+        let (mut points, mut rings) = (Vec::new(), Vec::new());
         for (i, wrap) in self.visible(layer, CLIP_MARGIN_PX) {
             let Some(feature) = layer.features.get(i) else {
                 continue;
@@ -325,19 +325,12 @@ impl Renderer {
                 if pts.len() < 3 {
                     continue;
                 }
-                push_polyline(&mut pb, pts);
-                pb.close();
+                let start = points.len();
+                points.extend(pts.iter().map(|p| [p[0] as f32, p[1] as f32]));
+                rings.push(start..points.len());
             }
         }
-        if let Some(path) = pb.finish() {
-            pixmap.fill_path(
-                &path,
-                &paint(rgba),
-                FillRule::Winding,
-                Transform::identity(),
-                None,
-            );
-        }
+        crate::painter::fills::paint(pixmap, &points, &rings, crate::painter::fills::Rule::NonZero, color(rgba));
     }
 
     /// Strokes the visible features of `layer`, each in the batch `class` picks (or none),

@@ -15,16 +15,13 @@
 //! This module knows tiny-skia's pixmaps and nothing of scenes or styles; segments reaching
 //! far outside are cut with the basemap's pixel-space clipping (`basemap::clip`).
 
-use std::cell::RefCell;
 use std::ops::Range;
 
 use tiny_skia::{Color, Path, PathSegment, PixmapMut};
 
+use super::mask::{MASK, Mask, STRIP_ROWS};
 use crate::basemap::clip::{PxRect, clip_segment};
 
-/// Picture rows per strip: the run is rasterised a strip at a time into a mask this tall
-/// (61 KB at 1920 pixels wide: it stays in the cache, and in the allocator's arena).
-const STRIP_ROWS: usize = 32;
 
 /// Paints `lines` (ranges of `points`, in the picture's pixels) as one stroke of `width`
 /// pixels in `color` (straight alpha), with round ends and joins. Segments with a non-finite
@@ -137,36 +134,7 @@ pub fn flatten(path: &Path, tolerance: f32) -> (Vec<[f32; 2]>, Vec<Range<usize>>
     (points, lines)
 }
 
-thread_local! {
-    /// One mask per thread (each band of a page is painted on its own thread), kept between
-    /// runs: clearing it costs only the pixels a run covered.
-    static MASK: RefCell<Mask> = RefCell::new(Mask::default());
-}
-
-/// Coverage of a strip of picture rows, with the columns each row was touched in.
-#[derive(Default)]
-struct Mask {
-    w: usize,
-    /// The picture row of the mask's first row.
-    top: usize,
-    rows: usize,
-    coverage: Vec<u8>,
-    /// Per row: the first and one past the last column touched (empty when first ≥ last).
-    touched: Vec<(usize, usize)>,
-}
-
 impl Mask {
-    /// Makes the mask cover picture rows `top..end`, `w` wide, all clear.
-    fn start(&mut self, w: usize, top: usize, end: usize) {
-        let rows = end - top;
-        if self.coverage.len() < w * rows {
-            self.coverage = vec![0; w * rows];
-        }
-        self.touched.clear();
-        self.touched.resize(rows, (usize::MAX, 0));
-        (self.w, self.top, self.rows) = (w, top, rows);
-    }
-
     /// Adds the coverage of the capsule around segment a–b, `reach` pixels from it at zero.
     fn capsule(&mut self, a: [f32; 2], b: [f32; 2], reach: f32, fade: f32) {
         // A segment reaching far outside is cut to the strip (grown by more than the reach,
@@ -227,42 +195,6 @@ impl Mask {
             *span = (span.0.min(x0), span.1.max(x1));
         }
     }
-
-    /// Paints `src` (premultiplied) through the coverage, source-over as tiny-skia blends an
-    /// anti-aliased fill, and clears what it painted.
-    fn paint_into(&mut self, pm: &mut PixmapMut, src: [u8; 4]) {
-        let w = self.w;
-        let data = pm.data_mut();
-        for (r, span) in self.touched.iter_mut().enumerate() {
-            let (x0, x1) = std::mem::replace(span, (usize::MAX, 0));
-            if x0 >= x1 {
-                continue;
-            }
-            let row = self.top + r;
-            let cov = &mut self.coverage[r * w + x0..r * w + x1];
-            let dst = &mut data[(row * w + x0) * 4..(row * w + x1) * 4];
-            for (m, px) in cov.iter_mut().zip(dst.chunks_exact_mut(4)) {
-                let c = u16::from(std::mem::take(m));
-                if c == 0 {
-                    continue;
-                }
-                if c == 255 && src[3] == 255 {
-                    px.copy_from_slice(&src);
-                    continue;
-                }
-                let s = src.map(|v| div255(u16::from(v) * c));
-                let keep = 255 - s[3];
-                for k in 0..4 {
-                    px[k] = (s[k] + div255(u16::from(px[k]) * keep)) as u8;
-                }
-            }
-        }
-    }
-}
-
-/// tiny-skia's (and Skia's) fast division by 255 of a product of two bytes.
-fn div255(v: u16) -> u16 {
-    (v + 255) >> 8
 }
 
 #[cfg(test)]
