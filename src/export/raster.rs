@@ -522,13 +522,13 @@ pub fn paint_text(pm: &mut PixmapMut, t: &TextBlock, ts: Transform, scale: f32) 
         let width = f.width(line, t.size, t.weight);
         let x = t.line_x(width);
         let Some(path) = f.path(line, t.size, t.weight, x, baseline, ts) else { continue };
+        // The outlines' curves cut into segments a tenth of a pixel from them; the halo (round
+        // joins, as it has always had) stroked by distance, the glyphs filled by area.
+        let (points, contours) = crate::painter::strokes::flatten(&path, 0.1);
         if let Some(halo) = t.halo {
-            // Round joins, as the halo has always had: stroked by distance, a tenth of a pixel
-            // from the outline's curves.
-            let (points, contours) = crate::painter::strokes::flatten(&path, 0.1);
             crate::painter::strokes::paint(pm, &points, &contours, HALO_WIDTH * scale, color(halo));
         }
-        pm.fill_path(&path, &paint(t.color), FillRule::Winding, Transform::identity(), None);
+        crate::painter::fills::paint(pm, &points, &contours, crate::painter::fills::Rule::NonZero, color(t.color));
     }
 }
 
