@@ -422,18 +422,14 @@ impl<'a> Reader<'a> {
     }
 
     fn varint(&mut self) -> Result<u64, String> {
-        let mut value = 0u64;
-        for shift in (0..64).step_by(7) {
-            let Some(&b) = self.bytes.get(self.pos) else {
-                return Err("varint runs past the block".into());
-            };
-            self.pos += 1;
-            value |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Ok(value);
+        let at = self.pos;
+        next_varint(self.bytes, &mut self.pos).ok_or_else(|| {
+            if self.bytes.len() - at < 10 && self.bytes[at..].iter().all(|b| b & 0x80 != 0) {
+                "varint runs past the block".to_owned()
+            } else {
+                format!("varint longer than 10 bytes at {at}")
             }
-        }
-        Err(format!("varint longer than 10 bytes at {}", self.pos))
+        })
     }
 
     /// A count that must be between `min` and what the rest of the block can hold, given that
@@ -463,21 +459,32 @@ fn decode_block(info: &LayerInfo, block: &[u8]) -> Result<LayerData, String> {
     let mut features = Vec::with_capacity(info.features as usize);
     let mut r = Reader { bytes: block, pos: 0 };
     let mut prev = [0i64; 2];
-    let mut vertex = |r: &mut Reader, coords_world: &mut Vec<[f64; 2]>| -> Result<(), String> {
-        if coords_world.len() >= info.vertices as usize {
+    // A run of `n` vertices: the hot loop of the decoder (hundreds of thousands per tier), on
+    // local copies of the position and the previous vertex so that they stay in registers;
+    // what went wrong is worked out only once something has.
+    let mut vertices = |r: &mut Reader, n: usize, coords_world: &mut Vec<[f64; 2]>| -> Result<(), String> {
+        if n > info.vertices as usize - coords_world.len() {
             return Err("more vertices than the directory says".into());
         }
-        let lon = prev[0].checked_add(unzigzag(r.varint()?));
-        let y = prev[1].checked_add(unzigzag(r.varint()?));
-        let (Some(lon), Some(y)) = (lon, y) else {
-            return Err("coordinate overflow".into());
-        };
-        // Not `abs`: the most negative value has none (a fuzzed pack reached it).
-        if !(-lon_limit..=lon_limit).contains(&lon) || !(0..=y_limit).contains(&y) {
-            return Err(format!("coordinate out of range at {}", r.pos));
+        let bytes = r.bytes;
+        let (mut pos, [mut lon, mut y]) = (r.pos, prev);
+        for _ in 0..n {
+            let at = pos;
+            let (Some(dx), Some(dy)) = (next_varint(bytes, &mut pos), next_varint(bytes, &mut pos)) else {
+                r.pos = at;
+                return Err(r.varint().and_then(|_| r.varint()).err().unwrap_or_default());
+            };
+            let (Some(next_lon), Some(next_y)) = (lon.checked_add(unzigzag(dx)), y.checked_add(unzigzag(dy))) else {
+                return Err("coordinate overflow".into());
+            };
+            // Not `abs`: the most negative value has none (a fuzzed pack reached it).
+            if !(-lon_limit..=lon_limit).contains(&next_lon) || !(0..=y_limit).contains(&next_y) {
+                return Err(format!("coordinate out of range at {pos}"));
+            }
+            (lon, y) = (next_lon, next_y);
+            coords_world.push([lon as f64 * x_world_per_unit + 0.5, y as f64 * y_world_per_unit]);
         }
-        prev = [lon, y];
-        coords_world.push([lon as f64 * x_world_per_unit + 0.5, y as f64 * y_world_per_unit]);
+        (r.pos, prev) = (pos, [lon, y]);
         Ok(())
     };
     for _ in 0..info.features {
@@ -500,16 +507,14 @@ fn decode_block(info: &LayerInfo, block: &[u8]) -> Result<LayerData, String> {
         let first_part = part_ends.len();
         match geometry {
             GeometryKind::Point => {
-                vertex(&mut r, &mut coords_world)?;
+                vertices(&mut r, 1, &mut coords_world)?;
                 part_ends.push(coords_world.len() as u32);
             }
             GeometryKind::Line | GeometryKind::Polygon => {
                 let parts = r.count("part", 1, 3)?;
                 for _ in 0..parts {
                     let n = r.count("vertex", 1, 2)?;
-                    for _ in 0..n {
-                        vertex(&mut r, &mut coords_world)?;
-                    }
+                    vertices(&mut r, n, &mut coords_world)?;
                     part_ends.push(coords_world.len() as u32);
                 }
             }
@@ -535,6 +540,22 @@ fn decode_block(info: &LayerInfo, block: &[u8]) -> Result<LayerData, String> {
         ));
     }
     Ok(LayerData::new(kind, coords_world, part_ends, features))
+}
+
+/// The varint at `pos` in `bytes`, `None` if it runs past them or is longer than 10 bytes
+/// (`pos` is then left anywhere).
+#[inline]
+fn next_varint(bytes: &[u8], pos: &mut usize) -> Option<u64> {
+    let mut value = 0u64;
+    for shift in (0..64).step_by(7) {
+        let b = *bytes.get(*pos)?;
+        *pos += 1;
+        value |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+    None
 }
 
 fn write_varint(out: &mut Vec<u8>, mut v: u64) {
