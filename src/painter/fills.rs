@@ -18,7 +18,7 @@ use std::ops::Range;
 
 use tiny_skia::{Color, PixmapMut};
 
-use super::mask::{MASK, Mask, STRIP_ROWS, written_zeros};
+use super::mask::{MASK, Mask, STRIP_ROWS, ceil, floor, written_zeros};
 
 /// Which points are inside: a non-zero winding number, or an odd one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -175,7 +175,7 @@ impl Area {
             let x_next = x_at(y1);
             let d = (y1 - y0) as f32 * dir;
             let (x0, x1) = if x < x_next { (x, x_next) } else { (x_next, x) };
-            let (x0_floor, x1_ceil) = (x0.floor(), x1.ceil());
+            let (x0_floor, x1_ceil) = (floor(x0), ceil(x1));
             let (i0, i1) = (x0_floor as usize, (x1_ceil as usize).max(x0_floor as usize + 1));
             let cells = &mut self.cells[r * stride..(r + 1) * stride];
             if i1 == i0 + 1 {
@@ -217,7 +217,7 @@ impl Area {
         let level = |sum: f32| -> u8 {
             let c = match rule {
                 Rule::NonZero => sum.abs().min(1.0),
-                Rule::EvenOdd => (sum - 2.0 * (0.5 * sum).round()).abs(),
+                Rule::EvenOdd => (sum - 2.0 * floor(0.5 * sum + 0.5)).abs(),
             };
             (c * 255.0 + 0.5) as u8
         };

@@ -84,6 +84,21 @@ pub(super) fn written_zeros<T: Copy + Default>(n: usize) -> Vec<T> {
     v
 }
 
+/// `v.floor()` for a pixel position (inside ±2³¹), without the call into the maths library
+/// that `floor` is on x86-64 without SSE4.1: the rasterisers take a few per row.
+#[inline]
+pub(super) fn floor(v: f32) -> f32 {
+    let t = v as i32 as f32;
+    if t > v { t - 1.0 } else { t }
+}
+
+/// `v.ceil()` for a pixel position, as [`floor`].
+#[inline]
+pub(super) fn ceil(v: f32) -> f32 {
+    let t = v as i32 as f32;
+    if t < v { t + 1.0 } else { t }
+}
+
 /// tiny-skia's (and Skia's) fast division by 255 of a product of two bytes.
 fn div255(v: u16) -> u16 {
     (v + 255) >> 8

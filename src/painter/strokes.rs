@@ -19,7 +19,7 @@ use std::ops::Range;
 
 use tiny_skia::{Color, Path, PathSegment, PixmapMut};
 
-use super::mask::{MASK, Mask, STRIP_ROWS};
+use super::mask::{MASK, Mask, STRIP_ROWS, ceil, floor};
 use crate::basemap::clip::{PxRect, clip_segment};
 
 
@@ -153,8 +153,8 @@ impl Mask {
         let len2 = dx * dx + dy * dy;
         let inv = if len2 > 1e-12 { 1.0 / len2 } else { 0.0 };
         // Rows and columns whose pixel centres (at +0.5) lie within `reach` of the segment.
-        let first = |lo: f32| (lo - reach - 0.5).ceil();
-        let past = |hi: f32| (hi + reach - 0.5).floor() + 1.0;
+        let first = |lo: f32| ceil(lo - reach - 0.5);
+        let past = |hi: f32| floor(hi + reach - 0.5) + 1.0;
         let (top, bottom) = (self.top as f32, (self.top + self.rows) as f32);
         let y0 = first(a[1].min(b[1])).max(top);
         let y1 = past(a[1].max(b[1])).min(bottom);
