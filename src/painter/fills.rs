@@ -272,6 +272,7 @@ fn mark(bits: &mut [u64], from: usize, to: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::painter::mask::difference;
     use tiny_skia::{FillRule, Paint, PathBuilder, Pixmap, Transform};
 
     fn skia(pm: &mut Pixmap, points: &[[f32; 2]], rings: &[Range<usize>], rule: FillRule, color: Color) {
@@ -290,12 +291,6 @@ mod tests {
 
     fn ours(pm: &mut Pixmap, points: &[[f32; 2]], rings: &[Range<usize>], rule: Rule, color: Color) {
         paint(&mut pm.as_mut(), points, rings, rule, color);
-    }
-
-    /// Mean and largest difference of two pictures, per channel.
-    fn difference(a: &Pixmap, b: &Pixmap) -> (f64, u8) {
-        let d: Vec<u8> = a.data().iter().zip(b.data()).map(|(x, y)| x.abs_diff(*y)).collect();
-        (d.iter().map(|&v| f64::from(v)).sum::<f64>() / d.len() as f64, d.iter().copied().max().unwrap_or(0))
     }
 
     /// A star (self-crossing), a square with a hole wound the other way, a sliver, and a

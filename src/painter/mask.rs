@@ -104,3 +104,10 @@ fn div255(v: u16) -> u16 {
     (v + 255) >> 8
 }
 
+
+/// Mean and largest difference of two pictures, per channel (for the rasterisers' tests).
+#[cfg(test)]
+pub(super) fn difference(a: &tiny_skia::Pixmap, b: &tiny_skia::Pixmap) -> (f64, u8) {
+    let d: Vec<u8> = a.data().iter().zip(b.data()).map(|(x, y)| x.abs_diff(*y)).collect();
+    (d.iter().map(|&v| f64::from(v)).sum::<f64>() / d.len() as f64, d.iter().copied().max().unwrap_or(0))
+}

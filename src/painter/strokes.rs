@@ -200,6 +200,7 @@ impl Mask {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::painter::mask::difference;
     use tiny_skia::{LineCap, LineJoin, Paint, PathBuilder, Pixmap, Stroke, Transform};
 
     fn skia(pm: &mut Pixmap, pts: &[[f32; 2]], width: f32, color: Color) {
@@ -212,12 +213,6 @@ mod tests {
         paint.set_color(color);
         let stroke = Stroke { width, line_cap: LineCap::Round, line_join: LineJoin::Round, ..Stroke::default() };
         pm.stroke_path(&pb.finish().unwrap(), &paint, &stroke, Transform::identity(), None);
-    }
-
-    /// Mean and largest difference of two pictures, per channel.
-    fn difference(a: &Pixmap, b: &Pixmap) -> (f64, u8) {
-        let d: Vec<u8> = a.data().iter().zip(b.data()).map(|(x, y)| x.abs_diff(*y)).collect();
-        (d.iter().map(|&v| f64::from(v)).sum::<f64>() / d.len() as f64, d.iter().copied().max().unwrap_or(0))
     }
 
     /// Zigzags, a spiral crossing itself and a dot-like short line look as tiny-skia strokes
