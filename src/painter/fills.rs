@@ -18,7 +18,7 @@ use std::ops::Range;
 
 use tiny_skia::{Color, PixmapMut};
 
-use super::mask::{MASK, Mask, STRIP_ROWS, ceil, floor, written_zeros};
+use super::mask::{ByStrip, MASK, Mask, STRIP_ROWS, ceil, floor, written_zeros};
 
 /// Which points are inside: a non-zero winding number, or an odd one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,9 +35,9 @@ pub fn paint(pm: &mut PixmapMut, points: &[[f32; 2]], rings: &[Range<usize>], ru
     if w == 0 || h == 0 || rings.is_empty() {
         return;
     }
-    // Each edge (by its two points) in the strips it reaches: counted, then placed (a
-    // counting sort). Edges right of the picture cover no pixel of it; edges left of it
-    // still do (everything to their right), so they stay.
+    // Each edge (by its two points) in the strips it reaches. Edges right of the picture
+    // cover no pixel of it; edges left of it still do (everything to their right), so they
+    // stay.
     let strips = h.div_ceil(STRIP_ROWS);
     let strips_of = |&(i, j): &(u32, u32)| -> Option<Range<usize>> {
         let (a, b) = (points[i as usize], points[j as usize]);
@@ -53,27 +53,13 @@ pub fn paint(pm: &mut PixmapMut, points: &[[f32; 2]], rings: &[Range<usize>], ru
             (r.start..r.end).map(move |i| (i as u32, if i + 1 == r.end { r.start } else { i + 1 } as u32))
         })
     };
-    let mut starts = vec![0u32; strips + 1];
-    for s in edges().filter_map(|e| strips_of(&e)).flatten() {
-        starts[s + 1] += 1;
-    }
-    for s in 0..strips {
-        starts[s + 1] += starts[s];
-    }
-    let mut placed = vec![(0u32, 0u32); starts[strips] as usize];
-    let mut next = starts.clone();
-    for e in edges() {
-        for s in strips_of(&e).into_iter().flatten() {
-            placed[next[s] as usize] = e;
-            next[s] += 1;
-        }
-    }
+    let by_strip = ByStrip::new(strips, edges, strips_of);
     let src = color.premultiply().to_color_u8();
     let src = [src.red(), src.green(), src.blue(), src.alpha()];
     AREA.with_borrow_mut(|area| {
         MASK.with_borrow_mut(|mask| {
             for s in 0..strips {
-                let here = &placed[starts[s] as usize..starts[s + 1] as usize];
+                let here = by_strip.strip(s);
                 if here.is_empty() {
                     continue;
                 }

@@ -71,6 +71,42 @@ impl Mask {
     }
 }
 
+/// Items sorted into the strips of rows they reach (a counting sort: counted, then placed),
+/// for a rasteriser to work strip by strip.
+pub(super) struct ByStrip<T> {
+    /// Strip `s` holds `placed[starts[s]..starts[s + 1]]`.
+    starts: Vec<u32>,
+    placed: Vec<T>,
+}
+
+impl<T: Copy + Default> ByStrip<T> {
+    /// Sorts what `items` gives into `strips` strips by the range of them `strips_of` says
+    /// each reaches (`None`: none). `items` is called twice.
+    pub(super) fn new<I: Iterator<Item = T>>(strips: usize, items: impl Fn() -> I, strips_of: impl Fn(&T) -> Option<std::ops::Range<usize>>) -> Self {
+        let mut starts = vec![0u32; strips + 1];
+        for s in items().filter_map(|t| strips_of(&t)).flatten() {
+            starts[s + 1] += 1;
+        }
+        for s in 0..strips {
+            starts[s + 1] += starts[s];
+        }
+        let mut placed = vec![T::default(); starts[strips] as usize];
+        let mut next = starts.clone();
+        for t in items() {
+            for s in strips_of(&t).into_iter().flatten() {
+                placed[next[s] as usize] = t;
+                next[s] += 1;
+            }
+        }
+        ByStrip { starts, placed }
+    }
+
+    /// What reaches strip `s`.
+    pub(super) fn strip(&self, s: usize) -> &[T] {
+        &self.placed[self.starts[s] as usize..self.starts[s + 1] as usize]
+    }
+}
+
 /// `n` zeros, each page of them written once. Memory from `vec![0; n]` can be fresh pages that
 /// the kernel maps to its shared zero page until they are written; a page first read (as
 /// `+=` and `max` do) and then written costs a copy-on-write fault that flushes the page from

@@ -19,7 +19,7 @@ use std::ops::Range;
 
 use tiny_skia::{Color, Path, PathSegment, PixmapMut};
 
-use super::mask::{MASK, Mask, STRIP_ROWS, ceil, floor};
+use super::mask::{ByStrip, MASK, Mask, STRIP_ROWS, ceil, floor};
 use crate::basemap::clip::{PxRect, clip_segment};
 
 
@@ -34,8 +34,7 @@ pub fn paint(pm: &mut PixmapMut, points: &[[f32; 2]], lines: &[Range<usize>], wi
     // The distance from a segment at which coverage reaches 0.
     let reach = width.max(1.0) / 2.0 + 0.5;
     let fade = width.min(1.0);
-    // Each segment (by the index of its first point) in the strips it reaches: counted, then
-    // placed (a counting sort).
+    // Each segment (by the index of its first point) in the strips it reaches.
     let strips = h.div_ceil(STRIP_ROWS);
     let strips_of = |i: usize| -> Option<Range<usize>> {
         let (a, b) = (points[i], points[i + 1]);
@@ -46,27 +45,13 @@ pub fn paint(pm: &mut PixmapMut, points: &[[f32; 2]], lines: &[Range<usize>], wi
         let hi = ((a[1].max(b[1]) + reach).max(0.0).min(h as f32) as usize / STRIP_ROWS + 1).min(strips);
         (lo < hi).then_some(lo..hi)
     };
-    let segments = || lines.iter().filter(|r| r.start < r.end && r.end <= points.len()).flat_map(|r| r.start..r.end - 1);
-    let mut starts = vec![0u32; strips + 1];
-    for s in segments().filter_map(strips_of).flatten() {
-        starts[s + 1] += 1;
-    }
-    for s in 0..strips {
-        starts[s + 1] += starts[s];
-    }
-    let mut placed = vec![0u32; starts[strips] as usize];
-    let mut next = starts.clone();
-    for i in segments() {
-        for s in strips_of(i).into_iter().flatten() {
-            placed[next[s] as usize] = i as u32;
-            next[s] += 1;
-        }
-    }
+    let segments = || lines.iter().filter(|r| r.start < r.end && r.end <= points.len()).flat_map(|r| (r.start..r.end - 1).map(|i| i as u32));
+    let by_strip = ByStrip::new(strips, segments, |&i| strips_of(i as usize));
     let src = color.premultiply().to_color_u8();
     let src = [src.red(), src.green(), src.blue(), src.alpha()];
     MASK.with_borrow_mut(|mask| {
         for s in 0..strips {
-            let here = &placed[starts[s] as usize..starts[s + 1] as usize];
+            let here = by_strip.strip(s);
             if here.is_empty() {
                 continue;
             }
