@@ -18,7 +18,7 @@ use std::ops::Range;
 
 use tiny_skia::{Color, PixmapMut};
 
-use super::mask::{ByStrip, MASK, Mask, STRIP_ROWS, ceil, floor, written_zeros};
+use super::mask::{ByStrip, Mask, STRIP_ROWS, ceil, floor, written_zeros};
 
 /// Which points are inside: a non-zero winding number, or an odd one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,26 +53,13 @@ pub fn paint(pm: &mut PixmapMut, points: &[[f32; 2]], rings: &[Range<usize>], ru
             (r.start..r.end).map(move |i| (i as u32, if i + 1 == r.end { r.start } else { i + 1 } as u32))
         })
     };
-    let by_strip = ByStrip::new(strips, edges, strips_of);
-    let src = color.premultiply().to_color_u8();
-    let src = [src.red(), src.green(), src.blue(), src.alpha()];
     AREA.with_borrow_mut(|area| {
-        MASK.with_borrow_mut(|mask| {
-            for s in 0..strips {
-                let here = by_strip.strip(s);
-                if here.is_empty() {
-                    continue;
-                }
-                let top = s * STRIP_ROWS;
-                let end = (top + STRIP_ROWS).min(h);
-                area.start(w, top, end);
-                for &(i, j) in here {
-                    area.edge(points[i as usize], points[j as usize]);
-                }
-                mask.start(w, top, end);
-                area.coverage_into(mask, rule);
-                mask.paint_into(pm, src);
+        ByStrip::new(strips, edges, strips_of).paint(pm, color, |mask, here| {
+            area.start(w, mask.top, mask.top + mask.rows);
+            for &(i, j) in here {
+                area.edge(points[i as usize], points[j as usize]);
             }
+            area.coverage_into(mask, rule);
         })
     });
 }

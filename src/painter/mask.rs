@@ -101,9 +101,25 @@ impl<T: Copy + Default> ByStrip<T> {
         ByStrip { starts, placed }
     }
 
-    /// What reaches strip `s`.
-    pub(super) fn strip(&self, s: usize) -> &[T] {
-        &self.placed[self.starts[s] as usize..self.starts[s + 1] as usize]
+    /// Paints `color` (straight alpha) into `pm` a strip at a time: for each strip that
+    /// something reaches, the thread's mask is cleared to the strip's rows, `rasterise` adds
+    /// their coverage, and the mask is painted.
+    pub(super) fn paint(&self, pm: &mut PixmapMut, color: tiny_skia::Color, mut rasterise: impl FnMut(&mut Mask, &[T])) {
+        let (w, h) = (pm.width() as usize, pm.height() as usize);
+        let src = color.premultiply().to_color_u8();
+        let src = [src.red(), src.green(), src.blue(), src.alpha()];
+        MASK.with_borrow_mut(|mask| {
+            for s in 0..self.starts.len() - 1 {
+                let here = &self.placed[self.starts[s] as usize..self.starts[s + 1] as usize];
+                if here.is_empty() {
+                    continue;
+                }
+                let top = s * STRIP_ROWS;
+                mask.start(w, top, (top + STRIP_ROWS).min(h));
+                rasterise(mask, here);
+                mask.paint_into(pm, src);
+            }
+        });
     }
 }
 

@@ -19,7 +19,7 @@ use std::ops::Range;
 
 use tiny_skia::{Color, Path, PathSegment, PixmapMut};
 
-use super::mask::{ByStrip, MASK, Mask, STRIP_ROWS, ceil, floor};
+use super::mask::{ByStrip, Mask, STRIP_ROWS, ceil, floor};
 use crate::basemap::clip::{PxRect, clip_segment};
 
 
@@ -30,7 +30,7 @@ pub fn paint(pm: &mut PixmapMut, points: &[[f32; 2]], lines: &[Range<usize>], wi
     if !(width > 0.0 && width.is_finite()) || lines.is_empty() {
         return;
     }
-    let (w, h) = (pm.width() as usize, pm.height() as usize);
+    let h = pm.height() as usize;
     // The distance from a segment at which coverage reaches 0.
     let reach = width.max(1.0) / 2.0 + 0.5;
     let fade = width.min(1.0);
@@ -46,21 +46,9 @@ pub fn paint(pm: &mut PixmapMut, points: &[[f32; 2]], lines: &[Range<usize>], wi
         (lo < hi).then_some(lo..hi)
     };
     let segments = || lines.iter().filter(|r| r.start < r.end && r.end <= points.len()).flat_map(|r| (r.start..r.end - 1).map(|i| i as u32));
-    let by_strip = ByStrip::new(strips, segments, |&i| strips_of(i as usize));
-    let src = color.premultiply().to_color_u8();
-    let src = [src.red(), src.green(), src.blue(), src.alpha()];
-    MASK.with_borrow_mut(|mask| {
-        for s in 0..strips {
-            let here = by_strip.strip(s);
-            if here.is_empty() {
-                continue;
-            }
-            let top = s * STRIP_ROWS;
-            mask.start(w, top, (top + STRIP_ROWS).min(h));
-            for &i in here {
-                mask.capsule(points[i as usize], points[i as usize + 1], reach, fade);
-            }
-            mask.paint_into(pm, src);
+    ByStrip::new(strips, segments, |&i| strips_of(i as usize)).paint(pm, color, |mask, here| {
+        for &i in here {
+            mask.capsule(points[i as usize], points[i as usize + 1], reach, fade);
         }
     });
 }
