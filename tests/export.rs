@@ -174,6 +174,28 @@ fn png_carries_its_dpi() {
     assert_eq!(done.size_px, [1920, 1200]);
 }
 
+#[test]
+fn a_saved_png_is_the_exported_png_and_a_failed_save_leaves_nothing() {
+    let layer = sample();
+    let mut s = spec(&layer);
+    s.size = [640, 400];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("map.png");
+    // Encoded straight into the file as the page is painted: the same bytes as in memory.
+    let saved = export::save(&s, &path).unwrap();
+    assert!(saved.bytes.is_empty(), "the PNG went to its file");
+    assert_eq!(std::fs::read(&path).unwrap(), export::export(&s).unwrap().bytes);
+    assert_eq!(std::fs::read_to_string(export::alt_text_path(&path)).unwrap(), saved.alt_text);
+    // A failed export leaves the earlier file as it was, and no temporary file.
+    let before = std::fs::read(&path).unwrap();
+    s.scale = 400.0;
+    assert!(export::save(&s, &path).is_err());
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+    assert!(export::save(&spec(&layer), &dir.path().join("no such folder/map.png")).is_err());
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names.len(), 2, "the PNG and its alt text, no temporary file: {names:?}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // SVG
 

@@ -342,7 +342,8 @@ pub enum ExportError {
 /// A finished export.
 #[derive(Debug)]
 pub struct Exported {
-    /// The file's bytes: a PNG, the SVG text as UTF-8, or a PDF.
+    /// The file's bytes: a PNG, the SVG text as UTF-8, or a PDF. Empty for a PNG that
+    /// [`save`] (or [`LaidOut::write`]) encoded straight into its file.
     pub bytes: Vec<u8>,
     pub format: Format,
     /// Size in device pixels (for the SVG: its nominal size in layout pixels; for the PDF,
@@ -362,34 +363,86 @@ pub struct Exported {
 
 /// Lays out and writes the page in `spec.format`.
 pub fn export(spec: &ExportSpec) -> Result<Exported, ExportError> {
+    lay_out(spec)?.finish()
+}
+
+/// A page laid out in its format, with its basemap: all that is left to do of an export needs
+/// nothing of the spec's layers. [`lay_out`] makes it; the command line drops the files it
+/// read before [`LaidOut::write`] paints it, so that they are not held beside the page.
+pub struct LaidOut {
+    page: Page,
+    map: MapFor,
+    format: Format,
+    /// As [`Exported::size_px`].
+    size_px: [u32; 2],
+    scale: f32,
+    dpi: f32,
+}
+
+/// The basemap as each format takes it.
+enum MapFor {
+    /// Painted with the page, band by band (PNG).
+    Page(raster::MapBase),
+    /// A picture of the frame, embedded (SVG, PDF).
+    Picture(tiny_skia::Pixmap),
+}
+
+/// Lays out the page of `spec` in `spec.format`, with its basemap.
+pub fn lay_out(spec: &ExportSpec) -> Result<LaidOut, ExportError> {
     spec.validate()?;
-    let (page, bytes, size_px) = match spec.format {
-        Format::Png => {
-            let (page, base) = page_and(spec, spec.scale, raster::map_base)?;
-            let size = raster::page_pixels(&page, spec.scale);
-            let (bytes, _) = png::encode_rows(size, spec.effective_dpi(), &page.meta, |rows| raster::paint_page_into(&page, base, spec.scale, rows))?;
-            (page, bytes, size)
-        }
-        Format::Svg => {
-            let (page, map) = page_and(spec, spec.scale, raster::map_raster)?;
-            let svg = svg::write(&page, &map, spec.scale)?;
-            (page, svg.into_bytes(), [spec.size[0], spec.size[1]])
-        }
-        Format::Pdf => {
-            let (page, map) = page_and(spec, spec.scale, raster::map_raster)?;
-            let pdf = pdf::write(&page, &map, spec.scale, spec.effective_dpi())?;
-            (page, pdf, spec.output_size())
-        }
+    let (page, map) = match spec.format {
+        Format::Png => page_and(spec, spec.scale, raster::map_base).map(|(page, base)| (page, MapFor::Page(base)))?,
+        Format::Svg | Format::Pdf => page_and(spec, spec.scale, raster::map_raster).map(|(page, map)| (page, MapFor::Picture(map)))?,
     };
-    Ok(Exported {
-        bytes,
-        format: spec.format,
-        size_px,
-        dpi: spec.effective_dpi(),
-        notices: page.notices,
-        alt_text: page.meta.alt_text,
-        suggested_detail: page.suggested_detail,
-    })
+    let size_px = match spec.format {
+        Format::Png => raster::page_pixels(&page, spec.scale),
+        Format::Svg => spec.size,
+        Format::Pdf => spec.output_size(),
+    };
+    Ok(LaidOut { page, map, format: spec.format, size_px, scale: spec.scale, dpi: spec.effective_dpi() })
+}
+
+impl LaidOut {
+    /// Paints and encodes the page.
+    pub fn finish(self) -> Result<Exported, ExportError> {
+        let mut png = Vec::new();
+        let done = self.paint(&mut png)?;
+        Ok(if done.format == Format::Png { Exported { bytes: png, ..done } } else { done })
+    }
+
+    /// Paints and encodes the page and writes the file atomically, with its alt text beside it
+    /// (`map.png.txt`): on any failure no file, and no partial file, is left at `path`. A PNG
+    /// goes into the file as it is encoded (its `bytes` are left empty), SVG and PDF are
+    /// written whole.
+    pub fn write(self, path: &Path) -> Result<Exported, ExportError> {
+        let failed = |source| ExportError::Write { path: path.to_owned(), source };
+        let done = match self.map {
+            MapFor::Page(_) => crate::io::write_atomic_with(path, |file| self.paint(file)).map_err(failed)??,
+            MapFor::Picture(_) => {
+                let done = self.paint(&mut std::io::sink())?;
+                crate::io::write_atomic(path, &done.bytes).map_err(failed)?;
+                done
+            }
+        };
+        let alt = alt_text_path(path);
+        crate::io::write_atomic(&alt, done.alt_text.as_bytes()).map_err(|source| ExportError::Write { path: alt, source })?;
+        Ok(done)
+    }
+
+    /// Paints the page: a PNG is encoded into `png` as it is painted (its `Exported` has no
+    /// `bytes`), an SVG or PDF is made in memory.
+    fn paint(self, png: &mut dyn std::io::Write) -> Result<Exported, ExportError> {
+        let LaidOut { page, map, format, size_px, scale, dpi } = self;
+        let bytes = match map {
+            MapFor::Page(base) => {
+                png::encode_rows(png, size_px, dpi, &page.meta, |rows| raster::paint_page_into(&page, base, scale, rows))?;
+                Vec::new()
+            }
+            MapFor::Picture(map) if format == Format::Svg => svg::write(&page, &map, scale)?.into_bytes(),
+            MapFor::Picture(map) => pdf::write(&page, &map, scale, dpi)?,
+        };
+        Ok(Exported { bytes, format, size_px, dpi, notices: page.notices, alt_text: page.meta.alt_text, suggested_detail: page.suggested_detail })
+    }
 }
 
 /// The page and its basemap at `scale` (as `base` gives it: [`raster::map_base`] or
@@ -415,17 +468,15 @@ fn page_and<T>(
 }
 
 /// Exports in the format of `path`'s extension (overriding `spec.format`) and writes the file
-/// atomically, with its alt text beside it (`map.png.txt`): on any failure no file, and no
-/// partial file, is left at `path`.
+/// atomically, with its alt text beside it ([`LaidOut::write`]).
 pub fn save(spec: &ExportSpec, path: &Path) -> Result<Exported, ExportError> {
+    lay_out_for(spec, path)?.write(path)
+}
+
+/// [`lay_out`] in the format of `path`'s extension (overriding `spec.format`).
+pub fn lay_out_for(spec: &ExportSpec, path: &Path) -> Result<LaidOut, ExportError> {
     let format = Format::from_path(path).ok_or_else(|| ExportError::UnknownFormat(path.to_owned()))?;
-    let mut spec = spec.clone();
-    spec.format = format;
-    let done = export(&spec)?;
-    crate::io::write_atomic(path, &done.bytes).map_err(|source| ExportError::Write { path: path.to_owned(), source })?;
-    let alt = alt_text_path(path);
-    crate::io::write_atomic(&alt, done.alt_text.as_bytes()).map_err(|source| ExportError::Write { path: alt, source })?;
-    Ok(done)
+    lay_out(&ExportSpec { format, ..spec.clone() })
 }
 
 /// Where [`save`] writes the alt text of `path`: beside it, `map.png.txt`.

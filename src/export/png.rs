@@ -22,60 +22,60 @@ pub fn pixels_per_metre(dpi: f32) -> u32 {
 
 /// Encodes an opaque pixmap as an RGB PNG at `dpi`, with the page's texts.
 pub fn encode(pixmap: &tiny_skia::Pixmap, dpi: f32, meta: &Meta) -> Result<Vec<u8>, ExportError> {
-    encode_rows([pixmap.width(), pixmap.height()], dpi, meta, |rows| rows(pixmap.data())).map(|(png, ())| png)
+    let mut png = Vec::new();
+    encode_rows(&mut png, [pixmap.width(), pixmap.height()], dpi, meta, |rows| rows(pixmap.data()))?;
+    Ok(png)
 }
 
 /// Encodes an opaque picture of `size` pixels as an RGB PNG at `dpi`, with the page's texts,
-/// from its rows as `paint` hands them over (premultiplied RGBA, whole rows, top to bottom,
-/// in as many calls as it likes): the encoder works while the rest of the page is painted.
+/// into `out`, from its rows as `paint` hands them over (premultiplied RGBA, whole rows, top
+/// to bottom, in as many calls as it likes): the encoder works while the rest of the page is
+/// painted.
 pub fn encode_rows<T>(
+    out: &mut dyn Write,
     size: [u32; 2],
     dpi: f32,
     meta: &Meta,
     paint: impl FnOnce(&mut dyn FnMut(&[u8]) -> Result<(), ExportError>) -> Result<T, ExportError>,
-) -> Result<(Vec<u8>, T), ExportError> {
+) -> Result<T, ExportError> {
     let err = |e: png::EncodingError| ExportError::Encode(format!("PNG: {e}"));
     let [w, h] = size;
-    let mut out = Vec::new();
-    let painted = {
-        let mut enc = png::Encoder::new(&mut out, w, h);
-        enc.set_color(png::ColorType::Rgb);
-        enc.set_depth(png::BitDepth::Eight);
-        let ppm = pixels_per_metre(dpi);
-        enc.set_pixel_dims(Some(png::PixelDimensions { xppu: ppm, yppu: ppm, unit: png::Unit::Meter }));
-        enc.set_source_srgb(png::SrgbRenderingIntent::Perceptual);
-        enc.set_compression(png::Compression::Fastest);
-        let basemap = if meta.attribution.is_empty() { String::new() } else { format!("Basemap: {}", meta.attribution.join("; ")) };
-        let texts = [
-            ("Title", meta.title.as_str()),
-            ("Description", meta.subtitle.as_str()),
-            ("Source", meta.source.as_str()),
-            ("Author", meta.credit.as_str()),
-            ("Comment", &basemap),
-            ("Software", &format!("Portolan {}", env!("CARGO_PKG_VERSION"))),
-        ];
-        for (key, value) in texts {
-            if !value.is_empty() {
-                enc.add_itxt_chunk(key.to_owned(), value.to_owned()).map_err(err)?;
-            }
+    let mut enc = png::Encoder::new(out, w, h);
+    enc.set_color(png::ColorType::Rgb);
+    enc.set_depth(png::BitDepth::Eight);
+    let ppm = pixels_per_metre(dpi);
+    enc.set_pixel_dims(Some(png::PixelDimensions { xppu: ppm, yppu: ppm, unit: png::Unit::Meter }));
+    enc.set_source_srgb(png::SrgbRenderingIntent::Perceptual);
+    enc.set_compression(png::Compression::Fastest);
+    let basemap = if meta.attribution.is_empty() { String::new() } else { format!("Basemap: {}", meta.attribution.join("; ")) };
+    let texts = [
+        ("Title", meta.title.as_str()),
+        ("Description", meta.subtitle.as_str()),
+        ("Source", meta.source.as_str()),
+        ("Author", meta.credit.as_str()),
+        ("Comment", &basemap),
+        ("Software", &format!("Portolan {}", env!("CARGO_PKG_VERSION"))),
+    ];
+    for (key, value) in texts {
+        if !value.is_empty() {
+            enc.add_itxt_chunk(key.to_owned(), value.to_owned()).map_err(err)?;
         }
-        let mut writer = enc.write_header().map_err(err)?;
-        let mut stream = writer.stream_writer().map_err(err)?;
-        let mut row = vec![0u8; w as usize * 3];
-        let painted = paint(&mut |rgba: &[u8]| {
-            for src in rgba.chunks_exact(w as usize * 4) {
-                for (dst, px) in row.chunks_exact_mut(3).zip(src.chunks_exact(4)) {
-                    dst.copy_from_slice(&px[..3]);
-                }
-                stream.write_all(&row).map_err(|e| ExportError::Encode(format!("PNG: {e}")))?;
+    }
+    let mut writer = enc.write_header().map_err(err)?;
+    let mut stream = writer.stream_writer().map_err(err)?;
+    let mut row = vec![0u8; w as usize * 3];
+    let painted = paint(&mut |rgba: &[u8]| {
+        for src in rgba.chunks_exact(w as usize * 4) {
+            for (dst, px) in row.chunks_exact_mut(3).zip(src.chunks_exact(4)) {
+                dst.copy_from_slice(&px[..3]);
             }
-            Ok(())
-        })?;
-        stream.finish().map_err(err)?;
-        writer.finish().map_err(err)?;
-        painted
-    };
-    Ok((out, painted))
+            stream.write_all(&row).map_err(|e| ExportError::Encode(format!("PNG: {e}")))?;
+        }
+        Ok(())
+    })?;
+    stream.finish().map_err(err)?;
+    writer.finish().map_err(err)?;
+    Ok(painted)
 }
 
 /// The resolution a PNG declares, in pixels per metre (x, y), if it has a `pHYs` chunk in

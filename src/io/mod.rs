@@ -16,6 +16,7 @@ pub mod saved_copy;
 mod text;
 mod xml;
 
+use std::io::Write as _;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -418,24 +419,36 @@ pub enum SaveError {
 /// Writes a file so that it is never half-written: the bytes go to a temporary file in the
 /// same directory, which is then renamed over the target once it is on the disk.
 pub fn save_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    replace_atomic(path, bytes, true)
+    replace_atomic(path, true, |w| w.write_all(bytes))?
 }
 
 /// [`save_atomic`] without waiting for the disk: the file is still whole or absent, but a
 /// power cut soon after may lose it. For what can be made again (exports), as image tools
 /// write: waiting for the disk took 20 ms of a 4x page's 0.4 s.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    replace_atomic(path, bytes, false)
+    replace_atomic(path, false, |w| w.write_all(bytes))?
 }
 
-fn replace_atomic(path: &Path, bytes: &[u8], sync: bool) -> std::io::Result<()> {
-    use std::io::Write;
+/// [`write_atomic`] of a file made piece by piece: `write` gets the temporary file (buffered).
+/// The outer error is the file system's; the inner one is `write`'s own, in which case the
+/// temporary file is removed and nothing is left at `path`.
+pub fn write_atomic_with<T, E>(path: &Path, write: impl FnOnce(&mut dyn std::io::Write) -> Result<T, E>) -> std::io::Result<Result<T, E>> {
+    replace_atomic(path, false, write)
+}
+
+fn replace_atomic<T, E>(path: &Path, sync: bool, write: impl FnOnce(&mut dyn std::io::Write) -> Result<T, E>) -> std::io::Result<Result<T, E>> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
+    let written = match write(&mut buffered) {
+        Ok(t) => t,
+        Err(e) => return Ok(Err(e)),
+    };
+    buffered.flush()?;
+    drop(buffered);
     // The temporary file is private (0600); give the saved file the permissions of the one it
     // replaces, or the usual ones for a new document.
     let permissions = match std::fs::metadata(path) {
@@ -447,7 +460,7 @@ fn replace_atomic(path: &Path, bytes: &[u8], sync: bool) -> std::io::Result<()> 
         tmp.as_file().sync_all()?;
     }
     tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    Ok(Ok(written))
 }
 
 #[cfg(unix)]
