@@ -2,8 +2,8 @@
 //! raster tiles, with the place names as data for the UI to draw on top.
 //!
 //! * [`pack`]: the compact binary file (`resources/basemap.bin`) and its checked decoder.
-//! * [`layer`]: layer kinds, tiers and attributes; decoded layers in world coordinates with an
-//!   R-tree per layer.
+//! * [`layer`]: layer kinds, tiers and attributes; decoded layers in world coordinates with
+//!   their features' bounding boxes.
 //! * [`render`]: tiles (or any view) drawn with tiny-skia; [`style`]: colours and widths as
 //!   plain data; [`labels`]: names to show, ranked.
 //! * [`source`]: Natural Earth properties → pack attributes, for the packer
