@@ -390,14 +390,14 @@ enum MapFor {
 /// Lays out the page of `spec` in `spec.format`, with its basemap.
 pub fn lay_out(spec: &ExportSpec) -> Result<LaidOut, ExportError> {
     spec.validate()?;
-    let (page, map) = match spec.format {
-        Format::Png => page_and(spec, spec.scale, raster::map_base).map(|(page, base)| (page, MapFor::Page(base)))?,
-        Format::Svg | Format::Pdf => page_and(spec, spec.scale, raster::map_raster).map(|(page, map)| (page, MapFor::Picture(map)))?,
-    };
-    let size_px = match spec.format {
-        Format::Png => raster::page_pixels(&page, spec.scale),
-        Format::Svg => spec.size,
-        Format::Pdf => spec.output_size(),
+    let (page, map, size_px) = match spec.format {
+        Format::Png => {
+            let (page, base) = page_and(spec, spec.scale, raster::map_base)?;
+            let size = raster::page_pixels(&page, spec.scale);
+            (page, MapFor::Page(base), size)
+        }
+        Format::Svg => page_and(spec, spec.scale, raster::map_raster).map(|(page, map)| (page, MapFor::Picture(map), spec.size))?,
+        Format::Pdf => page_and(spec, spec.scale, raster::map_raster).map(|(page, map)| (page, MapFor::Picture(map), spec.output_size()))?,
     };
     Ok(LaidOut { page, map, format: spec.format, size_px, scale: spec.scale, dpi: spec.effective_dpi() })
 }
